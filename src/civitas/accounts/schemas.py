@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from civitas.core.permissions import Role
+from civitas.core.security import MIN_PASSWORD_LENGTH
+from civitas.core.types import Language
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=2, max_length=80, pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    full_name: str = Field(min_length=1, max_length=200)
+    email: EmailStr | None = None
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=200)
+    roles: list[Role] = Field(min_length=1)
+    language: Language | None = None
+    department: str | None = None
+
+    @field_validator("roles")
+    @classmethod
+    def _unique(cls, value: list[Role]) -> list[Role]:
+        return list(dict.fromkeys(value))
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    username: str
+    full_name: str
+    email: str | None
+    roles: list[str]
+    language: str | None
+    is_active: bool
+
+
+class Me(UserRead):
+    city: str
+    permissions: list[str]
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=200)
+    name: str | None = Field(default=None, max_length=120)
+
+
+class TokenIssued(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    contact_email: EmailStr | None = None
+
+
+class ApiKeyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    key_prefix: str
+    contact_email: str | None
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiKeyIssued(ApiKeyRead):
+    api_key: str = Field(description="Shown once; only its hash is kept.")

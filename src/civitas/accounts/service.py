@@ -1,0 +1,210 @@
+"""Staff accounts, sessions, bearer tokens and API keys. Plain functions, the city first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from civitas.accounts.models import ApiKey, AuthToken, User
+from civitas.accounts.schemas import ApiKeyCreate, UserCreate
+from civitas.cities.models import City
+from civitas.cities.service import enter_city, get_department
+from civitas.core import audit
+from civitas.core.db import utcnow
+from civitas.core.errors import Conflict, NotFound, Unauthenticated
+from civitas.core.permissions import Permission, permissions_for
+from civitas.core.security import (
+    hash_password,
+    needs_rehash,
+    new_token,
+    token_digest,
+    verify_password,
+)
+from civitas.core.tenancy import bind_all_cities
+
+SESSION = "session"
+BEARER = "bearer"
+API_KEY_PREFIX = "cvk"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting, in which city, with which permissions."""
+
+    city_id: int
+    user_id: int | None
+    label: str
+    permissions: frozenset[Permission]
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+
+def principal_for(user: User) -> Principal:
+    return Principal(
+        city_id=user.tenant_id,
+        user_id=user.id,
+        label=f"user:{user.username}",
+        permissions=permissions_for(user.roles),
+    )
+
+
+def create_user(db: Session, city: City, *, data: UserCreate, actor: str) -> User:
+    enter_city(db, city)
+    if db.scalar(select(User.id).where(User.username == data.username)) is not None:
+        raise Conflict("A user named '{username}' exists already.", username=data.username)
+    department_id = None
+    if data.department:
+        department_id = get_department(db, city, code=data.department).id
+    user = User(
+        username=data.username,
+        full_name=data.full_name,
+        email=data.email,
+        password_hash=hash_password(data.password),
+        roles=[str(r) for r in data.roles],
+        language=data.language,
+        department_id=department_id,
+    )
+    db.add(user)
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="user.created",
+        entity_type="user",
+        entity_id=data.username,
+        changes={"roles": user.roles, "department": data.department},
+    )
+    return user
+
+
+def list_users(db: Session, city: City) -> list[User]:
+    enter_city(db, city)
+    return list(db.scalars(select(User).order_by(User.username)))
+
+
+def get_user(db: Session, city: City, *, username: str) -> User:
+    enter_city(db, city)
+    user = db.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound("No user '{username}' in this city.", username=username)
+    return user
+
+
+def authenticate(db: Session, city: City, *, username: str, password: str) -> User:
+    """The active user with these credentials in this city, or Unauthenticated."""
+    enter_city(db, city)
+    user = db.scalar(select(User).where(User.username == username.strip().lower()))
+    if not verify_password(user.password_hash if user else None, password):
+        raise Unauthenticated("Wrong user name or password.")
+    assert user is not None
+    if not user.is_active:
+        raise Unauthenticated("This account is disabled; ask your city's administrator.")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def issue_token(
+    db: Session, city: City, *, user: User, kind: str, lifetime: timedelta, name: str | None = None
+) -> tuple[str, AuthToken]:
+    enter_city(db, city)
+    raw = new_token("cvs" if kind == SESSION else "cvb")
+    token = AuthToken(
+        user_id=user.id,
+        kind=kind,
+        token_hash=token_digest(raw),
+        name=name,
+        expires_at=utcnow() + lifetime,
+    )
+    db.add(token)
+    db.flush()
+    return raw, token
+
+
+def resolve_token(db: Session, city: City, *, raw: str, kind: str) -> User:
+    """The user behind a live token of this city; anything else is Unauthenticated."""
+    enter_city(db, city)
+    token = db.scalar(
+        select(AuthToken).where(AuthToken.token_hash == token_digest(raw), AuthToken.kind == kind)
+    )
+    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
+        raise Unauthenticated("Your sign-in is not valid (expired or revoked); sign in again.")
+    if not token.user.is_active:
+        raise Unauthenticated("This account is disabled; ask your city's administrator.")
+    return token.user
+
+
+def revoke_token(db: Session, city: City, *, raw: str) -> None:
+    enter_city(db, city)
+    token = db.scalar(select(AuthToken).where(AuthToken.token_hash == token_digest(raw)))
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = utcnow()
+
+
+def purge_expired_tokens(db: Session, *, now: datetime | None = None) -> int:
+    """Delete expired or long-revoked tokens of every city (a system job)."""
+    bind_all_cities(db)
+    cutoff = now or utcnow()
+    result = db.execute(
+        delete(AuthToken).where(
+            (AuthToken.expires_at < cutoff) | (AuthToken.revoked_at < cutoff - timedelta(days=7))
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def create_api_key(
+    db: Session, city: City, *, data: ApiKeyCreate, actor: str, raw_key: str | None = None
+) -> tuple[str, ApiKey]:
+    """A new Open311 API key; the raw key is returned once and never stored."""
+    enter_city(db, city)
+    raw = raw_key or new_token(API_KEY_PREFIX)
+    key = ApiKey(
+        name=data.name,
+        key_prefix=raw[:12],
+        key_hash=token_digest(raw),
+        contact_email=data.contact_email,
+        created_by=actor,
+    )
+    db.add(key)
+    db.flush()
+    audit.record(
+        db, actor=actor, action="apikey.created", entity_type="api_key", entity_id=key.id,
+        changes={"name": data.name},
+    )
+    return raw, key
+
+
+def find_api_key(db: Session, city: City, *, raw: str) -> ApiKey | None:
+    enter_city(db, city)
+    return db.scalar(select(ApiKey).where(ApiKey.key_hash == token_digest(raw)))
+
+
+def verify_api_key(db: Session, city: City, *, raw: str | None) -> ApiKey:
+    key = find_api_key(db, city, raw=raw) if raw else None
+    if key is None or key.revoked_at is not None:
+        raise Unauthenticated("The api_key is missing, unknown in this city or revoked.")
+    return key
+
+
+def list_api_keys(db: Session, city: City) -> list[ApiKey]:
+    enter_city(db, city)
+    return list(db.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+
+def revoke_api_key(db: Session, city: City, *, key_id: int, actor: str) -> ApiKey:
+    enter_city(db, city)
+    key = db.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound("No API key {key_id} in this city.", key_id=key_id)
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        audit.record(
+            db, actor=actor, action="apikey.revoked", entity_type="api_key", entity_id=key.id
+        )
+    return key

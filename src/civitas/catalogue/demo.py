@@ -1,0 +1,39 @@
+"""Build each demo city's catalogue from the shared demo files (fees and laws per country)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from civitas.catalogue.importer import CatalogueFile
+from civitas.cities.models import City
+
+DEMO = Path(__file__).resolve().parent / "demo"
+
+
+def _load(name: str) -> Any:
+    return yaml.safe_load((DEMO / name).read_text(encoding="utf-8"))
+
+
+def demo_catalogue(city: City) -> CatalogueFile:
+    common = _load("common.yaml")
+    laws = common["laws"][city.country]
+    lang = city.default_language
+    services = []
+    for raw in _load("services.yaml"):
+        item = {k: v for k, v in raw.items() if k not in ("fee", "law", "hours", "docs", "keywords")}
+        if "fee" in raw:
+            item["fees"] = [{"amount_minor": raw["fee"][city.currency], "currency": city.currency}]
+        if "law" in raw:
+            law = laws[raw["law"][city.country]]
+            item["legal_basis"] = [{"title": {lang: law["title"]}, "url": law["url"]}]
+        if "hours" in raw:
+            item["opening_hours"] = common["hours"][raw["hours"]]
+        if "docs" in raw:
+            item["documents"] = [{"code": d, "name": common["documents"][d]} for d in raw["docs"]]
+        if "keywords" in raw:
+            item.setdefault("open311", {})["keywords"] = raw["keywords"]
+        services.append(item)
+    return CatalogueFile.model_validate({"departments": _load("departments.yaml"), "services": services})

@@ -1,0 +1,202 @@
+"""Import a catalogue from YAML or CSV: validate everything first, write nothing on any error,
+and report every problem with its line (and path) so the file can be fixed in one pass."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.orm import Session
+
+from civitas.catalogue.schemas import ServiceIn
+from civitas.catalogue.service import apply_import, check_service, department_ids
+from civitas.cities.models import City
+from civitas.cities.schemas import DepartmentCreate
+from civitas.core.errors import InvalidInput, Problem
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+class CatalogueFile(BaseModel):
+    """The YAML document: optional departments, then services."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    departments: list[DepartmentCreate] = Field(default_factory=list)
+    services: list[ServiceIn] = Field(default_factory=list)
+
+
+@dataclass
+class Parsed:
+    data: dict[str, Any]
+    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
+
+
+def _path(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _index_lines(node: yaml.Node, path: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]) -> None:
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            out[(*path, str(key.value))] = key.start_mark.line + 1
+            _index_lines(value, (*path, str(key.value)), out)
+            out[(*path, str(key.value))] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_lines(item, (*path, i), out)
+
+
+def _line_for(lines: dict[tuple[str | int, ...], int], loc: tuple[str | int, ...]) -> int | None:
+    for cut in range(len(loc), -1, -1):
+        if loc[:cut] in lines:
+            return lines[loc[:cut]]
+    return None
+
+
+def parse_yaml(text: str) -> Parsed:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 0
+        raise InvalidInput(
+            "The file is not valid YAML.",
+            problems=[Problem(f"line {line}", "YAML syntax error: {error}", {"error": str(getattr(exc, "problem", exc))})],
+        ) from None
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            "The file is not valid YAML.",
+            problems=[Problem("line 1", "Expected a mapping with 'departments' and 'services'.")],
+        )
+    lines: dict[tuple[str | int, ...], int] = {}
+    if node is not None:
+        _index_lines(node, (), lines)
+    return Parsed(data=data, lines=lines)
+
+
+CSV_COLUMNS = (
+    "code", "name_es", "name_de", "name_en", "description_es", "description_de", "description_en",
+    "category", "life_situation", "channels", "department", "fee_amount_minor", "fee_currency",
+    "target_hours", "open311_type", "keywords", "group", "published", "legal_basis_url",
+    "legal_basis_title",
+)
+
+
+def _i18n(row: dict[str, str], prefix: str) -> dict[str, str]:
+    return {lang: row[f"{prefix}_{lang}"] for lang in ("es", "de", "en") if row.get(f"{prefix}_{lang}")}
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(";") if part.strip()]
+
+
+def parse_csv(text: str) -> Parsed:
+    """One service per row (UTF-8, comma-separated, header row). Lists use ';'.
+    Attributes, several fees and documents need YAML."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    unknown = [c for c in header if c not in CSV_COLUMNS]
+    missing = [c for c in ("code", "category", "channels", "department") if c not in header]
+    if unknown or missing:
+        problems = [Problem("line 1", "Unknown column '{column}'.", {"column": c}) for c in unknown]
+        problems += [Problem("line 1", "Missing column '{column}'.", {"column": c}) for c in missing]
+        raise InvalidInput("The CSV header is wrong.", problems=problems)
+    services: list[dict[str, Any]] = []
+    lines: dict[tuple[str | int, ...], int] = {}
+    for index, row in enumerate(reader):
+        lines[("services", index)] = reader.line_num
+        item: dict[str, Any] = {
+            "code": row.get("code", ""),
+            "name": _i18n(row, "name"),
+            "description": _i18n(row, "description"),
+            "category": row.get("category", ""),
+            "life_situation": row.get("life_situation") or None,
+            "channels": _split(row.get("channels")),
+            "department": row.get("department", ""),
+            "target_hours": row.get("target_hours") or None,
+            "open311": {
+                "type": row.get("open311_type") or "realtime",
+                "keywords": _split(row.get("keywords")),
+                "group": row.get("group") or None,
+            },
+            "published": (row.get("published") or "true").strip().lower() in ("true", "yes", "1"),
+        }
+        if row.get("fee_amount_minor"):
+            item["fees"] = [{"amount_minor": row["fee_amount_minor"], "currency": row.get("fee_currency", "")}]
+        if row.get("legal_basis_url"):
+            title = row.get("legal_basis_title") or row["legal_basis_url"]
+            item["legal_basis"] = [{"title": {"en": title}, "url": row["legal_basis_url"]}]
+        services.append(item)
+    return Parsed(data={"services": services}, lines=lines)
+
+
+def validate(db: Session, city: City, parsed: Parsed) -> CatalogueFile:
+    """Every problem of the file at once, or the validated catalogue."""
+    problems: list[Problem] = []
+    try:
+        catalogue = CatalogueFile.model_validate(parsed.data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            line = _line_for(parsed.lines, loc)
+            where = f"line {line}: {_path(loc)}" if line else _path(loc)
+            problems.append(Problem(where, err["msg"]))
+        raise InvalidInput(
+            "The catalogue has {count} problem(s); nothing was imported.",
+            problems=problems, count=len(problems),
+        ) from None
+    known = department_ids(db, city)
+    known.update({d.code: 0 for d in catalogue.departments})
+    seen: dict[str, int] = {}
+    for i, dept in enumerate(catalogue.departments):
+        if dept.code in [d.code for d in catalogue.departments[:i]]:
+            problems.append(_located(parsed, ("departments", i, "code"), "Department '{code}' is listed twice.", code=dept.code))
+    for i, service in enumerate(catalogue.services):
+        if service.code in seen:
+            problems.append(
+                _located(parsed, ("services", i, "code"), "Service code '{code}' is used twice (also at entry {first}).", code=service.code, first=seen[service.code])
+            )
+        seen.setdefault(service.code, i)
+        for p in check_service(city, service, known, f"services[{i}]"):
+            line = _line_for(parsed.lines, ("services", i))
+            problems.append(Problem(f"line {line}: {p.location}" if line else p.location, p.message, p.params))
+    if problems:
+        raise InvalidInput(
+            "The catalogue has {count} problem(s); nothing was imported.",
+            problems=problems, count=len(problems),
+        )
+    return catalogue
+
+
+def _located(parsed: Parsed, loc: tuple[str | int, ...], message: str, **params: Any) -> Problem:
+    line = _line_for(parsed.lines, loc)
+    where = f"line {line}: {_path(loc)}" if line else _path(loc)
+    return Problem(where, message, params)
+
+
+def parse(text: str, fmt: str) -> Parsed:
+    if fmt == "yaml":
+        return parse_yaml(text)
+    if fmt == "csv":
+        return parse_csv(text)
+    raise InvalidInput("Unknown import format '{fmt}'; use yaml or csv.", fmt=fmt)
+
+
+def import_catalogue(db: Session, city: City, *, text: str, fmt: str, actor: str) -> dict[str, int]:
+    """Validate the whole file, then write it in the caller's single transaction."""
+    if len(text.encode()) > MAX_IMPORT_BYTES:
+        raise InvalidInput("The file is larger than {limit} MB.", limit=MAX_IMPORT_BYTES // 2**20)
+    catalogue = validate(db, city, parse(text, fmt))
+    return apply_import(
+        db, city, departments=catalogue.departments, services=catalogue.services, actor=actor
+    )

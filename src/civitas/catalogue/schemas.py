@@ -1,0 +1,201 @@
+"""What a service is made of, validated before anything is written."""
+
+from __future__ import annotations
+
+from datetime import time
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from babel.numbers import is_currency
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from civitas.core.types import Code, I18nShortText, I18nText, OptionalI18nText
+
+
+class Category(StrEnum):
+    CITIZENS_OFFICE = "citizens_office"
+    WASTE = "waste"
+    RECYCLING = "recycling"
+    TRANSPORT = "transport"
+    ROADS = "roads"
+    LIBRARY = "library"
+    CULTURE = "culture"
+    ADULT_EDUCATION = "adult_education"
+    ENVIRONMENT = "environment"
+    SOCIAL = "social"
+    BUSINESS = "business"
+    BUILDING = "building"
+
+
+class LifeSituation(StrEnum):
+    MOVING = "moving"
+    BIRTH = "birth"
+    MARRIAGE = "marriage"
+    DEATH = "death"
+    EDUCATION = "education"
+    WORK = "work"
+    BUSINESS = "starting_business"
+    HOUSING = "housing"
+    MOBILITY = "mobility"
+    HOUSEHOLD = "household"
+    LEISURE = "leisure"
+    OLD_AGE = "old_age"
+    HARDSHIP = "hardship"
+
+
+class Channel(StrEnum):
+    ONLINE = "online"
+    OFFICE = "office"
+    PHONE = "phone"
+    CHATBOT = "chatbot"
+    OPEN311 = "open311"
+
+
+Day = Literal["mo", "tu", "we", "th", "fr", "sa", "su"]
+Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Datatype = Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
+
+
+class Fee(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: OptionalI18nText = Field(default_factory=dict)
+    amount_minor: int = Field(ge=0, le=10**12, description="integer minor units, e.g. cents")
+    currency: str = Field(min_length=3, max_length=3)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        value = value.upper()
+        if not is_currency(value):
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. PEN, EUR)")
+        return value
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Code
+    name: I18nShortText
+    description: OptionalI18nText = Field(default_factory=dict)
+
+
+class LegalReference(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: I18nShortText
+    url: HttpUrl
+
+
+class OpeningHours(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    days: list[Day] = Field(min_length=1)
+    opens: time
+    closes: time
+
+    @model_validator(mode="after")
+    def _order(self) -> OpeningHours:
+        if self.closes <= self.opens:
+            raise ValueError("closes must be later than opens (e.g. opens 08:00, closes 16:30)")
+        return self
+
+
+class AttributeValue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=60)
+    name: I18nShortText
+
+
+class Attribute(BaseModel):
+    """An Open311 GeoReport v2 attribute of a service definition."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: Code
+    datatype: Datatype
+    description: I18nShortText = Field(description="the question shown to the reporter")
+    required: bool = False
+    variable: bool = True
+    order: int = Field(ge=1, le=1000)
+    datatype_description: OptionalI18nText = Field(default_factory=dict)
+    values: list[AttributeValue] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _values_fit_datatype(self) -> Attribute:
+        is_list = self.datatype in ("singlevaluelist", "multivaluelist")
+        if is_list and not self.values:
+            raise ValueError(f"a {self.datatype} attribute needs values (key and name)")
+        if not is_list and self.values:
+            raise ValueError(f"a {self.datatype} attribute takes no values; remove them")
+        keys = [v.key for v in self.values]
+        if len(keys) != len(set(keys)):
+            raise ValueError("value keys must be unique within an attribute")
+        return self
+
+
+class Open311(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["realtime", "batch", "blackbox"] = "realtime"
+    keywords: list[Keyword] = Field(default_factory=list)
+    group: str | None = Field(default=None, max_length=100)
+    attributes: list[Attribute] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Open311:
+        codes = [a.code for a in self.attributes]
+        if len(codes) != len(set(codes)):
+            raise ValueError("attribute codes must be unique within a service")
+        orders = [a.order for a in self.attributes]
+        if len(orders) != len(set(orders)):
+            raise ValueError("attribute order numbers must be unique within a service")
+        return self
+
+
+class ServiceIn(BaseModel):
+    """A whole service as a city administrator writes it (API, YAML or CSV)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: Code
+    name: I18nShortText
+    description: I18nText
+    category: Category
+    life_situation: LifeSituation | None = None
+    channels: list[Channel] = Field(min_length=1)
+    department: Code
+    fees: list[Fee] = Field(default_factory=list)
+    documents: list[Document] = Field(default_factory=list)
+    legal_basis: list[LegalReference] = Field(default_factory=list)
+    target_hours: int | None = Field(default=None, ge=1, le=24 * 365)
+    opening_hours: list[OpeningHours] = Field(default_factory=list)
+    open311: Open311 = Field(default_factory=Open311)
+    published: bool = True
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_channels(cls, value: list[Channel]) -> list[Channel]:
+        return list(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ServiceIn:
+        docs = [d.code for d in self.documents]
+        if len(docs) != len(set(docs)):
+            raise ValueError("document codes must be unique within a service")
+        if self.open311.attributes and Channel.OPEN311 not in self.channels:
+            raise ValueError("Open311 attributes need the channel 'open311' in channels")
+        return self
+
+
+class ServiceRead(ServiceIn):
+    model_config = ConfigDict(extra="ignore")

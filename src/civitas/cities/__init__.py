@@ -1,0 +1,1 @@
+"""Cities (tenants) and their departments."""

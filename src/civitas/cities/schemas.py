@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from babel import Locale
+from babel.numbers import is_currency
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+from civitas.core.types import Code, I18nShortText, Language, Slug
+
+_COUNTRIES = frozenset(code for code in Locale("en").territories if code.isalpha())
+
+
+class Extent(BaseModel):
+    min_lat: float = Field(ge=-90, le=90)
+    min_lon: float = Field(ge=-180, le=180)
+    max_lat: float = Field(ge=-90, le=90)
+    max_lon: float = Field(ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Extent:
+        if self.min_lat >= self.max_lat or self.min_lon >= self.max_lon:
+            raise ValueError("the extent's minimum must be below its maximum (south-west first)")
+        return self
+
+
+class CityCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    name: str = Field(min_length=1, max_length=200)
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    languages: list[Language] = Field(min_length=1)
+    default_language: Language
+    timezone: str
+    currency: str = Field(min_length=3, max_length=3, description="ISO 4217")
+    jurisdiction_id: str = Field(min_length=3, max_length=200, pattern=r"^[A-Za-z0-9.-]+$")
+    center_lat: float = Field(ge=-90, le=90)
+    center_lon: float = Field(ge=-180, le=180)
+    extent: Extent
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        value = value.upper()
+        if value not in _COUNTRIES:
+            raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. PE, DE)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        if value not in zoneinfo.available_timezones():
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. America/Lima)")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        value = value.upper()
+        if not is_currency(value):
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. PEN, EUR)")
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _unique_languages(cls, value: list[Language]) -> list[Language]:
+        return list(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CityCreate:
+        if self.default_language not in self.languages:
+            raise ValueError("default_language must be one of the city's languages")
+        e = self.extent
+        if not (e.min_lat <= self.center_lat <= e.max_lat and e.min_lon <= self.center_lon <= e.max_lon):
+            raise ValueError("the map centre must lie inside the extent")
+        return self
+
+
+class CityRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    slug: str
+    name: str
+    country: str
+    languages: list[str]
+    default_language: str
+    timezone: str
+    currency: str
+    jurisdiction_id: str
+    center_lat: float
+    center_lon: float
+    min_lat: float
+    min_lon: float
+    max_lat: float
+    max_lon: float
+
+
+class DepartmentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Code
+    name: I18nShortText
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    address: str | None = Field(default=None, max_length=300)
+
+
+class DepartmentUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: I18nShortText | None = None
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    address: str | None = Field(default=None, max_length=300)
+
+
+class DepartmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: dict[str, str]
+    email: str | None
+    phone: str | None
+    address: str | None

@@ -1,0 +1,215 @@
+"""The ``civitas`` command: the root Typer app with one sub-app per area."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from civitas.core.config import ConfigError, Settings, get_settings
+
+app = typer.Typer(
+    help="Civitas: municipal services for residents.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff users.", no_args_is_help=True)
+catalogue_app = typer.Typer(help="The service catalogue.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(catalogue_app, name="catalogue")
+
+
+def settings() -> Settings:
+    try:
+        return get_settings()
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
+def fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+@app.callback()
+def _check_config() -> None:
+    """Refuse to run at all on an invalid configuration."""
+    settings()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database to the latest revision (creates the SQLite file if needed)."""
+    from civitas.core.db import get_engine
+    from civitas.core.migrate import current_revision, upgrade
+
+    engine = get_engine(settings())
+    upgrade(engine, revision)
+    typer.echo(f"database at revision {current_revision(engine)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's revision and whether it is the latest."""
+    from civitas.core.db import get_engine
+    from civitas.core.migrate import current_revision, head_revision
+
+    engine = get_engine(settings())
+    typer.echo(f"current: {current_revision(engine)}  head: {head_revision()}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL only)")] = 1,
+) -> None:
+    """Serve the web app and APIs (graceful shutdown on SIGTERM/SIGINT)."""
+    import uvicorn
+
+    s = settings()
+    if workers > 1 and s.is_sqlite:
+        fail("Several workers need PostgreSQL (CIVITAS_DATABASE_URL); SQLite takes one writer.")
+    uvicorn.run(
+        "civitas.main:create_app",
+        factory=True,
+        host=host or s.host,
+        port=port or s.port,
+        workers=workers,
+        timeout_graceful_shutdown=10,
+        log_config=None,
+        access_log=False,
+    )
+
+
+@app.command()
+def worker(workers: Annotated[int, typer.Option(help="Worker threads")] = 2) -> None:
+    """Run the background job worker (Huey consumer)."""
+    from civitas.core.logging import configure_logging
+    from civitas.tasks import huey
+
+    configure_logging(settings())
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    consumer.run()
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo cities trujillo and musterstadt (safe to run again)."""
+    from civitas.core.db import get_engine, session_scope
+    from civitas.core.migrate import is_current
+    from civitas.demo import DEFAULT_PASSWORD, DEMO_CITIES, DEMO_USERS, load_demo_city
+
+    s = settings()
+    if not is_current(get_engine(s)):
+        fail("The database is not migrated; run: civitas db upgrade")
+    for data in DEMO_CITIES:
+        with session_scope() as db:
+            result = load_demo_city(db, s, data)
+        state = "created" if result.created else "already there, completed"
+        typer.echo(f"\n{result.name} ({result.slug}, jurisdiction_id {result.jurisdiction_id}): {state}")
+        typer.echo(f"  catalogue:      {s.public_url}/{result.slug}/")
+        typer.echo(f"  Open311 api_key: {result.api_key}")
+    password = s.demo_password or DEFAULT_PASSWORD
+    typer.echo("\nStaff logins (each city, at /<city>/login), password: " + password)
+    for username, _, role, _ in DEMO_USERS:
+        typer.echo(f"  {username:<12} {role}")
+
+
+@users_app.command("create")
+def users_create(
+    city: Annotated[str, typer.Option(help="City slug")],
+    username: Annotated[str, typer.Option()],
+    full_name: Annotated[str, typer.Option("--name")],
+    role: Annotated[list[str], typer.Option(help="administrator, manager, case_worker, agent, field_worker")],
+    email: Annotated[str | None, typer.Option()] = None,
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="CIVITAS_NEW_PASSWORD")
+    ] = "",
+) -> None:
+    """Create a staff user in a city."""
+    from pydantic import ValidationError
+
+    from civitas.accounts.schemas import UserCreate
+    from civitas.accounts.service import create_user
+    from civitas.cities.service import get_city_by_slug
+    from civitas.core.db import session_scope
+    from civitas.core.errors import CivitasError
+    from civitas.core.i18n import translate
+
+    try:
+        data = UserCreate(username=username, full_name=full_name, email=email, password=password, roles=role)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        fail("\n".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        return
+    try:
+        with session_scope() as db:
+            found = get_city_by_slug(db, city)
+            create_user(db, found, data=data, actor="system:cli")
+    except CivitasError as exc:
+        fail(translate("en", exc.message, **exc.params))
+    typer.echo(f"created {username} in {city}")
+
+
+@catalogue_app.command("import")
+def catalogue_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    city: Annotated[str, typer.Option(help="City slug")],
+    format: Annotated[str | None, typer.Option(help="yaml or csv (default: from the file name)")] = None,  # noqa: A002
+) -> None:
+    """Import services (and departments) from YAML or CSV; nothing is written on any error."""
+    from civitas.catalogue.importer import import_catalogue
+    from civitas.cities.service import get_city_by_slug
+    from civitas.core.db import session_scope
+    from civitas.core.errors import CivitasError
+    from civitas.core.i18n import translate
+
+    fmt = format or ("csv" if file.suffix.lower() == ".csv" else "yaml")
+    try:
+        with session_scope() as db:
+            found = get_city_by_slug(db, city)
+            counts = import_catalogue(
+                db, found, text=file.read_text(encoding="utf-8"), fmt=fmt, actor="system:cli"
+            )
+    except CivitasError as exc:
+        typer.echo(translate("en", exc.message, **exc.params), err=True)
+        for p in exc.problems:
+            typer.echo(f"  {p.location}: {translate('en', p.message, **p.params)}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+@catalogue_app.command("export")
+def catalogue_export(
+    city: Annotated[str, typer.Option(help="City slug")],
+    format: Annotated[str, typer.Option(help="cpsv-ap, open311 or yaml")] = "cpsv-ap",  # noqa: A002
+    lang: Annotated[str | None, typer.Option(help="Language for Open311 names")] = None,
+) -> None:
+    """Write the published catalogue to standard output."""
+    from civitas.catalogue.formats import export_catalogue
+    from civitas.cities.service import enter_city, get_city_by_slug
+    from civitas.core.db import session_scope
+    from civitas.core.errors import CivitasError
+
+    if format not in ("cpsv-ap", "open311", "yaml"):
+        fail(f"Unknown format {format!r}; use cpsv-ap, open311 or yaml.")
+    s = settings()
+    try:
+        with session_scope() as db:
+            found = enter_city(db, get_city_by_slug(db, city))
+            body = export_catalogue(
+                db, found, fmt=format, base_url=s.public_url,  # type: ignore[arg-type]
+                lang=lang or found.default_language, include_unpublished=False,
+            )
+    except CivitasError as exc:
+        fail(str(exc))
+    sys.stdout.write(body if body.endswith("\n") else body + "\n")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,61 @@
+"""Domain errors. Domain code raises these; the web layer maps them to HTTP.
+
+Messages are English msgids; the web layer translates them into the reader's language
+with the ``params`` filled in, so every person sees what was wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where (a field path or line) and what."""
+
+    location: str
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class CivitasError(Exception):
+    code = "error"
+    status = 400
+
+    def __init__(
+        self, message: str, *, problems: list[Problem] | None = None, **params: Any
+    ) -> None:
+        super().__init__(message.format(**params) if params else message)
+        self.message = message
+        self.params = params
+        self.problems = problems or []
+
+
+class NotFound(CivitasError):
+    code = "not_found"
+    status = 404
+
+
+class InvalidInput(CivitasError):
+    code = "invalid_input"
+    status = 400
+
+
+class Conflict(CivitasError):
+    code = "conflict"
+    status = 409
+
+
+class Unauthenticated(CivitasError):
+    code = "unauthenticated"
+    status = 401
+
+
+class PermissionDenied(CivitasError):
+    code = "permission_denied"
+    status = 403
+
+
+class TenancyViolation(RuntimeError):
+    """A programming error: code tried to cross the boundary between cities."""

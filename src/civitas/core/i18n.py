@@ -1,0 +1,84 @@
+"""Languages: gettext catalogues (``locale/<lang>/LC_MESSAGES/messages.po``), negotiation,
+and picking the right text out of a multilingual field.
+
+The ``.po`` files are compiled in memory by Babel on first use, so no binary ``.mo`` files
+are committed and a translator only edits text.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+from collections.abc import Mapping
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LANGUAGES: tuple[str, ...] = ("es", "de", "en")
+LANGUAGE_NAMES = {"es": "Español", "de": "Deutsch", "en": "English"}
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+@functools.cache
+def translations(lang: str) -> gettext.NullTranslations:
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return gettext.NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def translate(lang: str, msgid: str, /, **params: Any) -> str:
+    text = translations(lang).gettext(msgid)
+    return text.format(**params) if params else text
+
+
+def parse_accept_language(header: str | None) -> list[str]:
+    """Language tags from an Accept-Language header, best first (``de-AT`` -> ``de``)."""
+    if not header:
+        return []
+    weighted: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and quality > 0:
+            weighted.append((-quality, index, tag.split("-")[0].lower()))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def negotiate(
+    requested: str | None,
+    accept_language: str | None,
+    available: tuple[str, ...] | list[str],
+    default: str,
+) -> str:
+    """Choose the language: an explicit request, then the browser's wishes, then the default."""
+    if requested and requested in available:
+        return requested
+    for tag in parse_accept_language(accept_language):
+        if tag in available:
+            return tag
+    return default
+
+
+def pick(texts: Mapping[str, str] | None, lang: str, fallback: str = "en") -> str:
+    """The text in ``lang``, else the fallback language, else any text there is."""
+    if not texts:
+        return ""
+    for candidate in (lang, fallback, "en", "es", "de"):
+        if texts.get(candidate):
+            return texts[candidate]
+    return next(iter(texts.values()))

@@ -1,0 +1,56 @@
+"""Permissions are named ``scope:resource:action``; roles map to them here and only here."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMINISTRATOR = "administrator"
+    MANAGER = "manager"
+    CASE_WORKER = "case_worker"
+    AGENT = "agent"  # hotline and front office
+    FIELD_WORKER = "field_worker"
+
+
+class Permission(StrEnum):
+    CITY_SETTINGS_READ = "city:settings:read"
+    CITY_SETTINGS_WRITE = "city:settings:write"
+    CITY_DEPARTMENT_READ = "city:department:read"
+    CITY_DEPARTMENT_WRITE = "city:department:write"
+    CATALOGUE_SERVICE_READ_UNPUBLISHED = "catalogue:service:read_unpublished"
+    CATALOGUE_SERVICE_WRITE = "catalogue:service:write"
+    CATALOGUE_SERVICE_IMPORT = "catalogue:service:import"
+    ACCOUNTS_USER_READ = "accounts:user:read"
+    ACCOUNTS_USER_WRITE = "accounts:user:write"
+    ACCOUNTS_APIKEY_MANAGE = "accounts:apikey:manage"
+    AUDIT_LOG_READ = "audit:log:read"
+
+
+_STAFF_READ = {
+    Permission.CITY_SETTINGS_READ,
+    Permission.CITY_DEPARTMENT_READ,
+    Permission.CATALOGUE_SERVICE_READ_UNPUBLISHED,
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMINISTRATOR: frozenset(Permission),
+    Role.MANAGER: frozenset(
+        _STAFF_READ
+        | {
+            Permission.CATALOGUE_SERVICE_WRITE,
+            Permission.ACCOUNTS_USER_READ,
+            Permission.AUDIT_LOG_READ,
+        }
+    ),
+    Role.CASE_WORKER: frozenset(_STAFF_READ),
+    Role.AGENT: frozenset(_STAFF_READ),
+    Role.FIELD_WORKER: frozenset({Permission.CITY_SETTINGS_READ}),
+}
+
+
+def permissions_for(roles: list[str] | tuple[str, ...]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for name in roles:
+        granted |= ROLE_PERMISSIONS[Role(name)]
+    return frozenset(granted)

@@ -1,0 +1,48 @@
+"""Password hashing (argon2id) and opaque tokens (random, stored only as SHA-256)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of "unknown user" equal to "wrong password".
+_DUMMY_HASH = _hasher.hash("civitas-timing-equaliser")
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def new_token(prefix: str) -> str:
+    """A 256-bit random token with a readable prefix, e.g. ``cvs_…`` for a staff token."""
+    return f"{prefix}_{secrets.token_urlsafe(32)}"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sign(secret: str, message: str) -> str:
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def signature_ok(secret: str, message: str, signature: str) -> bool:
+    return hmac.compare_digest(sign(secret, message), signature)

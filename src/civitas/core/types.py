@@ -1,0 +1,39 @@
+"""Shared Pydantic types: multilingual text, slugs, codes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+Language = Literal["es", "de", "en"]
+
+Slug = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=2, max_length=60, pattern=r"^[a-z0-9][a-z0-9-]*$"
+    ),
+]
+Code = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+    ),
+]
+
+
+def _non_empty_texts(value: dict[Language, str]) -> dict[Language, str]:
+    cleaned = {lang: text.strip() for lang, text in value.items() if text and text.strip()}
+    if not cleaned:
+        raise ValueError("give the text in at least one language (es, de or en)")
+    return cleaned
+
+
+I18nText = Annotated[dict[Language, str], AfterValidator(_non_empty_texts)]
+I18nShortText = Annotated[
+    dict[Language, Annotated[str, Field(max_length=200)]], AfterValidator(_non_empty_texts)
+]
+OptionalI18nText = Annotated[
+    dict[Language, str],
+    AfterValidator(lambda v: {k: t.strip() for k, t in v.items() if t and t.strip()}),
+]

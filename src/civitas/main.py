@@ -1,0 +1,53 @@
+"""``create_app()``: the FastAPI application with every router, middleware and error handler.
+
+Domain packages never import FastAPI; the web layer lists their routers here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from civitas import __version__
+from civitas.core.config import Settings, get_settings
+from civitas.core.db import get_engine
+from civitas.core.logging import configure_logging
+from civitas.web.api import accounts as accounts_api
+from civitas.web.api import catalogue as catalogue_api
+from civitas.web.api import cities as cities_api
+from civitas.web.api import health, open311
+from civitas.web.errors import install_error_handlers
+from civitas.web.middleware import BodyLimit, RequestContext
+from civitas.web.pages import accounts as accounts_pages
+from civitas.web.pages import catalogue as catalogue_pages
+from civitas.web.templating import TEMPLATES
+
+API_ROUTERS = [health.router, cities_api.router, accounts_api.router, catalogue_api.router, open311.router]
+PAGE_ROUTERS = [accounts_pages.router, catalogue_pages.router]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        get_engine(settings).dispose()  # graceful shutdown: close pooled connections
+
+    app = FastAPI(
+        title="Civitas",
+        version=__version__,
+        description="Municipal services for residents: catalogue, Open311 GeoReport v2, staff API.",
+        lifespan=lifespan,
+    )
+    for router in API_ROUTERS + PAGE_ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=str(TEMPLATES.parent / "static")), name="static")
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext)
+    return app

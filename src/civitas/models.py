@@ -1,0 +1,9 @@
+"""Every model, imported once so that ``Base.metadata`` is complete (Alembic, tests)."""
+
+from civitas.accounts.models import ApiKey, AuthToken, User
+from civitas.catalogue.models import Service
+from civitas.cities.models import City, Department
+from civitas.core.audit import AuditEntry
+from civitas.core.db import Base
+
+__all__ = ["ApiKey", "AuditEntry", "AuthToken", "Base", "City", "Department", "Service", "User"]

@@ -1,0 +1,103 @@
+"""FastAPI dependencies as ``Annotated`` aliases: the session, the city, who is acting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from sqlalchemy.orm import Session
+
+from civitas.accounts.service import BEARER, SESSION, Principal, principal_for, resolve_token
+from civitas.cities.models import City
+from civitas.cities.service import enter_city, get_city_by_slug
+from civitas.core.config import Settings, get_settings
+from civitas.core.db import session_factory
+from civitas.core.errors import PermissionDenied, Unauthenticated
+from civitas.core.i18n import negotiate
+from civitas.core.permissions import Permission
+from civitas.web.templating import SESSION_COOKIE
+
+
+
+def get_db() -> Iterator[Session]:
+    session = session_factory()()
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+def choose_language(request: Request, available: tuple[str, ...] | list[str], default: str) -> str:
+    lang = negotiate(
+        request.query_params.get("lang"), request.headers.get("accept-language"), available, default
+    )
+    request.state.lang = lang
+    return lang
+
+
+def get_city(
+    request: Request,
+    db: DbSession,
+    city: Annotated[str, Path(description="The city's slug, e.g. trujillo")],
+) -> City:
+    found = get_city_by_slug(db, city)
+    enter_city(db, found)
+    request.state.city = found
+    choose_language(request, found.languages, found.default_language)
+    return found
+
+
+CurrentCity = Annotated[City, Depends(get_city)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def get_principal(request: Request, db: DbSession, city: CurrentCity) -> Principal | None:
+    """The staff member behind a bearer token or a session cookie of *this* city, or None."""
+    bearer = _bearer(request)
+    if bearer:
+        user = resolve_token(db, city, raw=bearer, kind=BEARER)
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        try:
+            user = resolve_token(db, city, raw=cookie, kind=SESSION)
+        except Unauthenticated:
+            return None
+    else:
+        return None
+    if request.query_params.get("lang") is None and user.language in city.languages:
+        request.state.lang = user.language
+    principal = principal_for(user)
+    request.state.principal = principal
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(get_principal)]
+
+
+def require(permission: Permission) -> Callable[..., Principal]:
+    def dependency(principal: OptionalPrincipal) -> Principal:
+        if principal is None:
+            raise Unauthenticated("Sign in first: send a bearer token or a session cookie.")
+        if not principal.can(permission):
+            raise PermissionDenied(
+                "Your role does not allow this ({permission}).", permission=str(permission)
+            )
+        return principal
+
+    return dependency
+
+
+def Requires(permission: Permission) -> object:  # noqa: N802 - reads like a type in signatures
+    return Depends(require(permission))

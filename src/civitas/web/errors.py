@@ -1,0 +1,147 @@
+"""Map domain errors and invalid requests to HTTP answers in the reader's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from civitas.core.errors import CivitasError, Problem
+from civitas.core.i18n import LANGUAGES, negotiate, translate
+from civitas.core.xml import to_xml
+from civitas.web.templating import render_error_page
+
+# Pydantic error types people meet most, as translatable sentences with their parameters.
+PYDANTIC_MESSAGES: dict[str, str] = {
+    "missing": "This field is required.",
+    "extra_forbidden": "This field is not allowed here; remove it.",
+    "string_too_short": "Use at least {min_length} characters.",
+    "string_too_long": "Use at most {max_length} characters.",
+    "string_pattern_mismatch": "The value does not have the expected form ({pattern}).",
+    "string_type": "Give a text.",
+    "int_parsing": "Give a whole number.",
+    "int_type": "Give a whole number.",
+    "float_parsing": "Give a number.",
+    "bool_parsing": "Give true or false.",
+    "greater_than_equal": "Give a number of at least {ge}.",
+    "less_than_equal": "Give a number of at most {le}.",
+    "greater_than": "Give a number greater than {gt}.",
+    "literal_error": "Choose one of: {expected}.",
+    "enum": "Choose one of: {expected}.",
+    "too_short": "Give at least {min_length} item(s).",
+    "json_invalid": "The body is not valid JSON: {error}.",
+    "url_parsing": "Give a full web address (https://…).",
+    "value_error": "{error}",
+    "list_type": "Give a list.",
+    "dict_type": "Give an object.",
+    "model_attributes_type": "Give an object.",
+    "time_parsing": "Give a time as HH:MM.",
+}
+
+
+def request_language(request: Request) -> str:
+    lang = getattr(request.state, "lang", None)
+    if lang:
+        return str(lang)
+    return negotiate(
+        request.query_params.get("lang"), request.headers.get("accept-language"), LANGUAGES, "en"
+    )
+
+
+def _wants_html(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(("/api/", "/open311/", "/healthz", "/readyz", "/docs", "/openapi")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def problem_json(lang: str, problem: Problem) -> dict[str, str]:
+    return {"location": problem.location, "message": translate(lang, problem.message, **problem.params)}
+
+
+def error_body(request: Request, code: str, message: str, problems: list[dict[str, str]]) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": {"code": code, "message": message}}
+    if problems:
+        body["error"]["problems"] = problems
+    request_id = getattr(request.state, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    return body
+
+
+def open311_errors(request: Request, status: int, message: str, problems: list[dict[str, str]]) -> Response:
+    """GeoReport v2 errors: a list of ``code`` + ``description``, in the requested format."""
+    errors = [{"code": status, "description": f"{p['location']}: {p['message']}"} for p in problems]
+    if not errors:
+        errors = [{"code": status, "description": message}]
+    if request.url.path.endswith(".xml"):
+        return Response(to_xml("errors", errors), status_code=status, media_type="text/xml; charset=utf-8")
+    return JSONResponse(errors, status_code=status)
+
+
+def render(request: Request, status: int, code: str, message: str, problems: list[dict[str, str]]) -> Response:
+    if request.url.path.startswith("/open311/"):
+        # the spec knows 400, 403 and 404: a missing key is "forbidden", bad input is 400
+        return open311_errors(request, {401: 403, 422: 400}.get(status, status), message, problems)
+    if _wants_html(request):
+        return render_error_page(request, status, message, problems)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(error_body(request, code, message, problems), status_code=status, headers=headers)
+
+
+def translate_validation(lang: str, err: dict[str, Any]) -> str:
+    ctx = dict(err.get("ctx") or {})
+    template = PYDANTIC_MESSAGES.get(err["type"])
+    if err["type"] == "value_error":
+        text = str(ctx.get("error", err["msg"]))
+        return translate(lang, text)
+    if template is None:
+        return str(err["msg"])
+    if err["type"] == "json_invalid":
+        ctx.setdefault("error", ctx.get("error", ""))
+    try:
+        return translate(lang, template, **{k: v for k, v in ctx.items()})
+    except (KeyError, IndexError):
+        return str(err["msg"])
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [p for p in loc if p not in ("body",)]
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CivitasError)
+    async def _domain(request: Request, exc: CivitasError) -> Response:
+        lang = request_language(request)
+        message = translate(lang, exc.message, **exc.params)
+        problems = [problem_json(lang, p) for p in exc.problems]
+        return render(request, exc.status, exc.code, message, problems)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        lang = request_language(request)
+        problems = [
+            {"location": _location(tuple(e["loc"])), "message": translate_validation(lang, e)}
+            for e in exc.errors()
+        ]
+        message = translate(lang, "The request has {count} problem(s).", count=len(problems))
+        return render(request, 422, "invalid_input", message, problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        lang = request_language(request)
+        messages = {
+            404: "There is nothing at this address.",
+            405: "This method is not allowed here.",
+            413: "The request body is too large.",
+        }
+        message = translate(lang, messages.get(exc.status_code, str(exc.detail)))
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "error")
+        return render(request, exc.status_code, code, message, [])
