@@ -14,7 +14,7 @@ from typing import Any
 from babel.numbers import get_currency_precision
 
 from civitas.catalogue.models import Service
-from civitas.catalogue.schemas import Category, Channel, LifeSituation
+from civitas.catalogue.schemas import Channel, LifeSituation, label
 from civitas.cities.models import City, Department
 from civitas.core.i18n import translate
 
@@ -154,7 +154,7 @@ class _Builder:
             "dct:description": _texts(service.description),
             "cv:hasCompetentAuthority": owner,
             "cv:thematicArea": self.concept(
-                "category", service.category, f"category.{Category(service.category).value}"
+                "category", service.category, label("category", service.category)
             ),
             "dct:language": [
                 self.add({"@id": EU_LANGUAGE + LANGUAGE_CODES[lang], "@type": "dct:LinguisticSystem"})
@@ -169,7 +169,7 @@ class _Builder:
                     "@id": f"{self.vocab}/life-event/{key}",
                     "@type": ["cv:LifeEvent", "cv:Event"],
                     "dct:identifier": key,
-                    "dct:title": _labels(f"life_situation.{key}", self.langs),
+                    "dct:title": _labels(label("life_situation", key), self.langs),
                 }
             )
         node["cv:hasChannel"] = [self.channel(service, iri, owner, ch) for ch in service.channels]
@@ -215,7 +215,7 @@ class _Builder:
             "@id": f"{iri}#channel-{name}",
             "@type": "cv:Channel",
             "dct:identifier": f"{service.code}-{name}",
-            "dct:type": self.concept("channel", Channel(name).value, f"channel.{name}"),
+            "dct:type": self.concept("channel", Channel(name).value, label("channel", name)),
             "cv:ownedBy": owner,
         }
         if name == Channel.OFFICE and service.opening_hours:

@@ -17,6 +17,7 @@ from civitas.catalogue.service import apply_import, check_service, department_id
 from civitas.cities.models import City
 from civitas.cities.schemas import DepartmentCreate
 from civitas.core.errors import InvalidInput, Problem
+from civitas.core.validation import location, template_for
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -34,13 +35,6 @@ class CatalogueFile(BaseModel):
 class Parsed:
     data: dict[str, Any]
     lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
-
-
-def _path(loc: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _index_lines(node: yaml.Node, path: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]) -> None:
@@ -149,8 +143,9 @@ def validate(db: Session, city: City, parsed: Parsed) -> CatalogueFile:
         for err in exc.errors():
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
             line = _line_for(parsed.lines, loc)
-            where = f"line {line}: {_path(loc)}" if line else _path(loc)
-            problems.append(Problem(where, err["msg"]))
+            where = f"line {line}: {location(loc)}" if line else location(loc)
+            template, params = template_for(err)
+            problems.append(Problem(where, template, params))
         raise InvalidInput(
             "The catalogue has {count} problem(s); nothing was imported.",
             problems=problems, count=len(problems),
@@ -180,7 +175,7 @@ def validate(db: Session, city: City, parsed: Parsed) -> CatalogueFile:
 
 def _located(parsed: Parsed, loc: tuple[str | int, ...], message: str, **params: Any) -> Problem:
     line = _line_for(parsed.lines, loc)
-    where = f"line {line}: {_path(loc)}" if line else _path(loc)
+    where = f"line {line}: {location(loc)}" if line else location(loc)
     return Problem(where, message, params)
 
 

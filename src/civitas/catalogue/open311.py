@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from civitas.catalogue.models import Service
-from civitas.catalogue.schemas import Category
+from civitas.catalogue.schemas import label
 from civitas.cities.models import City
 from civitas.core.i18n import pick, translate
 
@@ -19,7 +19,7 @@ def service_entry(city: City, service: Service, lang: str) -> dict[str, Any]:
         "metadata": bool(service.attributes),
         "type": service.open311_type,
         "keywords": ",".join(service.keywords),
-        "group": service.group or translate(lang, f"category.{Category(service.category).value}"),
+        "group": service.group or translate(lang, label("category", service.category)),
     }
 
 

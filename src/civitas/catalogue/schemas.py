@@ -17,7 +17,8 @@ from pydantic import (
     model_validator,
 )
 
-from civitas.core.types import Code, I18nShortText, I18nText, OptionalI18nText
+from civitas.core.i18n import N_
+from civitas.core.types import invalid, Code, I18nShortText, I18nText, OptionalI18nText
 
 
 class Category(StrEnum):
@@ -76,7 +77,7 @@ class Fee(BaseModel):
     def _currency(cls, value: str) -> str:
         value = value.upper()
         if not is_currency(value):
-            raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. PEN, EUR)")
+            raise invalid("'{value}' is not an ISO 4217 currency code (e.g. PEN, EUR).", value=value)
         return value
 
 
@@ -105,7 +106,7 @@ class OpeningHours(BaseModel):
     @model_validator(mode="after")
     def _order(self) -> OpeningHours:
         if self.closes <= self.opens:
-            raise ValueError("closes must be later than opens (e.g. opens 08:00, closes 16:30)")
+            raise invalid("closes must be later than opens (e.g. opens 08:00, closes 16:30).")
         return self
 
 
@@ -134,12 +135,12 @@ class Attribute(BaseModel):
     def _values_fit_datatype(self) -> Attribute:
         is_list = self.datatype in ("singlevaluelist", "multivaluelist")
         if is_list and not self.values:
-            raise ValueError(f"a {self.datatype} attribute needs values (key and name)")
+            raise invalid("A {datatype} attribute needs values (key and name).", datatype=self.datatype)
         if not is_list and self.values:
-            raise ValueError(f"a {self.datatype} attribute takes no values; remove them")
+            raise invalid("A {datatype} attribute takes no values; remove them.", datatype=self.datatype)
         keys = [v.key for v in self.values]
         if len(keys) != len(set(keys)):
-            raise ValueError("value keys must be unique within an attribute")
+            raise invalid("Value keys must be unique within an attribute.")
         return self
 
 
@@ -155,10 +156,10 @@ class Open311(BaseModel):
     def _unique(self) -> Open311:
         codes = [a.code for a in self.attributes]
         if len(codes) != len(set(codes)):
-            raise ValueError("attribute codes must be unique within a service")
+            raise invalid("Attribute codes must be unique within a service.")
         orders = [a.order for a in self.attributes]
         if len(orders) != len(set(orders)):
-            raise ValueError("attribute order numbers must be unique within a service")
+            raise invalid("Attribute order numbers must be unique within a service.")
         return self
 
 
@@ -191,11 +192,65 @@ class ServiceIn(BaseModel):
     def _consistent(self) -> ServiceIn:
         docs = [d.code for d in self.documents]
         if len(docs) != len(set(docs)):
-            raise ValueError("document codes must be unique within a service")
+            raise invalid("Document codes must be unique within a service.")
         if self.open311.attributes and Channel.OPEN311 not in self.channels:
-            raise ValueError("Open311 attributes need the channel 'open311' in channels")
+            raise invalid("Open311 attributes need the channel 'open311' in channels.")
         return self
 
 
 class ServiceRead(ServiceIn):
     model_config = ConfigDict(extra="ignore")
+
+
+LABELS: dict[str, dict[str, str]] = {
+    "category": {
+        Category.CITIZENS_OFFICE: N_("Citizens' office"),
+        Category.WASTE: N_("Waste and cleanliness"),
+        Category.RECYCLING: N_("Recycling"),
+        Category.TRANSPORT: N_("Transport and parking"),
+        Category.ROADS: N_("Streets and lighting"),
+        Category.LIBRARY: N_("Library"),
+        Category.CULTURE: N_("Culture and museums"),
+        Category.ADULT_EDUCATION: N_("Adult education"),
+        Category.ENVIRONMENT: N_("Environment"),
+        Category.SOCIAL: N_("Social services"),
+        Category.BUSINESS: N_("Business and trade"),
+        Category.BUILDING: N_("Building and planning"),
+    },
+    "life_situation": {
+        LifeSituation.MOVING: N_("Moving house"),
+        LifeSituation.BIRTH: N_("Having a child"),
+        LifeSituation.MARRIAGE: N_("Getting married"),
+        LifeSituation.DEATH: N_("Death of a relative"),
+        LifeSituation.EDUCATION: N_("Learning and school"),
+        LifeSituation.WORK: N_("Work"),
+        LifeSituation.BUSINESS: N_("Starting a business"),
+        LifeSituation.HOUSING: N_("Housing and building"),
+        LifeSituation.MOBILITY: N_("Getting around"),
+        LifeSituation.HOUSEHOLD: N_("Home and household"),
+        LifeSituation.LEISURE: N_("Leisure"),
+        LifeSituation.OLD_AGE: N_("Older age"),
+        LifeSituation.HARDSHIP: N_("Financial hardship"),
+    },
+    "channel": {
+        Channel.ONLINE: N_("Online"),
+        Channel.OFFICE: N_("In person at the office"),
+        Channel.PHONE: N_("By phone (hotline)"),
+        Channel.CHATBOT: N_("Chatbot"),
+        Channel.OPEN311: N_("Report apps (Open311)"),
+    },
+    "day": {
+        "mo": N_("Monday"),
+        "tu": N_("Tuesday"),
+        "we": N_("Wednesday"),
+        "th": N_("Thursday"),
+        "fr": N_("Friday"),
+        "sa": N_("Saturday"),
+        "su": N_("Sunday"),
+    },
+}
+
+
+def label(kind: str, key: str) -> str:
+    """The English msgid naming a vocabulary entry; translate it where it is shown."""
+    return LABELS[kind].get(key, key)

@@ -6,7 +6,7 @@ from babel import Locale
 from babel.numbers import is_currency
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from civitas.core.types import Code, I18nShortText, Language, Slug
+from civitas.core.types import invalid, Code, I18nShortText, Language, Slug
 
 _COUNTRIES = frozenset(code for code in Locale("en").territories if code.isalpha())
 
@@ -20,7 +20,7 @@ class Extent(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> Extent:
         if self.min_lat >= self.max_lat or self.min_lon >= self.max_lon:
-            raise ValueError("the extent's minimum must be below its maximum (south-west first)")
+            raise invalid("The extent's minimum must be below its maximum (south-west corner first).")
         return self
 
 
@@ -44,14 +44,14 @@ class CityCreate(BaseModel):
     def _country(cls, value: str) -> str:
         value = value.upper()
         if value not in _COUNTRIES:
-            raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. PE, DE)")
+            raise invalid("'{value}' is not an ISO 3166-1 alpha-2 country code (e.g. PE, DE).", value=value)
         return value
 
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
         if value not in zoneinfo.available_timezones():
-            raise ValueError(f"{value!r} is not an IANA time zone (e.g. America/Lima)")
+            raise invalid("'{value}' is not an IANA time zone (e.g. America/Lima).", value=value)
         return value
 
     @field_validator("currency")
@@ -59,7 +59,7 @@ class CityCreate(BaseModel):
     def _currency(cls, value: str) -> str:
         value = value.upper()
         if not is_currency(value):
-            raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. PEN, EUR)")
+            raise invalid("'{value}' is not an ISO 4217 currency code (e.g. PEN, EUR).", value=value)
         return value
 
     @field_validator("languages")
@@ -70,10 +70,10 @@ class CityCreate(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> CityCreate:
         if self.default_language not in self.languages:
-            raise ValueError("default_language must be one of the city's languages")
+            raise invalid("default_language must be one of the city's languages.")
         e = self.extent
         if not (e.min_lat <= self.center_lat <= e.max_lat and e.min_lon <= self.center_lon <= e.max_lon):
-            raise ValueError("the map centre must lie inside the extent")
+            raise invalid("The map centre must lie inside the extent.")
         return self
 
 

@@ -36,6 +36,11 @@ def translations(lang: str) -> gettext.NullTranslations:
     return Translations(buffer)
 
 
+def N_(msgid: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    """Mark a text for extraction; it is translated where it is shown."""
+    return msgid
+
+
 def translate(lang: str, msgid: str, /, **params: Any) -> str:
     text = translations(lang).gettext(msgid)
     return text.format(**params) if params else text

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from typing import Any
+
 from pydantic import AfterValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
+
+def invalid(template: str, **params: Any) -> PydanticCustomError:
+    """A validation error whose sentence the web layer can translate (template kept in ctx)."""
+    return PydanticCustomError("civitas", template, {"template": template, **params})
+
 
 Language = Literal["es", "de", "en"]
 
@@ -25,7 +33,7 @@ Code = Annotated[
 def _non_empty_texts(value: dict[Language, str]) -> dict[Language, str]:
     cleaned = {lang: text.strip() for lang, text in value.items() if text and text.strip()}
     if not cleaned:
-        raise ValueError("give the text in at least one language (es, de or en)")
+        raise invalid("Give the text in at least one language (es, de or en).")
     return cleaned
 
 

@@ -10,37 +10,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from civitas.core.errors import CivitasError, Problem
-from civitas.core.i18n import LANGUAGES, negotiate, translate
+from civitas.core.i18n import LANGUAGES, N_, negotiate, translate
+from civitas.core.validation import location, template_for
 from civitas.core.xml import to_xml
 from civitas.web.templating import render_error_page
-
-# Pydantic error types people meet most, as translatable sentences with their parameters.
-PYDANTIC_MESSAGES: dict[str, str] = {
-    "missing": "This field is required.",
-    "extra_forbidden": "This field is not allowed here; remove it.",
-    "string_too_short": "Use at least {min_length} characters.",
-    "string_too_long": "Use at most {max_length} characters.",
-    "string_pattern_mismatch": "The value does not have the expected form ({pattern}).",
-    "string_type": "Give a text.",
-    "int_parsing": "Give a whole number.",
-    "int_type": "Give a whole number.",
-    "float_parsing": "Give a number.",
-    "bool_parsing": "Give true or false.",
-    "greater_than_equal": "Give a number of at least {ge}.",
-    "less_than_equal": "Give a number of at most {le}.",
-    "greater_than": "Give a number greater than {gt}.",
-    "literal_error": "Choose one of: {expected}.",
-    "enum": "Choose one of: {expected}.",
-    "too_short": "Give at least {min_length} item(s).",
-    "json_invalid": "The body is not valid JSON: {error}.",
-    "url_parsing": "Give a full web address (https://…).",
-    "value_error": "{error}",
-    "list_type": "Give a list.",
-    "dict_type": "Give an object.",
-    "model_attributes_type": "Give an object.",
-    "time_parsing": "Give a time as HH:MM.",
-}
-
 
 def request_language(request: Request) -> str:
     lang = getattr(request.state, "lang", None)
@@ -92,30 +65,6 @@ def render(request: Request, status: int, code: str, message: str, problems: lis
     return JSONResponse(error_body(request, code, message, problems), status_code=status, headers=headers)
 
 
-def translate_validation(lang: str, err: dict[str, Any]) -> str:
-    ctx = dict(err.get("ctx") or {})
-    template = PYDANTIC_MESSAGES.get(err["type"])
-    if err["type"] == "value_error":
-        text = str(ctx.get("error", err["msg"]))
-        return translate(lang, text)
-    if template is None:
-        return str(err["msg"])
-    if err["type"] == "json_invalid":
-        ctx.setdefault("error", ctx.get("error", ""))
-    try:
-        return translate(lang, template, **{k: v for k, v in ctx.items()})
-    except (KeyError, IndexError):
-        return str(err["msg"])
-
-
-def _location(loc: tuple[Any, ...]) -> str:
-    parts = [p for p in loc if p not in ("body",)]
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "body"
-
-
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CivitasError)
     async def _domain(request: Request, exc: CivitasError) -> Response:
@@ -127,10 +76,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         lang = request_language(request)
-        problems = [
-            {"location": _location(tuple(e["loc"])), "message": translate_validation(lang, e)}
-            for e in exc.errors()
-        ]
+        problems = []
+        for err in exc.errors():
+            template, params = template_for(err)
+            problems.append({"location": location(err["loc"]), "message": translate(lang, template, **params)})
         message = translate(lang, "The request has {count} problem(s).", count=len(problems))
         return render(request, 422, "invalid_input", message, problems)
 
@@ -138,9 +87,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         lang = request_language(request)
         messages = {
-            404: "There is nothing at this address.",
-            405: "This method is not allowed here.",
-            413: "The request body is too large.",
+            404: N_("There is nothing at this address."),
+            405: N_("This method is not allowed here."),
+            413: N_("The request body is too large."),
         }
         message = translate(lang, messages.get(exc.status_code, str(exc.detail)))
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "error")

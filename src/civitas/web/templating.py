@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from civitas.catalogue.schemas import label
 from civitas.core.config import get_settings
 from civitas.core.security import sign
 from civitas.core.i18n import LANGUAGE_NAMES, pick, translate, translations
@@ -54,6 +55,7 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
         "money": lambda amount, currency: money(amount, currency, lang),
         "duration": lambda hours: duration_text(hours, lang),
         "language_names": LANGUAGE_NAMES,
+        "label": label,
         "principal": getattr(request.state, "principal", None),
         "csrf": _csrf(request),
     }

@@ -1,0 +1,162 @@
+"""Test harness: the suite runs against a fresh SQLite file or a fresh PostgreSQL database.
+
+``pytest --db sqlite`` (default) or ``pytest --db postgresql``; the PostgreSQL server comes
+from ``CIVITAS_TEST_POSTGRES_URL``. An unreachable PostgreSQL fails the run; it is never
+skipped. The schema is built by the Alembic migrations, once per run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+_state: dict[str, Any] = {}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", choices=("sqlite", "postgresql"), default="sqlite")
+
+
+def _admin_url() -> str:
+    return os.environ.get("CIVITAS_TEST_POSTGRES_URL", DEFAULT_PG)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="civitas-test-"))
+    _state["tmp"] = tmp
+    kind = config.getoption("--db")
+    if kind == "postgresql":
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        admin = make_url(_admin_url())
+        name = f"civitas_test_{uuid.uuid4().hex[:10]}"
+        dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+        try:
+            with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+        except psycopg.OperationalError as exc:
+            raise pytest.UsageError(
+                f"PostgreSQL is not reachable at {admin.render_as_string()}: {exc}. "
+                "Start it (scripts/ensure-postgres.sh); the PostgreSQL run is never skipped."
+            ) from None
+        _state["pg"] = (dsn, name)
+        url = admin.set(database=name).render_as_string(hide_password=False)
+    else:
+        url = f"sqlite:///{tmp / 'civitas.db'}"
+    os.environ.update(
+        {
+            "CIVITAS_ENV": "test",
+            "CIVITAS_DATABASE_URL": url,
+            "CIVITAS_JOBS_BACKEND": "immediate",
+            "CIVITAS_JOBS_PATH": str(tmp / "jobs.db"),
+            "CIVITAS_LOG_LEVEL": "WARNING",
+            "CIVITAS_PUBLIC_URL": "https://civitas.test",
+        }
+    )
+    for key in ("CIVITAS_DEMO_API_KEY", "CIVITAS_DEMO_PASSWORD", "CIVITAS_REDIS_URL"):
+        os.environ.pop(key, None)
+    config.stash[db_kind_key] = kind
+
+
+db_kind_key = pytest.StashKey[str]()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if "pg" in _state:
+        import psycopg
+
+        from civitas.core.db import engine_for
+
+        engine_for.cache_clear()
+        dsn, name = _state.pop("pg")
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"civitas database: {config.getoption('--db')} ({os.environ.get('CIVITAS_DATABASE_URL', '')})"
+
+
+@pytest.fixture(scope="session")
+def db_kind(request: pytest.FixtureRequest) -> str:
+    return request.config.stash[db_kind_key]
+
+
+@pytest.fixture(scope="session")
+def tmp_root() -> Path:
+    return Path(_state["tmp"])
+
+
+@pytest.fixture(scope="session")
+def engine() -> Any:
+    from civitas.core.db import get_engine
+    from civitas.core.migrate import upgrade
+
+    eng = get_engine()
+    upgrade(eng)
+    return eng
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Empty every table after each test that touched the database."""
+    yield
+    if "engine" not in request.fixturenames:
+        return
+    from sqlalchemy import text
+
+    from civitas.models import Base
+
+    eng = request.getfixturevalue("engine")
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with eng.begin() as conn:
+        if eng.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def db(engine: Any) -> Iterator[Any]:
+    """A plain session (bound to no city); commit explicitly where the test needs it."""
+    from civitas.core.db import session_factory
+
+    session = session_factory(engine)()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+@pytest.fixture
+def app(engine: Any) -> Any:
+    from civitas.main import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def two_cities(engine: Any) -> Any:
+    """City A (trujillo) and city B (musterstadt), each with a department, a published and an
+    unpublished service, one user per role and an API key."""
+    from tests.factories import build_world
+
+    return build_world(engine)

@@ -1,0 +1,166 @@
+"""Factories: small, valid objects per domain, committed through the real service functions."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+from civitas.accounts.models import User
+from civitas.accounts.schemas import ApiKeyCreate
+from civitas.accounts.service import create_api_key
+from civitas.catalogue.schemas import ServiceIn
+from civitas.catalogue.service import save_service
+from civitas.cities.models import City
+from civitas.cities.schemas import CityCreate, DepartmentCreate, Extent
+from civitas.cities.service import create_city, create_department
+from civitas.core.db import session_scope
+from civitas.core.permissions import Role
+from civitas.core.security import hash_password
+
+PASSWORD = "correct-horse-battery"
+
+
+@functools.cache
+def password_hash() -> str:
+    return hash_password(PASSWORD)
+
+CITY_A = CityCreate(
+    slug="trujillo",
+    name="Trujillo",
+    country="PE",
+    languages=["es", "en"],
+    default_language="es",
+    timezone="America/Lima",
+    currency="PEN",
+    jurisdiction_id="trujillo.example",
+    center_lat=-8.11,
+    center_lon=-79.03,
+    extent=Extent(min_lat=-8.2, min_lon=-79.12, max_lat=-8.02, max_lon=-78.94),
+)
+CITY_B = CityCreate(
+    slug="musterstadt",
+    name="Musterstadt",
+    country="DE",
+    languages=["de", "en"],
+    default_language="de",
+    timezone="Europe/Berlin",
+    currency="EUR",
+    jurisdiction_id="musterstadt.example",
+    center_lat=51.34,
+    center_lon=12.37,
+    extent=Extent(min_lat=51.24, min_lon=12.24, max_lat=51.45, max_lon=12.54),
+)
+
+
+def service_data(code: str, currency: str, **overrides: Any) -> ServiceIn:
+    data: dict[str, Any] = {
+        "code": code,
+        "name": {"es": f"Servicio {code}", "de": f"Leistung {code}", "en": f"Service {code}"},
+        "description": {"es": "Descripción.", "de": "Beschreibung.", "en": "Description."},
+        "category": "roads",
+        "channels": ["online", "open311"],
+        "department": "roads",
+        "fees": [{"amount_minor": 1250, "currency": currency, "label": {"en": "Fee"}}],
+        "documents": [{"code": "id-card", "name": {"en": "Identity document"}}],
+        "legal_basis": [{"title": {"en": "Municipal law"}, "url": "https://example.org/law"}],
+        "target_hours": 48,
+        "opening_hours": [{"days": ["mo", "tu"], "opens": "08:00", "closes": "16:00"}],
+        "open311": {
+            "type": "realtime",
+            "keywords": ["light", "lamp"],
+            "attributes": [
+                {
+                    "code": "fault",
+                    "datatype": "singlevaluelist",
+                    "required": True,
+                    "order": 1,
+                    "description": {"en": "What is wrong?", "es": "¿Qué pasa?"},
+                    "values": [{"key": "out", "name": {"en": "Out"}}],
+                }
+            ],
+        },
+        "life_situation": "mobility",
+    }
+    data.update(overrides)
+    return ServiceIn.model_validate(data)
+
+
+@dataclass
+class CityWorld:
+    slug: str
+    jurisdiction_id: str
+    id: int
+    api_key: str
+    api_key_id: int
+    published: str
+    unpublished: str
+    users: dict[str, str] = field(default_factory=dict)  # role -> username
+
+
+@dataclass
+class World:
+    a: CityWorld
+    b: CityWorld
+
+
+def make_city(engine: Any, data: CityCreate, prefix: str) -> CityWorld:
+    with session_scope(engine) as db:
+        city = create_city(db, data)
+        _populate(db, city, prefix)
+        world = CityWorld(
+            slug=city.slug,
+            jurisdiction_id=city.jurisdiction_id,
+            id=city.id,
+            api_key="",
+            api_key_id=0,
+            published=f"{prefix}-light",
+            unpublished=f"{prefix}-draft",
+        )
+        raw, key = create_api_key(db, city, data=ApiKeyCreate(name="test client"), actor="test")
+        world.api_key, world.api_key_id = raw, key.id
+        for role in Role:
+            username = f"{prefix}-{role.value.replace('_', '')}"
+            # argon2 costs ~0.1 s a hash: hash the shared test password once per run
+            db.add(
+                User(
+                    username=username, full_name=f"{role} of {city.name}",
+                    password_hash=password_hash(), roles=[role.value],
+                )
+            )
+            world.users[role.value] = username
+    return world
+
+
+def _populate(db: Any, city: City, prefix: str) -> None:
+    create_department(
+        db, city,
+        data=DepartmentCreate(code="roads", name={"en": f"Roads of {city.name}"}, email="roads@city.example"),
+        actor="test",
+    )
+    save_service(db, city, data=service_data(f"{prefix}-light", city.currency), actor="test")
+    save_service(
+        db, city, data=service_data(f"{prefix}-draft", city.currency, published=False), actor="test"
+    )
+
+
+def build_world(engine: Any) -> World:
+    return World(a=make_city(engine, CITY_A, "a"), b=make_city(engine, CITY_B, "b"))
+
+
+def bearer(client: Any, slug: str, username: str) -> dict[str, str]:
+    response = client.post(
+        f"/api/v1/cities/{slug}/auth/token", json={"username": username, "password": PASSWORD}
+    )
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def session_cookie(client: Any, slug: str, username: str) -> dict[str, str]:
+    response = client.post(
+        f"/{slug}/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    cookie = response.cookies["civitas_session"]
+    client.cookies.clear()
+    return {"civitas_session": cookie}

@@ -1,0 +1,249 @@
+"""Two-city isolation, walked over every route of the application.
+
+For each route that addresses a city, city B's credentials (bearer token, session cookie,
+API key, user name and password) used on city A's address must be worth exactly what no
+credentials are worth: the same status, the same body, and no change in the database.
+City A's own credentials must succeed, which shows each sample request is a valid one.
+A route missing from ROUTES fails the test, so new routes cannot skip this check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+
+from civitas.main import create_app
+from civitas.models import Base
+from civitas.core.security import sign
+from civitas.core.config import get_settings
+from tests.factories import PASSWORD, CityWorld, World, bearer, session_cookie
+
+YAML_IMPORT = """
+services:
+  - code: a-new
+    name: {en: New service}
+    description: {en: Something new.}
+    category: waste
+    channels: [online]
+    department: roads
+"""
+
+
+@dataclass
+class Case:
+    """How to call a route: path parameters, a request (given whose credentials), status."""
+
+    own_status: int
+    params: Callable[[CityWorld], dict[str, Any]] = lambda w: {}
+    request: Callable[[CityWorld], dict[str, Any]] = lambda w: {}
+    auth: str = "bearer"  # how credentials travel: bearer, cookie, body (in the request)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+SERVICE_BODY = {
+    "code": "a-light",
+    "name": {"en": "Changed"},
+    "description": {"en": "Changed."},
+    "category": "roads",
+    "channels": ["online"],
+    "department": "roads",
+}
+
+ROUTES: dict[tuple[str, str], Case] = {
+    ("GET", "/api/v1/cities/{city}"): Case(200),
+    ("GET", "/api/v1/cities/{city}/departments"): Case(200),
+    ("POST", "/api/v1/cities/{city}/departments"): Case(
+        201, request=lambda w: {"json": {"code": "parks", "name": {"en": "Parks"}}}
+    ),
+    ("PATCH", "/api/v1/cities/{city}/departments/{code}"): Case(
+        200, params=lambda w: {"code": "roads"}, request=lambda w: {"json": {"phone": "+51 1"}}
+    ),
+    ("POST", "/api/v1/cities/{city}/auth/token"): Case(
+        201,
+        auth="body",
+        request=lambda w: {"json": {"username": w.users["administrator"], "password": PASSWORD}},
+    ),
+    ("DELETE", "/api/v1/cities/{city}/auth/token"): Case(204),
+    ("GET", "/api/v1/cities/{city}/me"): Case(200),
+    ("GET", "/api/v1/cities/{city}/users"): Case(200),
+    ("POST", "/api/v1/cities/{city}/users"): Case(
+        201,
+        request=lambda w: {
+            "json": {"username": "new", "full_name": "New", "password": PASSWORD, "roles": ["agent"]}
+        },
+    ),
+    ("GET", "/api/v1/cities/{city}/api-keys"): Case(200),
+    ("POST", "/api/v1/cities/{city}/api-keys"): Case(201, request=lambda w: {"json": {"name": "app"}}),
+    ("DELETE", "/api/v1/cities/{city}/api-keys/{key_id}"): Case(
+        200, params=lambda w: {"key_id": w.api_key_id}
+    ),
+    ("GET", "/api/v1/cities/{city}/audit"): Case(200),
+    ("GET", "/api/v1/cities/{city}/services"): Case(
+        200, request=lambda w: {"params": {"include_unpublished": "true"}}
+    ),
+    ("GET", "/api/v1/cities/{city}/services/export"): Case(
+        200, request=lambda w: {"params": {"format": "yaml", "include_unpublished": "true"}}
+    ),
+    ("POST", "/api/v1/cities/{city}/services/import"): Case(
+        200,
+        request=lambda w: {"content": YAML_IMPORT, "headers": {"content-type": "text/plain"}},
+    ),
+    ("GET", "/api/v1/cities/{city}/services/{code}"): Case(200, params=lambda w: {"code": w.unpublished}),
+    ("PUT", "/api/v1/cities/{city}/services/{code}"): Case(
+        200, params=lambda w: {"code": w.published}, request=lambda w: {"json": SERVICE_BODY}
+    ),
+    ("DELETE", "/api/v1/cities/{city}/services/{code}"): Case(
+        204, params=lambda w: {"code": w.unpublished}
+    ),
+    ("GET", "/open311/v2/services.{fmt}"): Case(
+        200,
+        auth="api_key",
+        params=lambda w: {"fmt": "json"},
+        request=lambda w: {"params": {"jurisdiction_id": w.jurisdiction_id}},
+    ),
+    ("GET", "/open311/v2/services/{service_code}.{fmt}"): Case(
+        200,
+        auth="api_key",
+        params=lambda w: {"fmt": "xml", "service_code": w.published},
+        request=lambda w: {"params": {"jurisdiction_id": w.jurisdiction_id}},
+    ),
+    ("GET", "/{city}/login"): Case(200, auth="cookie"),
+    ("POST", "/{city}/login"): Case(
+        303,
+        auth="body",
+        request=lambda w: {"data": {"username": w.users["administrator"], "password": PASSWORD}},
+    ),
+    ("GET", "/{city}/staff"): Case(200, auth="cookie"),
+    ("POST", "/{city}/logout"): Case(303, auth="cookie", extra={"csrf": True}),
+    ("GET", "/{city}/"): Case(200, auth="cookie"),
+    ("GET", "/{city}/services/{code}"): Case(200, auth="cookie", params=lambda w: {"code": w.published}),
+}
+
+# routes that address no city at all
+GLOBAL = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/api/v1/cities"), ("GET", "/"),
+          ("GET", "/open311/v2/discovery.{fmt}")}
+
+
+def all_routes() -> Iterator[tuple[str, str]]:
+    def walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                for method in sorted(route.methods):
+                    yield method, prefix + route.path
+            elif hasattr(route, "original_router"):
+                yield from walk(route.original_router.routes, prefix + route.include_context.prefix)
+
+    yield from walk(create_app().routes)
+
+
+def test_every_route_is_covered():
+    missing = [r for r in all_routes() if r not in ROUTES and r not in GLOBAL]
+    assert not missing, f"add these routes to tests/test_isolation.py ROUTES: {missing}"
+    stale = [r for r in ROUTES if r not in set(all_routes())]
+    assert not stale, f"these routes no longer exist: {stale}"
+
+
+def snapshot(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
+    with engine.connect() as conn:
+        return {
+            table.name: [tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key))]
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def credentials(client: Any, case: Case, city: CityWorld, route: str) -> dict[str, Any]:
+    """Request arguments carrying ``city``'s administrator credentials, as the route takes them."""
+    if case.auth == "body":
+        return case.request(city)
+    if case.auth == "api_key":
+        return {"api_key": city.api_key}
+    if case.auth == "cookie":
+        cookies = session_cookie(client, city.slug, city.users["administrator"])
+        req: dict[str, Any] = {"cookies": cookies}
+        if case.extra.get("csrf"):
+            req["data"] = {"csrf": sign(get_settings().secret_key, "csrf:" + cookies["civitas_session"])}
+        return req
+    return {"headers": bearer(client, city.slug, city.users["administrator"])}
+
+
+def call(client: Any, method: str, path: str, req: dict[str, Any]) -> Any:
+    if "api_key" in req:
+        key = req.pop("api_key")
+        req["params"] = {**req.get("params", {}), "api_key": key}
+    cookies = req.pop("cookies", None)
+    client.cookies.clear()
+    if cookies:
+        client.cookies.update(cookies)
+    try:
+        return client.request(method, path, follow_redirects=False, **req)
+    finally:
+        client.cookies.clear()
+
+
+PUBLIC = {
+    "/api/v1/cities/{city}",
+    "/{city}/login",
+    "/{city}/",
+    "/{city}/services/{code}",
+    "/open311/v2/services.{fmt}",
+    "/open311/v2/services/{service_code}.{fmt}",
+    "/{city}/logout",
+}
+
+
+def own_response(client: Any, method: str, path: str, case: Case, city: CityWorld, route: str) -> Any:
+    """A's own call on a read-only route (used to show the sample needs credentials)."""
+    if method != "GET":
+        return None
+    return call(client, method, path, {**case.request(city), **credentials(client, case, city, route)})
+
+
+def comparable(response: Any) -> Any:
+    if response is None:
+        return None
+    if response.headers.get("content-type", "").startswith("application/json"):
+        body = response.json()
+        if isinstance(body, dict):
+            body.pop("request_id", None)
+        return body
+    return response.text
+
+
+@pytest.mark.parametrize(("method", "route"), sorted(ROUTES), ids=lambda v: str(v))
+def test_city_b_credentials_are_worth_nothing_in_city_a(
+    method, route, client, engine, two_cities: World
+):
+    case = ROUTES[(method, route)]
+    a, b = two_cities.a, two_cities.b
+    path = route.format(city=a.slug, **case.params(a))
+
+    # B's credentials on A's address
+    foreign_request = credentials(client, case, b, route)
+    if case.auth != "body":
+        foreign_request = {**case.request(a), **foreign_request}
+    before = snapshot(engine)
+    foreign = call(client, method, path, dict(foreign_request))
+    assert snapshot(engine) == before, "city B's credentials changed city A's data"
+
+    if case.auth == "body":  # the credentials are the request: B's must simply be wrong here
+        assert foreign.status_code == 401, foreign.text
+        assert "access_token" not in foreign.text
+        assert "civitas_session" not in foreign.headers.get("set-cookie", "")
+    else:
+        anonymous = call(client, method, path, dict(case.request(a)))
+        assert snapshot(engine) == before, "an anonymous request changed city A's data"
+        # refused outright (RFC 6750: an unknown token is 401), or treated exactly as anonymous
+        if foreign.status_code != 401:
+            assert foreign.status_code == anonymous.status_code, foreign.text
+            assert comparable(foreign) == comparable(anonymous)
+        assert anonymous.status_code != case.own_status or comparable(anonymous) != comparable(
+            own_response(client, method, path, case, a, route)
+        ) or route in PUBLIC, "the sample request shows nothing that needs credentials"
+
+    own = call(client, method, path, {**case.request(a), **credentials(client, case, a, route)})
+    assert own.status_code == case.own_status, own.text
