@@ -82,7 +82,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"civitas database: {config.getoption('--db')} ({os.environ.get('CIVITAS_DATABASE_URL', '')})"
+    url = os.environ.get("CIVITAS_DATABASE_URL", "")
+    return f"civitas database: {config.getoption('--db')} ({url})"
 
 
 @pytest.fixture(scope="session")

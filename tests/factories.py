@@ -25,6 +25,7 @@ PASSWORD = "correct-horse-battery"
 def password_hash() -> str:
     return hash_password(PASSWORD)
 
+
 CITY_A = CityCreate(
     slug="trujillo",
     name="Trujillo",
@@ -124,8 +125,10 @@ def make_city(engine: Any, data: CityCreate, prefix: str) -> CityWorld:
             # argon2 costs ~0.1 s a hash: hash the shared test password once per run
             db.add(
                 User(
-                    username=username, full_name=f"{role} of {city.name}",
-                    password_hash=password_hash(), roles=[role.value],
+                    username=username,
+                    full_name=f"{role} of {city.name}",
+                    password_hash=password_hash(),
+                    roles=[role.value],
                 )
             )
             world.users[role.value] = username
@@ -134,8 +137,11 @@ def make_city(engine: Any, data: CityCreate, prefix: str) -> CityWorld:
 
 def _populate(db: Any, city: City, prefix: str) -> None:
     create_department(
-        db, city,
-        data=DepartmentCreate(code="roads", name={"en": f"Roads of {city.name}"}, email="roads@city.example"),
+        db,
+        city,
+        data=DepartmentCreate(
+            code="roads", name={"en": f"Roads of {city.name}"}, email="roads@city.example"
+        ),
         actor="test",
     )
     save_service(db, city, data=service_data(f"{prefix}-light", city.currency), actor="test")

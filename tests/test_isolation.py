@@ -17,10 +17,10 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
+from civitas.core.config import get_settings
+from civitas.core.security import sign
 from civitas.main import create_app
 from civitas.models import Base
-from civitas.core.security import sign
-from civitas.core.config import get_settings
 from tests.factories import PASSWORD, CityWorld, World, bearer, session_cookie
 
 YAML_IMPORT = """
@@ -74,11 +74,18 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/cities/{city}/users"): Case(
         201,
         request=lambda w: {
-            "json": {"username": "new", "full_name": "New", "password": PASSWORD, "roles": ["agent"]}
+            "json": {
+                "username": "new",
+                "full_name": "New",
+                "password": PASSWORD,
+                "roles": ["agent"],
+            }
         },
     ),
     ("GET", "/api/v1/cities/{city}/api-keys"): Case(200),
-    ("POST", "/api/v1/cities/{city}/api-keys"): Case(201, request=lambda w: {"json": {"name": "app"}}),
+    ("POST", "/api/v1/cities/{city}/api-keys"): Case(
+        201, request=lambda w: {"json": {"name": "app"}}
+    ),
     ("DELETE", "/api/v1/cities/{city}/api-keys/{key_id}"): Case(
         200, params=lambda w: {"key_id": w.api_key_id}
     ),
@@ -93,7 +100,9 @@ ROUTES: dict[tuple[str, str], Case] = {
         200,
         request=lambda w: {"content": YAML_IMPORT, "headers": {"content-type": "text/plain"}},
     ),
-    ("GET", "/api/v1/cities/{city}/services/{code}"): Case(200, params=lambda w: {"code": w.unpublished}),
+    ("GET", "/api/v1/cities/{city}/services/{code}"): Case(
+        200, params=lambda w: {"code": w.unpublished}
+    ),
     ("PUT", "/api/v1/cities/{city}/services/{code}"): Case(
         200, params=lambda w: {"code": w.published}, request=lambda w: {"json": SERVICE_BODY}
     ),
@@ -121,19 +130,26 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/{city}/staff"): Case(200, auth="cookie"),
     ("POST", "/{city}/logout"): Case(303, auth="cookie", extra={"csrf": True}),
     ("GET", "/{city}/"): Case(200, auth="cookie"),
-    ("GET", "/{city}/services/{code}"): Case(200, auth="cookie", params=lambda w: {"code": w.published}),
+    ("GET", "/{city}/services/{code}"): Case(
+        200, auth="cookie", params=lambda w: {"code": w.published}
+    ),
 }
 
 # routes that address no city at all
-GLOBAL = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/api/v1/cities"), ("GET", "/"),
-          ("GET", "/open311/v2/discovery.{fmt}")}
+GLOBAL = {
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/api/v1/cities"),
+    ("GET", "/"),
+    ("GET", "/open311/v2/discovery.{fmt}"),
+}
 
 
 def all_routes() -> Iterator[tuple[str, str]]:
     def walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
         for route in routes:
             if isinstance(route, APIRoute):
-                for method in sorted(route.methods):
+                for method in sorted(route.methods or ()):
                     yield method, prefix + route.path
             elif hasattr(route, "original_router"):
                 yield from walk(route.original_router.routes, prefix + route.include_context.prefix)
@@ -151,7 +167,9 @@ def test_every_route_is_covered():
 def snapshot(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
     with engine.connect() as conn:
         return {
-            table.name: [tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key))]
+            table.name: [
+                tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key))
+            ]
             for table in Base.metadata.sorted_tables
         }
 
@@ -166,7 +184,9 @@ def credentials(client: Any, case: Case, city: CityWorld, route: str) -> dict[st
         cookies = session_cookie(client, city.slug, city.users["administrator"])
         req: dict[str, Any] = {"cookies": cookies}
         if case.extra.get("csrf"):
-            req["data"] = {"csrf": sign(get_settings().secret_key, "csrf:" + cookies["civitas_session"])}
+            req["data"] = {
+                "csrf": sign(get_settings().secret_key, "csrf:" + cookies["civitas_session"])
+            }
         return req
     return {"headers": bearer(client, city.slug, city.users["administrator"])}
 
@@ -196,11 +216,15 @@ PUBLIC = {
 }
 
 
-def own_response(client: Any, method: str, path: str, case: Case, city: CityWorld, route: str) -> Any:
+def own_response(
+    client: Any, method: str, path: str, case: Case, city: CityWorld, route: str
+) -> Any:
     """A's own call on a read-only route (used to show the sample needs credentials)."""
     if method != "GET":
         return None
-    return call(client, method, path, {**case.request(city), **credentials(client, case, city, route)})
+    return call(
+        client, method, path, {**case.request(city), **credentials(client, case, city, route)}
+    )
 
 
 def comparable(response: Any) -> Any:
@@ -241,9 +265,12 @@ def test_city_b_credentials_are_worth_nothing_in_city_a(
         if foreign.status_code != 401:
             assert foreign.status_code == anonymous.status_code, foreign.text
             assert comparable(foreign) == comparable(anonymous)
-        assert anonymous.status_code != case.own_status or comparable(anonymous) != comparable(
-            own_response(client, method, path, case, a, route)
-        ) or route in PUBLIC, "the sample request shows nothing that needs credentials"
+        assert (
+            anonymous.status_code != case.own_status
+            or comparable(anonymous)
+            != comparable(own_response(client, method, path, case, a, route))
+            or route in PUBLIC
+        ), "the sample request shows nothing that needs credentials"
 
     own = call(client, method, path, {**case.request(a), **credentials(client, case, a, route)})
     assert own.status_code == case.own_status, own.text

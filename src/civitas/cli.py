@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
@@ -112,7 +112,9 @@ def demo() -> None:
         with session_scope() as db:
             result = load_demo_city(db, s, data)
         state = "created" if result.created else "already there, completed"
-        typer.echo(f"\n{result.name} ({result.slug}, jurisdiction_id {result.jurisdiction_id}): {state}")
+        typer.echo(
+            f"\n{result.name} ({result.slug}, jurisdiction_id {result.jurisdiction_id}): {state}"
+        )
         typer.echo(f"  catalogue:      {s.public_url}/{result.slug}/")
         typer.echo(f"  Open311 api_key: {result.api_key}")
     password = s.demo_password or DEFAULT_PASSWORD
@@ -126,10 +128,15 @@ def users_create(
     city: Annotated[str, typer.Option(help="City slug")],
     username: Annotated[str, typer.Option()],
     full_name: Annotated[str, typer.Option("--name")],
-    role: Annotated[list[str], typer.Option(help="administrator, manager, case_worker, agent, field_worker")],
+    role: Annotated[
+        list[str], typer.Option(help="administrator, manager, case_worker, agent, field_worker")
+    ],
     email: Annotated[str | None, typer.Option()] = None,
     password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="CIVITAS_NEW_PASSWORD")
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, envvar="CIVITAS_NEW_PASSWORD"
+        ),
     ] = "",
 ) -> None:
     """Create a staff user in a city."""
@@ -143,7 +150,9 @@ def users_create(
     from civitas.core.i18n import translate
 
     try:
-        data = UserCreate(username=username, full_name=full_name, email=email, password=password, roles=role)  # type: ignore[arg-type]
+        data = UserCreate(
+            username=username, full_name=full_name, email=email, password=password, roles=role
+        )
     except ValidationError as exc:
         fail("\n".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
         return
@@ -160,7 +169,9 @@ def users_create(
 def catalogue_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     city: Annotated[str, typer.Option(help="City slug")],
-    format: Annotated[str | None, typer.Option(help="yaml or csv (default: from the file name)")] = None,  # noqa: A002
+    format: Annotated[
+        str | None, typer.Option(help="yaml or csv (default: from the file name)")
+    ] = None,
 ) -> None:
     """Import services (and departments) from YAML or CSV; nothing is written on any error."""
     from civitas.catalogue.importer import import_catalogue
@@ -187,24 +198,29 @@ def catalogue_import(
 @catalogue_app.command("export")
 def catalogue_export(
     city: Annotated[str, typer.Option(help="City slug")],
-    format: Annotated[str, typer.Option(help="cpsv-ap, open311 or yaml")] = "cpsv-ap",  # noqa: A002
+    format: Annotated[str, typer.Option(help="cpsv-ap, open311 or yaml")] = "cpsv-ap",
     lang: Annotated[str | None, typer.Option(help="Language for Open311 names")] = None,
 ) -> None:
     """Write the published catalogue to standard output."""
-    from civitas.catalogue.formats import export_catalogue
+    from civitas.catalogue.formats import ExportFormat, export_catalogue
     from civitas.cities.service import enter_city, get_city_by_slug
     from civitas.core.db import session_scope
     from civitas.core.errors import CivitasError
 
     if format not in ("cpsv-ap", "open311", "yaml"):
         fail(f"Unknown format {format!r}; use cpsv-ap, open311 or yaml.")
+    fmt = cast(ExportFormat, format)
     s = settings()
     try:
         with session_scope() as db:
             found = enter_city(db, get_city_by_slug(db, city))
             body = export_catalogue(
-                db, found, fmt=format, base_url=s.public_url,  # type: ignore[arg-type]
-                lang=lang or found.default_language, include_unpublished=False,
+                db,
+                found,
+                fmt=fmt,
+                base_url=s.public_url,
+                lang=lang or found.default_language,
+                include_unpublished=False,
             )
     except CivitasError as exc:
         fail(str(exc))

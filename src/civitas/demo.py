@@ -21,7 +21,7 @@ from civitas.core.permissions import Role
 from civitas.core.security import sign
 
 ACTOR = "system:demo"
-DEFAULT_PASSWORD = "civitas-demo"
+DEFAULT_PASSWORD = "civitas-demo"  # noqa: S105 - the documented demo password
 
 DEMO_CITIES = [
     CityCreate(
@@ -86,7 +86,9 @@ def load_demo_city(db: Session, settings: Settings, data: CityCreate) -> DemoCit
         city = create_city(db, data)
     enter_city(db, city)
     catalogue = demo_catalogue(city)
-    apply_import(db, city, departments=catalogue.departments, services=catalogue.services, actor=ACTOR)
+    apply_import(
+        db, city, departments=catalogue.departments, services=catalogue.services, actor=ACTOR
+    )
     for username, full_name, role, department in DEMO_USERS:
         if db.scalar(select(User.id).where(User.username == username)) is None:
             create_user(
@@ -97,12 +99,14 @@ def load_demo_city(db: Session, settings: Settings, data: CityCreate) -> DemoCit
                     full_name=full_name,
                     password=password,
                     roles=[role],
-                    language=city.default_language,  # type: ignore[arg-type]
+                    language=city.default_language,
                     department=department,
                 ),
                 actor=ACTOR,
             )
     key = demo_api_key(settings, city.slug)
     if find_api_key(db, city, raw=key) is None:
-        create_api_key(db, city, data=ApiKeyCreate(name="Demo Open311 client"), actor=ACTOR, raw_key=key)
+        create_api_key(
+            db, city, data=ApiKeyCreate(name="Demo Open311 client"), actor=ACTOR, raw_key=key
+        )
     return DemoCity(city.slug, city.name, city.jurisdiction_id, key, created)

@@ -25,7 +25,13 @@ from civitas.web.pages import accounts as accounts_pages
 from civitas.web.pages import catalogue as catalogue_pages
 from civitas.web.templating import TEMPLATES
 
-API_ROUTERS = [health.router, cities_api.router, accounts_api.router, catalogue_api.router, open311.router]
+API_ROUTERS = [
+    health.router,
+    cities_api.router,
+    accounts_api.router,
+    catalogue_api.router,
+    open311.router,
+]
 PAGE_ROUTERS = [accounts_pages.router, catalogue_pages.router]
 
 

@@ -9,6 +9,8 @@ from civitas.accounts.service import purge_expired_tokens
 from civitas.core.db import session_scope
 from civitas.core.jobs import huey
 
+__all__ = ["huey", "purge_tokens"]
+
 log = structlog.get_logger("civitas.jobs")
 
 

@@ -52,7 +52,7 @@ class TokenRequest(BaseModel):
 
 class TokenIssued(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth 2.0 token type, not a secret
     expires_at: datetime
 
 

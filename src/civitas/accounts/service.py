@@ -174,7 +174,11 @@ def create_api_key(
     db.add(key)
     db.flush()
     audit.record(
-        db, actor=actor, action="apikey.created", entity_type="api_key", entity_id=key.id,
+        db,
+        actor=actor,
+        action="apikey.created",
+        entity_type="api_key",
+        entity_id=key.id,
         changes={"name": data.name},
     )
     return raw, key

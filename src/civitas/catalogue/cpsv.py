@@ -104,7 +104,10 @@ class _Builder:
             {
                 "@id": f"{self.city_iri}#organisation",
                 "@type": ["cv:PublicOrganisation", "org:Organization"],
-                "skos:prefLabel": {"@language": self.city.default_language, "@value": self.city.name},
+                "skos:prefLabel": {
+                    "@language": self.city.default_language,
+                    "@value": self.city.name,
+                },
                 "dct:identifier": self.city.jurisdiction_id,
                 "dct:spatial": self.location(),
             }
@@ -131,7 +134,9 @@ class _Builder:
         if dept.phone:
             node["cv:telephone"] = dept.phone
         if service.opening_hours:
-            node["cv:openingHours"] = [self.opening_hours(iri, i, r) for i, r in enumerate(service.opening_hours)]
+            node["cv:openingHours"] = [
+                self.opening_hours(iri, i, r) for i, r in enumerate(service.opening_hours)
+            ]
         return self.add(node)
 
     def opening_hours(self, iri: str, index: int, rule: dict[str, Any]) -> dict[str, str]:
@@ -157,7 +162,9 @@ class _Builder:
                 "category", service.category, label("category", service.category)
             ),
             "dct:language": [
-                self.add({"@id": EU_LANGUAGE + LANGUAGE_CODES[lang], "@type": "dct:LinguisticSystem"})
+                self.add(
+                    {"@id": EU_LANGUAGE + LANGUAGE_CODES[lang], "@type": "dct:LinguisticSystem"}
+                )
                 for lang in self.langs
             ],
             "dct:spatial": self.location(),
@@ -174,7 +181,9 @@ class _Builder:
             )
         node["cv:hasChannel"] = [self.channel(service, iri, owner, ch) for ch in service.channels]
         if service.fees:
-            node["cv:hasCost"] = [self.cost(iri, i, fee, owner) for i, fee in enumerate(service.fees)]
+            node["cv:hasCost"] = [
+                self.cost(iri, i, fee, owner) for i, fee in enumerate(service.fees)
+            ]
         if service.documents:
             node["cpsv:hasInput"] = [
                 self.add(
@@ -183,7 +192,11 @@ class _Builder:
                         "@type": "cv:Evidence",
                         "dct:identifier": doc["code"],
                         "dct:title": _texts(doc["name"]),
-                        **({"dct:description": _texts(doc["description"])} if doc.get("description") else {}),
+                        **(
+                            {"dct:description": _texts(doc["description"])}
+                            if doc.get("description")
+                            else {}
+                        ),
                     }
                 )
                 for doc in service.documents
@@ -200,7 +213,10 @@ class _Builder:
                 for ref in service.legal_basis
             ]
         if service.target_hours:
-            node["cv:processingTime"] = {"@value": duration(service.target_hours), "@type": "xsd:duration"}
+            node["cv:processingTime"] = {
+                "@value": duration(service.target_hours),
+                "@type": "xsd:duration",
+            }
         if service.keywords:
             node["dcat:keyword"] = [
                 {"@language": self.city.default_language, "@value": kw} for kw in service.keywords
@@ -210,7 +226,9 @@ class _Builder:
             node["cv:contactPoint"] = contact
         self.add(node)
 
-    def channel(self, service: Service, iri: str, owner: dict[str, str], name: str) -> dict[str, str]:
+    def channel(
+        self, service: Service, iri: str, owner: dict[str, str], name: str
+    ) -> dict[str, str]:
         node: dict[str, Any] = {
             "@id": f"{iri}#channel-{name}",
             "@type": "cv:Channel",
@@ -219,17 +237,23 @@ class _Builder:
             "cv:ownedBy": owner,
         }
         if name == Channel.OFFICE and service.opening_hours:
-            node["cv:openingHours"] = [self.opening_hours(iri, i, r) for i, r in enumerate(service.opening_hours)]
+            node["cv:openingHours"] = [
+                self.opening_hours(iri, i, r) for i, r in enumerate(service.opening_hours)
+            ]
         return self.add(node)
 
-    def cost(self, iri: str, index: int, fee: dict[str, Any], owner: dict[str, str]) -> dict[str, str]:
+    def cost(
+        self, iri: str, index: int, fee: dict[str, Any], owner: dict[str, str]
+    ) -> dict[str, str]:
         digits = get_currency_precision(fee["currency"])
         node: dict[str, Any] = {
             "@id": f"{iri}#cost-{index}",
             "@type": "cv:Cost",
             "dct:identifier": f"{iri.rsplit('/', 1)[-1]}-cost-{index}",
             "cv:hasValue": {"@value": str(fee["amount_minor"] / 10**digits), "@type": "xsd:double"},
-            "cv:currency": self.add({"@id": EU_CURRENCY + fee["currency"], "@type": "skos:Concept"}),
+            "cv:currency": self.add(
+                {"@id": EU_CURRENCY + fee["currency"], "@type": "skos:Concept"}
+            ),
             "cv:isDefinedBy": owner,
         }
         if fee.get("label"):

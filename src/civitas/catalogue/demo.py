@@ -23,7 +23,9 @@ def demo_catalogue(city: City) -> CatalogueFile:
     lang = city.default_language
     services = []
     for raw in _load("services.yaml"):
-        item = {k: v for k, v in raw.items() if k not in ("fee", "law", "hours", "docs", "keywords")}
+        item = {
+            k: v for k, v in raw.items() if k not in ("fee", "law", "hours", "docs", "keywords")
+        }
         if "fee" in raw:
             item["fees"] = [{"amount_minor": raw["fee"][city.currency], "currency": city.currency}]
         if "law" in raw:
@@ -36,4 +38,6 @@ def demo_catalogue(city: City) -> CatalogueFile:
         if "keywords" in raw:
             item.setdefault("open311", {})["keywords"] = raw["keywords"]
         services.append(item)
-    return CatalogueFile.model_validate({"departments": _load("departments.yaml"), "services": services})
+    return CatalogueFile.model_validate(
+        {"departments": _load("departments.yaml"), "services": services}
+    )

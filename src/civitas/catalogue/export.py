@@ -15,12 +15,15 @@ from civitas.cities.schemas import DepartmentRead
 def to_document(departments: list[Department], services: list[Service]) -> dict[str, Any]:
     return {
         "departments": [
-            {k: v for k, v in DepartmentRead.model_validate(d).model_dump(mode="json").items() if v is not None}
+            {
+                k: v
+                for k, v in DepartmentRead.model_validate(d).model_dump(mode="json").items()
+                if v is not None
+            }
             for d in departments
         ],
         "services": [
-            service_to_schema(s).model_dump(mode="json", exclude_defaults=True)
-            for s in services
+            service_to_schema(s).model_dump(mode="json", exclude_defaults=True) for s in services
         ],
     }
 

@@ -21,11 +21,19 @@ MEDIA_TYPES: dict[str, str] = {
 
 
 def export_catalogue(
-    db: Session, city: City, *, fmt: ExportFormat, base_url: str, lang: str, include_unpublished: bool
+    db: Session,
+    city: City,
+    *,
+    fmt: ExportFormat,
+    base_url: str,
+    lang: str,
+    include_unpublished: bool,
 ) -> str:
     services = list_services(db, city, include_unpublished=include_unpublished)
     if fmt == "cpsv-ap":
-        return json.dumps(cpsv.export_cpsv(city, services, base_url=base_url), ensure_ascii=False, indent=2)
+        return json.dumps(
+            cpsv.export_cpsv(city, services, base_url=base_url), ensure_ascii=False, indent=2
+        )
     if fmt == "open311":
         return json.dumps(open311.service_list(city, services, lang), ensure_ascii=False, indent=2)
     return export.to_yaml(list_departments(db, city), services)

@@ -37,7 +37,9 @@ class Parsed:
     lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
 
 
-def _index_lines(node: yaml.Node, path: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]) -> None:
+def _index_lines(
+    node: yaml.Node, path: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]
+) -> None:
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
@@ -65,7 +67,13 @@ def parse_yaml(text: str) -> Parsed:
         line = mark.line + 1 if mark else 0
         raise InvalidInput(
             "The file is not valid YAML.",
-            problems=[Problem(f"line {line}", "YAML syntax error: {error}", {"error": str(getattr(exc, "problem", exc))})],
+            problems=[
+                Problem(
+                    f"line {line}",
+                    "YAML syntax error: {error}",
+                    {"error": str(getattr(exc, "problem", exc))},
+                )
+            ],
         ) from None
     if not isinstance(data, dict):
         raise InvalidInput(
@@ -79,15 +87,33 @@ def parse_yaml(text: str) -> Parsed:
 
 
 CSV_COLUMNS = (
-    "code", "name_es", "name_de", "name_en", "description_es", "description_de", "description_en",
-    "category", "life_situation", "channels", "department", "fee_amount_minor", "fee_currency",
-    "target_hours", "open311_type", "keywords", "group", "published", "legal_basis_url",
+    "code",
+    "name_es",
+    "name_de",
+    "name_en",
+    "description_es",
+    "description_de",
+    "description_en",
+    "category",
+    "life_situation",
+    "channels",
+    "department",
+    "fee_amount_minor",
+    "fee_currency",
+    "target_hours",
+    "open311_type",
+    "keywords",
+    "group",
+    "published",
+    "legal_basis_url",
     "legal_basis_title",
 )
 
 
 def _i18n(row: dict[str, str], prefix: str) -> dict[str, str]:
-    return {lang: row[f"{prefix}_{lang}"] for lang in ("es", "de", "en") if row.get(f"{prefix}_{lang}")}
+    return {
+        lang: row[f"{prefix}_{lang}"] for lang in ("es", "de", "en") if row.get(f"{prefix}_{lang}")
+    }
 
 
 def _split(value: str | None) -> list[str]:
@@ -103,7 +129,9 @@ def parse_csv(text: str) -> Parsed:
     missing = [c for c in ("code", "category", "channels", "department") if c not in header]
     if unknown or missing:
         problems = [Problem("line 1", "Unknown column '{column}'.", {"column": c}) for c in unknown]
-        problems += [Problem("line 1", "Missing column '{column}'.", {"column": c}) for c in missing]
+        problems += [
+            Problem("line 1", "Missing column '{column}'.", {"column": c}) for c in missing
+        ]
         raise InvalidInput("The CSV header is wrong.", problems=problems)
     services: list[dict[str, Any]] = []
     lines: dict[tuple[str | int, ...], int] = {}
@@ -126,7 +154,9 @@ def parse_csv(text: str) -> Parsed:
             "published": (row.get("published") or "true").strip().lower() in ("true", "yes", "1"),
         }
         if row.get("fee_amount_minor"):
-            item["fees"] = [{"amount_minor": row["fee_amount_minor"], "currency": row.get("fee_currency", "")}]
+            item["fees"] = [
+                {"amount_minor": row["fee_amount_minor"], "currency": row.get("fee_currency", "")}
+            ]
         if row.get("legal_basis_url"):
             title = row.get("legal_basis_title") or row["legal_basis_url"]
             item["legal_basis"] = [{"title": {"en": title}, "url": row["legal_basis_url"]}]
@@ -141,34 +171,53 @@ def validate(db: Session, city: City, parsed: Parsed) -> CatalogueFile:
         catalogue = CatalogueFile.model_validate(parsed.data)
     except ValidationError as exc:
         for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            loc = tuple(
+                p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+            )
             line = _line_for(parsed.lines, loc)
             where = f"line {line}: {location(loc)}" if line else location(loc)
             template, params = template_for(err)
             problems.append(Problem(where, template, params))
         raise InvalidInput(
             "The catalogue has {count} problem(s); nothing was imported.",
-            problems=problems, count=len(problems),
+            problems=problems,
+            count=len(problems),
         ) from None
     known = department_ids(db, city)
     known.update({d.code: 0 for d in catalogue.departments})
     seen: dict[str, int] = {}
     for i, dept in enumerate(catalogue.departments):
         if dept.code in [d.code for d in catalogue.departments[:i]]:
-            problems.append(_located(parsed, ("departments", i, "code"), "Department '{code}' is listed twice.", code=dept.code))
+            problems.append(
+                _located(
+                    parsed,
+                    ("departments", i, "code"),
+                    "Department '{code}' is listed twice.",
+                    code=dept.code,
+                )
+            )
     for i, service in enumerate(catalogue.services):
         if service.code in seen:
             problems.append(
-                _located(parsed, ("services", i, "code"), "Service code '{code}' is used twice (also at entry {first}).", code=service.code, first=seen[service.code])
+                _located(
+                    parsed,
+                    ("services", i, "code"),
+                    "Service code '{code}' is used twice (also at entry {first}).",
+                    code=service.code,
+                    first=seen[service.code],
+                )
             )
         seen.setdefault(service.code, i)
         for p in check_service(city, service, known, f"services[{i}]"):
             line = _line_for(parsed.lines, ("services", i))
-            problems.append(Problem(f"line {line}: {p.location}" if line else p.location, p.message, p.params))
+            problems.append(
+                Problem(f"line {line}: {p.location}" if line else p.location, p.message, p.params)
+            )
     if problems:
         raise InvalidInput(
             "The catalogue has {count} problem(s); nothing was imported.",
-            problems=problems, count=len(problems),
+            problems=problems,
+            count=len(problems),
         )
     return catalogue
 

@@ -35,7 +35,9 @@ def service_definition(city: City, service: Service, lang: str) -> dict[str, Any
             "code": attr["code"],
             "datatype": attr["datatype"],
             "required": attr.get("required", False),
-            "datatype_description": pick(attr.get("datatype_description"), lang, city.default_language)
+            "datatype_description": pick(
+                attr.get("datatype_description"), lang, city.default_language
+            )
             or None,
             "order": attr["order"],
             "description": pick(attr["description"], lang, city.default_language),

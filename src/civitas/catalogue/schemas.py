@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from civitas.core.i18n import N_
-from civitas.core.types import invalid, Code, I18nShortText, I18nText, OptionalI18nText
+from civitas.core.types import Code, I18nShortText, I18nText, OptionalI18nText, invalid
 
 
 class Category(StrEnum):
@@ -77,7 +77,9 @@ class Fee(BaseModel):
     def _currency(cls, value: str) -> str:
         value = value.upper()
         if not is_currency(value):
-            raise invalid("'{value}' is not an ISO 4217 currency code (e.g. PEN, EUR).", value=value)
+            raise invalid(
+                "'{value}' is not an ISO 4217 currency code (e.g. PEN, EUR).", value=value
+            )
         return value
 
 
@@ -135,9 +137,13 @@ class Attribute(BaseModel):
     def _values_fit_datatype(self) -> Attribute:
         is_list = self.datatype in ("singlevaluelist", "multivaluelist")
         if is_list and not self.values:
-            raise invalid("A {datatype} attribute needs values (key and name).", datatype=self.datatype)
+            raise invalid(
+                "A {datatype} attribute needs values (key and name).", datatype=self.datatype
+            )
         if not is_list and self.values:
-            raise invalid("A {datatype} attribute takes no values; remove them.", datatype=self.datatype)
+            raise invalid(
+                "A {datatype} attribute takes no values; remove them.", datatype=self.datatype
+            )
         keys = [v.key for v in self.values]
         if len(keys) != len(set(keys)):
             raise invalid("Value keys must be unique within an attribute.")

@@ -82,7 +82,9 @@ def get_service(
     return service
 
 
-def check_service(city: City, data: ServiceIn, departments: dict[str, int], where: str) -> list[Problem]:
+def check_service(
+    city: City, data: ServiceIn, departments: dict[str, int], where: str
+) -> list[Problem]:
     """Checks that need the city: a known department, fees in the city's currency."""
     problems = []
     if data.department not in departments:
@@ -107,7 +109,8 @@ def check_service(city: City, data: ServiceIn, departments: dict[str, int], wher
 
 def department_ids(db: Session, city: City) -> dict[str, int]:
     enter_city(db, city)
-    return {code: id_ for code, id_ in db.execute(select(Department.code, Department.id))}
+    # a list of (code, id) rows: dict() of the Result itself would read it as a mapping
+    return dict(db.execute(select(Department.code, Department.id)).all())
 
 
 def save_service(db: Session, city: City, *, data: ServiceIn, actor: str) -> tuple[Service, bool]:
@@ -116,7 +119,9 @@ def save_service(db: Session, city: City, *, data: ServiceIn, actor: str) -> tup
     departments = department_ids(db, city)
     problems = check_service(city, data, departments, "service")
     if problems:
-        raise InvalidInput("The service has {count} problem(s).", problems=problems, count=len(problems))
+        raise InvalidInput(
+            "The service has {count} problem(s).", problems=problems, count=len(problems)
+        )
     return _upsert(db, data, departments[data.department], actor)
 
 
@@ -170,8 +175,11 @@ def apply_import(
     for dept in departments:
         if dept.code in existing:
             update_department(
-                db, city, code=dept.code,
-                data=DepartmentUpdate(**dept.model_dump(exclude={"code"})), actor=actor,
+                db,
+                city,
+                code=dept.code,
+                data=DepartmentUpdate(**dept.model_dump(exclude={"code"})),
+                actor=actor,
             )
             counts["departments_updated"] += 1
         else:

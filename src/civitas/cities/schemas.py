@@ -6,9 +6,9 @@ from babel import Locale
 from babel.numbers import is_currency
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from civitas.core.types import invalid, Code, I18nShortText, Language, Slug
+from civitas.core.types import Code, I18nShortText, Language, Slug, invalid
 
-_COUNTRIES = frozenset(code for code in Locale("en").territories if code.isalpha())
+_COUNTRIES = frozenset(str(code) for code in Locale("en").territories if str(code).isalpha())
 
 
 class Extent(BaseModel):
@@ -20,7 +20,9 @@ class Extent(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> Extent:
         if self.min_lat >= self.max_lat or self.min_lon >= self.max_lon:
-            raise invalid("The extent's minimum must be below its maximum (south-west corner first).")
+            raise invalid(
+                "The extent's minimum must be below its maximum (south-west corner first)."
+            )
         return self
 
 
@@ -44,7 +46,9 @@ class CityCreate(BaseModel):
     def _country(cls, value: str) -> str:
         value = value.upper()
         if value not in _COUNTRIES:
-            raise invalid("'{value}' is not an ISO 3166-1 alpha-2 country code (e.g. PE, DE).", value=value)
+            raise invalid(
+                "'{value}' is not an ISO 3166-1 alpha-2 country code (e.g. PE, DE).", value=value
+            )
         return value
 
     @field_validator("timezone")
@@ -59,7 +63,9 @@ class CityCreate(BaseModel):
     def _currency(cls, value: str) -> str:
         value = value.upper()
         if not is_currency(value):
-            raise invalid("'{value}' is not an ISO 4217 currency code (e.g. PEN, EUR).", value=value)
+            raise invalid(
+                "'{value}' is not an ISO 4217 currency code (e.g. PEN, EUR).", value=value
+            )
         return value
 
     @field_validator("languages")
@@ -72,7 +78,9 @@ class CityCreate(BaseModel):
         if self.default_language not in self.languages:
             raise invalid("default_language must be one of the city's languages.")
         e = self.extent
-        if not (e.min_lat <= self.center_lat <= e.max_lat and e.min_lon <= self.center_lon <= e.max_lon):
+        if not (
+            e.min_lat <= self.center_lat <= e.max_lat and e.min_lon <= self.center_lon <= e.max_lon
+        ):
             raise invalid("The map centre must lie inside the extent.")
         return self
 
@@ -94,6 +102,20 @@ class CityRead(BaseModel):
     min_lon: float
     max_lat: float
     max_lon: float
+
+
+class CityView(BaseModel):
+    """What pages need of a city, detached from any database session."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    slug: str
+    name: str
+    country: str
+    languages: list[str]
+    default_language: str
+    timezone: str
+    currency: str
 
 
 class DepartmentCreate(BaseModel):

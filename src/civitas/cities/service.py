@@ -95,7 +95,10 @@ def update_department(
     db: Session, city: City, *, code: str, data: DepartmentUpdate, actor: str
 ) -> Department:
     dept = get_department(db, city, code=code)
-    changes = data.model_dump(exclude_unset=True, mode="json")
+    asked = data.model_dump(exclude_unset=True, mode="json")
+    changes = {k: v for k, v in asked.items() if getattr(dept, k) != v}
+    if not changes:
+        return dept
     for key, value in changes.items():
         setattr(dept, key, value)
     audit.record(

@@ -51,7 +51,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {
+    # SQLAlchemy reads this class attribute once, when the mapping is configured
+    type_annotation_map = {  # noqa: RUF012
         datetime: UTCDateTime(),
         dict[str, Any]: JSON(),
         dict[str, str]: JSON(),

@@ -14,6 +14,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -77,6 +78,17 @@ def negotiate(
         if tag in available:
             return tag
     return default
+
+
+@functools.cache
+def locale_for(lang: str, country: str | None) -> str:
+    """The Babel locale for a language in a country (``es`` in Peru is ``es_PE``)."""
+    if country:
+        try:
+            return str(Locale.parse(f"{lang}_{country}"))
+        except (UnknownLocaleError, ValueError):
+            pass
+    return lang
 
 
 def pick(texts: Mapping[str, str] | None, lang: str, fallback: str = "en") -> str:

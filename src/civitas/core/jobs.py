@@ -9,7 +9,7 @@ Run the worker with ``civitas worker``. The web request only enqueues.
 
 from __future__ import annotations
 
-from huey import Huey, RedisHuey, SqliteHuey  # type: ignore[attr-defined]
+from huey import Huey, RedisHuey, SqliteHuey
 
 from civitas.core.config import Settings, get_settings
 

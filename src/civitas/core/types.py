@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
+
 
 def invalid(template: str, **params: Any) -> PydanticCustomError:
     """A validation error whose sentence the web layer can translate (template kept in ctx)."""

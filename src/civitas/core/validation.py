@@ -38,7 +38,9 @@ MESSAGES: dict[str, str] = {
     "model_attributes_type": N_("Give an object."),
     "time_parsing": N_("Give a time as HH:MM."),
     "time_type": N_("Give a time as HH:MM."),
-    "datetime_parsing": N_("Give a date and time as ISO 8601 with offset (2026-11-23T09:30:00-05:00)."),
+    "datetime_parsing": N_(
+        "Give a date and time as ISO 8601 with offset (2026-11-23T09:30:00-05:00)."
+    ),
     "value_error": N_("{error}"),
 }
 
@@ -51,15 +53,14 @@ def template_for(err: Any) -> tuple[str, dict[str, Any]]:
         return template, ctx
     if err["type"] == "value_error":
         return str(ctx.get("error", err["msg"])), {}
-    template = MESSAGES.get(err["type"])
-    if template is None:
+    known = MESSAGES.get(err["type"])
+    if known is None:
         return str(err["msg"]), {}
-    params = {k: v for k, v in ctx.items()}
     try:
-        template.format(**params)
+        known.format(**ctx)
     except (KeyError, IndexError):
         return str(err["msg"]), {}
-    return template, params
+    return known, ctx
 
 
 def location(loc: tuple[Any, ...] | list[Any]) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from civitas.accounts.service import BEARER, SESSION, Principal, principal_for, resolve_token
 from civitas.cities.models import City
+from civitas.cities.schemas import CityView
 from civitas.cities.service import enter_city, get_city_by_slug
 from civitas.core.config import Settings, get_settings
 from civitas.core.db import session_factory
@@ -17,7 +18,6 @@ from civitas.core.errors import PermissionDenied, Unauthenticated
 from civitas.core.i18n import negotiate
 from civitas.core.permissions import Permission
 from civitas.web.templating import SESSION_COOKIE
-
 
 
 def get_db() -> Iterator[Session]:
@@ -50,7 +50,7 @@ def get_city(
 ) -> City:
     found = get_city_by_slug(db, city)
     enter_city(db, found)
-    request.state.city = found
+    request.state.city = CityView.model_validate(found)
     choose_language(request, found.languages, found.default_language)
     return found
 

@@ -7,20 +7,32 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from civitas.cities.models import City
+from civitas.core.db import session_factory
 from civitas.core.errors import CivitasError, Problem
 from civitas.core.i18n import LANGUAGES, N_, negotiate, translate
 from civitas.core.validation import location, template_for
 from civitas.core.xml import to_xml
 from civitas.web.templating import render_error_page
 
+
 def request_language(request: Request) -> str:
+    """The reader's language; on errors raised before the city was loaded, the city's."""
     lang = getattr(request.state, "lang", None)
     if lang:
         return str(lang)
+    available, default = LANGUAGES, "en"
+    slug = request.path_params.get("city")
+    if slug:
+        with session_factory()() as db:
+            city = db.scalar(select(City).where(City.slug == str(slug)))
+            if city is not None:
+                available, default = tuple(city.languages), city.default_language
     return negotiate(
-        request.query_params.get("lang"), request.headers.get("accept-language"), LANGUAGES, "en"
+        request.query_params.get("lang"), request.headers.get("accept-language"), available, default
     )
 
 
@@ -32,10 +44,15 @@ def _wants_html(request: Request) -> bool:
 
 
 def problem_json(lang: str, problem: Problem) -> dict[str, str]:
-    return {"location": problem.location, "message": translate(lang, problem.message, **problem.params)}
+    return {
+        "location": problem.location,
+        "message": translate(lang, problem.message, **problem.params),
+    }
 
 
-def error_body(request: Request, code: str, message: str, problems: list[dict[str, str]]) -> dict[str, Any]:
+def error_body(
+    request: Request, code: str, message: str, problems: list[dict[str, str]]
+) -> dict[str, Any]:
     body: dict[str, Any] = {"error": {"code": code, "message": message}}
     if problems:
         body["error"]["problems"] = problems
@@ -45,24 +62,32 @@ def error_body(request: Request, code: str, message: str, problems: list[dict[st
     return body
 
 
-def open311_errors(request: Request, status: int, message: str, problems: list[dict[str, str]]) -> Response:
+def open311_errors(
+    request: Request, status: int, message: str, problems: list[dict[str, str]]
+) -> Response:
     """GeoReport v2 errors: a list of ``code`` + ``description``, in the requested format."""
     errors = [{"code": status, "description": f"{p['location']}: {p['message']}"} for p in problems]
     if not errors:
         errors = [{"code": status, "description": message}]
     if request.url.path.endswith(".xml"):
-        return Response(to_xml("errors", errors), status_code=status, media_type="text/xml; charset=utf-8")
+        return Response(
+            to_xml("errors", errors), status_code=status, media_type="text/xml; charset=utf-8"
+        )
     return JSONResponse(errors, status_code=status)
 
 
-def render(request: Request, status: int, code: str, message: str, problems: list[dict[str, str]]) -> Response:
+def render(
+    request: Request, status: int, code: str, message: str, problems: list[dict[str, str]]
+) -> Response:
     if request.url.path.startswith("/open311/"):
         # the spec knows 400, 403 and 404: a missing key is "forbidden", bad input is 400
         return open311_errors(request, {401: 403, 422: 400}.get(status, status), message, problems)
     if _wants_html(request):
         return render_error_page(request, status, message, problems)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(error_body(request, code, message, problems), status_code=status, headers=headers)
+    return JSONResponse(
+        error_body(request, code, message, problems), status_code=status, headers=headers
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -79,7 +104,9 @@ def install_error_handlers(app: FastAPI) -> None:
         problems = []
         for err in exc.errors():
             template, params = template_for(err)
-            problems.append({"location": location(err["loc"]), "message": translate(lang, template, **params)})
+            problems.append(
+                {"location": location(err["loc"]), "message": translate(lang, template, **params)}
+            )
         message = translate(lang, "The request has {count} problem(s).", count=len(problems))
         return render(request, 422, "invalid_input", message, problems)
 
@@ -92,5 +119,7 @@ def install_error_handlers(app: FastAPI) -> None:
             413: N_("The request body is too large."),
         }
         message = translate(lang, messages.get(exc.status_code, str(exc.detail)))
-        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "error")
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+            exc.status_code, "error"
+        )
         return render(request, exc.status_code, code, message, [])

@@ -12,17 +12,17 @@ from fastapi.templating import Jinja2Templates
 
 from civitas.catalogue.schemas import label
 from civitas.core.config import get_settings
+from civitas.core.i18n import LANGUAGE_NAMES, locale_for, pick, translate, translations
 from civitas.core.security import sign
-from civitas.core.i18n import LANGUAGE_NAMES, pick, translate, translations
 
 SESSION_COOKIE = "civitas_session"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES))
 
 
-def money(amount_minor: int, currency: str, lang: str) -> str:
+def money(amount_minor: int, currency: str, locale: str) -> str:
     digits = get_currency_precision(currency)
-    return format_currency(amount_minor / 10**digits, currency, locale=lang)
+    return format_currency(amount_minor / 10**digits, currency, locale=locale)
 
 
 def duration_text(hours: int | None, lang: str) -> str:
@@ -52,7 +52,9 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
         "city": city,
         "_": t,
         "pick": lambda texts: pick(texts, lang, city.default_language if city else "en"),
-        "money": lambda amount, currency: money(amount, currency, lang),
+        "money": lambda amount, currency: money(
+            amount, currency, locale_for(lang, city.country if city else None)
+        ),
         "duration": lambda hours: duration_text(hours, lang),
         "language_names": LANGUAGE_NAMES,
         "label": label,
@@ -62,5 +64,9 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
     return templates.TemplateResponse(request, name, base | context, status_code=status)
 
 
-def render_error_page(request: Request, status: int, message: str, problems: list[dict[str, str]]) -> HTMLResponse:
-    return page(request, "error.html", {"status": status, "message": message, "problems": problems}, status)
+def render_error_page(
+    request: Request, status: int, message: str, problems: list[dict[str, str]]
+) -> HTMLResponse:
+    return page(
+        request, "error.html", {"status": status, "message": message, "problems": problems}, status
+    )

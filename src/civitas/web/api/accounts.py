@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response, status
 
 from civitas.accounts import service
+from civitas.accounts.models import User
 from civitas.accounts.schemas import (
     ApiKeyCreate,
     ApiKeyIssued,
@@ -16,7 +17,6 @@ from civitas.accounts.schemas import (
     UserCreate,
     UserRead,
 )
-from civitas.accounts.models import User
 from civitas.accounts.service import BEARER, Principal
 from civitas.core import audit
 from civitas.core.errors import Unauthenticated
@@ -33,7 +33,11 @@ def issue_token(
     """Exchange a staff user's name and password for a bearer token of this city."""
     user = service.authenticate(db, city, username=data.username, password=data.password)
     raw, token = service.issue_token(
-        db, city, user=user, kind=BEARER, lifetime=timedelta(days=settings.bearer_token_days),
+        db,
+        city,
+        user=user,
+        kind=BEARER,
+        lifetime=timedelta(days=settings.bearer_token_days),
         name=data.name,
     )
     db.commit()

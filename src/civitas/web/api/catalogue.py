@@ -49,12 +49,16 @@ def export(
     db: DbSession,
     principal: OptionalPrincipal,
     settings: AppSettings,
-    format: Annotated[ExportFormat, Query()] = "cpsv-ap",  # noqa: A002 - the public parameter name
+    format: Annotated[ExportFormat, Query()] = "cpsv-ap",
     include_unpublished: bool = False,
 ) -> Response:
     unpublished = _may_see_unpublished(principal, include_unpublished)
     body = export_catalogue(
-        db, city, fmt=format, base_url=settings.public_url, lang=request.state.lang,
+        db,
+        city,
+        fmt=format,
+        base_url=settings.public_url,
+        lang=request.state.lang,
         include_unpublished=unpublished,
     )
     return Response(body, media_type=MEDIA_TYPES[format] + "; charset=utf-8")
@@ -66,7 +70,7 @@ def import_services(
     db: DbSession,
     principal: Annotated[Principal, Requires(Permission.CATALOGUE_SERVICE_IMPORT)],
     body: Annotated[str, Body(media_type="text/plain")],
-    format: Annotated[str, Query(pattern="^(yaml|csv)$")] = "yaml",  # noqa: A002
+    format: Annotated[str, Query(pattern="^(yaml|csv)$")] = "yaml",
 ) -> dict[str, int]:
     counts = import_catalogue(db, city, text=body, fmt=format, actor=principal.label)
     db.commit()
@@ -95,7 +99,8 @@ def put_service(
     if data.code != code:
         raise InvalidInput(
             "The code in the body ({body}) differs from the code in the address ({path}).",
-            body=data.code, path=code,
+            body=data.code,
+            path=code,
         )
     saved, created = service.save_service(db, city, data=data, actor=principal.label)
     db.commit()

@@ -16,6 +16,7 @@ from civitas.catalogue import open311 as catalogue311
 from civitas.catalogue import service as catalogue
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
+from civitas.cities.schemas import CityView
 from civitas.cities.service import enter_city, get_city_by_jurisdiction
 from civitas.core.errors import InvalidInput, NotFound
 from civitas.core.xml import to_xml
@@ -44,7 +45,7 @@ def open311_city(
             )
         city = cities[0]
     enter_city(db, city)
-    request.state.city = city
+    request.state.city = CityView.model_validate(city)
     choose_language(request, city.languages, city.default_language)
     return city
 

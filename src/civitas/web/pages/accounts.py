@@ -14,8 +14,8 @@ from civitas.accounts.service import SESSION
 from civitas.core.errors import PermissionDenied, Unauthenticated
 from civitas.core.i18n import translate
 from civitas.core.security import signature_ok
-from civitas.web.deps import SESSION_COOKIE, AppSettings, CurrentCity, DbSession, OptionalPrincipal
-from civitas.web.templating import page
+from civitas.web.deps import AppSettings, CurrentCity, DbSession, OptionalPrincipal
+from civitas.web.templating import SESSION_COOKIE, page
 
 router = APIRouter(include_in_schema=False)
 

@@ -29,7 +29,8 @@ def catalogue_page(
     needle = q.strip().lower()
     if needle:
         services = [
-            s for s in services
+            s
+            for s in services
             if needle in pick(s.name, lang).lower()
             or needle in pick(s.description, lang).lower()
             or any(needle in k.lower() for k in s.keywords)

@@ -1,0 +1,3 @@
+from civitas.cli import main
+
+main()

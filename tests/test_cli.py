@@ -1,0 +1,169 @@
+"""The civitas command, run as a person runs it: as a separate process on the test database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from civitas.models import Base
+
+pytestmark = pytest.mark.slow
+
+
+def civitas(*args: str, env: dict[str, str] | None = None, stdin: str | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "civitas", *args],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+        check=False,
+    )
+
+
+def row_counts(engine):
+    with engine.connect() as conn:
+        return {
+            t.name: conn.scalar(select(func.count()).select_from(t))
+            for t in Base.metadata.sorted_tables
+        }
+
+
+def test_db_upgrade_is_idempotent(engine):
+    result = civitas("db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert "database at revision 0001" in result.stdout
+
+
+def test_demo_loads_two_cities_and_running_it_again_changes_nothing(engine):
+    first = civitas("demo", env={"CIVITAS_DEMO_API_KEY": "cvk_fixed_for_the_test_0123456789"})
+    assert first.returncode == 0, first.stderr
+    assert "Trujillo (trujillo, jurisdiction_id trujillo.example): created" in first.stdout
+    assert "Musterstadt (musterstadt, jurisdiction_id musterstadt.example): created" in first.stdout
+    assert first.stdout.count("Open311 api_key: cvk_fixed_for_the_test_0123456789") == 2
+    for login in ("admin", "manager", "caseworker", "agent", "fieldworker"):
+        assert f"  {login}" in first.stdout
+    counts = row_counts(engine)
+    assert counts["cities"] == 2
+    assert counts["services"] == 70
+    assert counts["users"] == 10
+    with engine.connect() as conn:
+        snapshot = {t.name: conn.execute(select(t)).all() for t in Base.metadata.sorted_tables}
+    second = civitas("demo", env={"CIVITAS_DEMO_API_KEY": "cvk_fixed_for_the_test_0123456789"})
+    assert second.returncode == 0, second.stderr
+    assert "already there" in second.stdout
+    with engine.connect() as conn:
+        assert {
+            t.name: conn.execute(select(t)).all() for t in Base.metadata.sorted_tables
+        } == snapshot
+
+
+def test_demo_key_works_for_open311(engine, client):
+    civitas("demo", env={"CIVITAS_DEMO_API_KEY": "cvk_fixed_for_the_test_0123456789"})
+    from civitas.accounts.service import verify_api_key
+    from civitas.cities.service import get_city_by_slug
+    from civitas.core.db import session_scope
+
+    with session_scope() as db:
+        key = verify_api_key(
+            db, get_city_by_slug(db, "musterstadt"), raw="cvk_fixed_for_the_test_0123456789"
+        )
+        assert key.name == "Demo Open311 client"
+
+
+def test_users_create(two_cities):
+    ok = civitas(
+        "users",
+        "create",
+        "--city",
+        "trujillo",
+        "--username",
+        "ana",
+        "--name",
+        "Ana Quispe",
+        "--role",
+        "agent",
+        "--role",
+        "case_worker",
+        env={"CIVITAS_NEW_PASSWORD": "a-long-password"},
+    )
+    assert ok.returncode == 0, ok.stderr
+    dup = civitas(
+        "users",
+        "create",
+        "--city",
+        "trujillo",
+        "--username",
+        "ana",
+        "--name",
+        "Ana",
+        "--role",
+        "agent",
+        env={"CIVITAS_NEW_PASSWORD": "a-long-password"},
+    )
+    assert dup.returncode == 1
+    assert "A user named 'ana' exists already." in dup.stderr
+    bad = civitas(
+        "users",
+        "create",
+        "--city",
+        "trujillo",
+        "--username",
+        "bo",
+        "--name",
+        "Bo",
+        "--role",
+        "king",
+        env={"CIVITAS_NEW_PASSWORD": "short"},
+    )
+    assert bad.returncode == 1
+    assert "password" in bad.stderr
+    assert "roles" in bad.stderr
+
+
+def test_catalogue_import_reports_problems_and_writes_nothing(two_cities, tmp_path, engine):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("services:\n  - code: x\n    category: moon\n", encoding="utf-8")
+    before = row_counts(engine)
+    result = civitas("catalogue", "import", str(bad), "--city", "trujillo")
+    assert result.returncode == 1
+    assert "nothing was imported" in result.stderr
+    assert "line 3: services[0].category" in result.stderr
+    assert row_counts(engine) == before
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "code,name_en,description_en,category,channels,department\n"
+        "bench,Park bench,Report a broken bench.,roads,open311,roads\n",
+        encoding="utf-8",
+    )
+    result = civitas("catalogue", "import", str(good), "--city", "trujillo")
+    assert result.returncode == 0, result.stderr
+    assert "created: 1" in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["cpsv-ap", "open311", "yaml"])
+def test_catalogue_export_formats(two_cities, fmt):
+    result = civitas("catalogue", "export", "--city", "musterstadt", "--format", fmt)
+    assert result.returncode == 0, result.stderr
+    if fmt == "cpsv-ap":
+        assert json.loads(result.stdout)["@graph"]
+    elif fmt == "open311":
+        assert json.loads(result.stdout)[0]["service_code"] == "b-light"
+    else:
+        assert yaml.safe_load(result.stdout)["services"][0]["code"] == "b-light"
+
+
+def test_unknown_city_and_format_are_clear_errors(two_cities):
+    result = civitas("catalogue", "export", "--city", "atlantis")
+    assert result.returncode == 1
+    assert "No city 'atlantis'" in result.stderr
+    result = civitas("catalogue", "export", "--city", "trujillo", "--format", "pdf")
+    assert result.returncode == 1
+    assert "Unknown format 'pdf'" in result.stderr

@@ -1,0 +1,88 @@
+"""Languages: negotiation, and message catalogues that are complete and current."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+from civitas.core.i18n import LOCALE_DIR, negotiate, parse_accept_language, pick, translate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_accept_language_order_and_quality():
+    assert parse_accept_language("de-AT;q=0.8, es;q=0.9, en;q=0") == ["es", "de"]
+    assert negotiate(None, "fr, de;q=0.5", ["es", "de"], "es") == "de"
+    assert negotiate("en", "de", ["es", "en"], "es") == "en"
+    assert negotiate("xx", None, ["es", "en"], "es") == "es"
+
+
+def test_pick_falls_back_sensibly():
+    assert pick({"es": "Hola", "en": "Hello"}, "de", "es") == "Hola"
+    assert pick({"en": "Hello"}, "es") == "Hello"
+    assert pick({}, "es") == ""
+
+
+def test_translation_with_parameters():
+    assert translate("es", "Services of {city}", city="Trujillo") == "Servicios de Trujillo"
+    assert translate("en", "Services of {city}", city="Trujillo") == "Services of Trujillo"
+
+
+def test_every_message_is_translated_into_spanish_and_german():
+    for lang in ("es", "de"):
+        with (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        missing = [m.id for m in catalog if m.id and not m.string]
+        assert missing == [], f"untranslated in {lang}: {missing}"
+
+
+def test_catalogue_template_is_current(tmp_path):
+    out = tmp_path / "messages.pot"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "--no-location",
+            "--sort-output",
+            "--omit-header",
+            "-k",
+            "_",
+            "-k",
+            "N_",
+            "-k",
+            "translate:2",
+            "-k",
+            "invalid",
+            "-k",
+            "NotFound",
+            "-k",
+            "InvalidInput",
+            "-k",
+            "Conflict",
+            "-k",
+            "Unauthenticated",
+            "-k",
+            "PermissionDenied",
+            "-k",
+            "Problem:2",
+            "-k",
+            "t",
+            "-o",
+            str(out),
+            "src/civitas",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    with out.open("rb") as fresh, (LOCALE_DIR / "messages.pot").open("rb") as kept:
+        assert {m.id for m in read_po(fresh)} == {m.id for m in read_po(kept)}, (
+            "run scripts/extract-messages.sh and translate the new messages"
+        )

@@ -1,0 +1,44 @@
+"""The plain catalogue pages per city (the full portal is issue 4)."""
+
+from __future__ import annotations
+
+
+def test_start_page_lists_the_cities(client, two_cities):
+    r = client.get("/")
+    assert "Trujillo" in r.text
+    assert "Musterstadt" in r.text
+
+
+def test_catalogue_page_in_the_citys_language(client, two_cities):
+    r = client.get("/musterstadt/")
+    assert r.status_code == 200
+    assert '<html lang="de">' in r.text
+    assert "Leistungen der Stadt Musterstadt" in r.text
+    assert "Leistung b-light" in r.text
+    assert "b-draft" not in r.text  # unpublished
+    assert "a-light" not in r.text  # another city's
+
+
+def test_language_switch_and_search(client, two_cities):
+    r = client.get("/trujillo/?lang=en&q=a-light")
+    assert '<html lang="en">' in r.text
+    assert "Service a-light" in r.text
+    assert "Streets and lighting" in r.text
+    r = client.get("/trujillo/?lang=en&q=nothing-like-this")
+    assert "No service matches your search." in r.text
+
+
+def test_service_page_shows_fees_hours_documents_and_law(client, two_cities):
+    r = client.get("/trujillo/services/a-light")
+    assert r.status_code == 200
+    assert "S/\xa012.50" in r.text  # PEN formatted as in Peru (es_PE)
+    assert "Lunes, Martes: 08:00–16:00" in r.text
+    assert "Identity document" in r.text
+    assert 'href="https://example.org/law"' in r.text
+    assert "2 día(s)" in r.text
+
+
+def test_unpublished_service_page_is_404(client, two_cities):
+    assert (
+        client.get("/trujillo/services/a-draft", headers={"Accept": "text/html"}).status_code == 404
+    )
