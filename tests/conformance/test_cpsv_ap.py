@@ -1,5 +1,6 @@
 """The catalogue export conforms to EU CPSV-AP 3.2.0, checked with pyshacl against the
-official SHACL shapes in ../shared/standards/cpsv-ap-3.2.0/cpsv-ap-SHACL.ttl."""
+official SHACL shapes (a pinned copy of shared/standards/cpsv-ap-3.2.0 lives beside this
+file, with its SOURCE.md, so the check does not depend on where the repository sits)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from civitas.core.config import get_settings
 from civitas.core.db import session_scope
 from civitas.demo import DEMO_CITIES, load_demo_city
 
-STANDARDS = Path(__file__).resolve().parents[3] / "shared" / "standards" / "cpsv-ap-3.2.0"
+STANDARDS = Path(__file__).resolve().parent / "standards" / "cpsv-ap-3.2.0"
 SHAPES = STANDARDS / "cpsv-ap-SHACL.ttl"
 CPSV = Namespace("http://purl.org/vocab/cpsv#")
 DCT = Namespace("http://purl.org/dc/terms/")
