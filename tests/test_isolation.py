@@ -82,6 +82,11 @@ ROUTES: dict[tuple[str, str], Case] = {
             }
         },
     ),
+    ("PATCH", "/api/v1/cities/{city}/users/{username}"): Case(
+        200,
+        params=lambda w: {"username": w.users["agent"]},
+        request=lambda w: {"json": {"roles": ["manager"]}},
+    ),
     ("GET", "/api/v1/cities/{city}/api-keys"): Case(200),
     ("POST", "/api/v1/cities/{city}/api-keys"): Case(
         201, request=lambda w: {"json": {"name": "app"}}

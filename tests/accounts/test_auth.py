@@ -166,3 +166,52 @@ def test_user_creation_validates_and_refuses_duplicates(client, two_cities):
         headers=headers,
     )
     assert dup.status_code == 409
+
+
+def test_administrator_changes_roles_and_disables_a_user(client, two_cities):
+    admin = bearer(client, "trujillo", "a-administrator")
+    agent = bearer(client, "trujillo", "a-agent")
+    r = client.patch(
+        "/api/v1/cities/trujillo/users/a-agent", json={"roles": ["manager"]}, headers=admin
+    )
+    assert r.status_code == 200
+    assert r.json()["roles"] == ["manager"]
+    me = client.get("/api/v1/cities/trujillo/me", headers=agent).json()
+    assert "catalogue:service:write" in me["permissions"]
+    r = client.patch(
+        "/api/v1/cities/trujillo/users/a-agent", json={"is_active": False}, headers=admin
+    )
+    assert r.json()["is_active"] is False
+    assert client.get("/api/v1/cities/trujillo/me", headers=agent).status_code == 401
+    missing = client.patch(
+        "/api/v1/cities/trujillo/users/ghost", json={"roles": ["agent"]}, headers=admin
+    )
+    assert missing.status_code == 404
+
+
+def test_a_new_password_ends_other_sign_ins(client, two_cities):
+    admin = bearer(client, "trujillo", "a-administrator")
+    old = bearer(client, "trujillo", "a-agent")
+    r = client.patch(
+        "/api/v1/cities/trujillo/users/a-agent",
+        json={"password": "a-brand-new-secret"},
+        headers=admin,
+    )
+    assert r.status_code == 200
+    assert client.get("/api/v1/cities/trujillo/me", headers=old).status_code == 401
+    fresh = client.post(
+        "/api/v1/cities/trujillo/auth/token",
+        json={"username": "a-agent", "password": "a-brand-new-secret"},
+    )
+    assert fresh.status_code == 201
+
+
+def test_session_cookie_reads_but_does_not_write_the_json_api(client, two_cities):
+    cookies = session_cookie(client, "trujillo", "a-administrator")
+    client.cookies.update(cookies)
+    try:
+        assert client.get("/api/v1/cities/trujillo/users").status_code == 200
+        r = client.post("/api/v1/cities/trujillo/api-keys", json={"name": "sneaky"})
+        assert r.status_code == 401
+    finally:
+        client.cookies.clear()

@@ -26,6 +26,19 @@ class UserCreate(BaseModel):
         return list(dict.fromkeys(value))
 
 
+class UserUpdate(BaseModel):
+    """Change a staff user; only the fields given are changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: EmailStr | None = None
+    password: str | None = Field(default=None, min_length=MIN_PASSWORD_LENGTH, max_length=200)
+    roles: list[Role] | None = Field(default=None, min_length=1)
+    language: Language | None = None
+    is_active: bool | None = None
+
+
 class UserRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

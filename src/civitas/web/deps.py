@@ -64,12 +64,18 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def _cookie_allowed(request: Request) -> bool:
+    """The session cookie signs in pages; on the JSON API it only reads (writes need a
+    bearer token, so no other site can make a signed-in browser change data)."""
+    return not request.url.path.startswith("/api/") or request.method in ("GET", "HEAD")
+
+
 def get_principal(request: Request, db: DbSession, city: CurrentCity) -> Principal | None:
     """The staff member behind a bearer token or a session cookie of *this* city, or None."""
     bearer = _bearer(request)
     if bearer:
         user = resolve_token(db, city, raw=bearer, kind=BEARER)
-    elif cookie := request.cookies.get(SESSION_COOKIE):
+    elif (cookie := request.cookies.get(SESSION_COOKIE)) and _cookie_allowed(request):
         try:
             user = resolve_token(db, city, raw=cookie, kind=SESSION)
         except Unauthenticated:

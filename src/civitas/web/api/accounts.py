@@ -16,6 +16,7 @@ from civitas.accounts.schemas import (
     TokenRequest,
     UserCreate,
     UserRead,
+    UserUpdate,
 )
 from civitas.accounts.service import BEARER, Principal
 from civitas.core import audit
@@ -87,6 +88,20 @@ def create_user(
     principal: Annotated[Principal, Requires(Permission.ACCOUNTS_USER_WRITE)],
 ) -> UserRead:
     user = service.create_user(db, city, data=data, actor=principal.label)
+    db.commit()
+    return UserRead.model_validate(user)
+
+
+@router.patch("/users/{username}", response_model=UserRead)
+def update_user(
+    city: CurrentCity,
+    db: DbSession,
+    username: str,
+    data: UserUpdate,
+    principal: Annotated[Principal, Requires(Permission.ACCOUNTS_USER_WRITE)],
+) -> UserRead:
+    """Change roles, details or password, or disable the account (which ends its sign-ins)."""
+    user = service.update_user(db, city, username=username, data=data, actor=principal.label)
     db.commit()
     return UserRead.model_validate(user)
 
