@@ -139,7 +139,7 @@ def test_cross_checks_find_duplicates_unknown_departments_and_foreign_currency(d
         import_catalogue(db, city, text=text, fmt="yaml", actor="test")
     messages = [translate("en", p.message, **p.params) for p in caught.value.problems]
     locations = [p.location for p in caught.value.problems]
-    assert "Service code 'ok-one' is used twice (also at entry 0)." in messages
+    assert "The code 'ok-one' is used twice (also at entry 0)." in messages
     assert any("Unknown department 'nowhere'" in m for m in messages)
     assert "Fees are charged in the city's currency PEN, not EUR." in messages
     assert "line 16: services[2].code" in locations

@@ -17,6 +17,7 @@ from civitas.catalogue.service import apply_import, check_service, department_id
 from civitas.cities.models import City
 from civitas.cities.schemas import DepartmentCreate
 from civitas.core.errors import InvalidInput, Problem
+from civitas.core.i18n import N_
 from civitas.core.validation import location, template_for
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -185,29 +186,9 @@ def validate(db: Session, city: City, parsed: Parsed) -> CatalogueFile:
         ) from None
     known = department_ids(db, city)
     known.update({d.code: 0 for d in catalogue.departments})
-    seen: dict[str, int] = {}
-    for i, dept in enumerate(catalogue.departments):
-        if dept.code in [d.code for d in catalogue.departments[:i]]:
-            problems.append(
-                _located(
-                    parsed,
-                    ("departments", i, "code"),
-                    "Department '{code}' is listed twice.",
-                    code=dept.code,
-                )
-            )
+    problems += _duplicates(parsed, "departments", [d.code for d in catalogue.departments])
+    problems += _duplicates(parsed, "services", [s.code for s in catalogue.services])
     for i, service in enumerate(catalogue.services):
-        if service.code in seen:
-            problems.append(
-                _located(
-                    parsed,
-                    ("services", i, "code"),
-                    "Service code '{code}' is used twice (also at entry {first}).",
-                    code=service.code,
-                    first=seen[service.code],
-                )
-            )
-        seen.setdefault(service.code, i)
         for p in check_service(city, service, known, f"services[{i}]"):
             line = _line_for(parsed.lines, ("services", i))
             problems.append(
@@ -220,6 +201,24 @@ def validate(db: Session, city: City, parsed: Parsed) -> CatalogueFile:
             count=len(problems),
         )
     return catalogue
+
+
+def _duplicates(parsed: Parsed, kind: str, codes: list[str]) -> list[Problem]:
+    first: dict[str, int] = {}
+    problems = []
+    for i, code in enumerate(codes):
+        if code in first:
+            problems.append(
+                _located(
+                    parsed,
+                    (kind, i, "code"),
+                    N_("The code '{code}' is used twice (also at entry {first})."),
+                    code=code,
+                    first=first[code],
+                )
+            )
+        first.setdefault(code, i)
+    return problems
 
 
 def _located(parsed: Parsed, loc: tuple[str | int, ...], message: str, **params: Any) -> Problem:

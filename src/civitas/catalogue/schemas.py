@@ -6,7 +6,6 @@ from datetime import time
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from babel.numbers import is_currency
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -18,7 +17,14 @@ from pydantic import (
 )
 
 from civitas.core.i18n import N_
-from civitas.core.types import Code, I18nShortText, I18nText, OptionalI18nText, invalid
+from civitas.core.types import (
+    Code,
+    CurrencyCode,
+    I18nShortText,
+    I18nText,
+    OptionalI18nText,
+    invalid,
+)
 
 
 class Category(StrEnum):
@@ -70,17 +76,7 @@ class Fee(BaseModel):
 
     label: OptionalI18nText = Field(default_factory=dict)
     amount_minor: int = Field(ge=0, le=10**12, description="integer minor units, e.g. cents")
-    currency: str = Field(min_length=3, max_length=3)
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        value = value.upper()
-        if not is_currency(value):
-            raise invalid(
-                "'{value}' is not an ISO 4217 currency code (e.g. PEN, EUR).", value=value
-            )
-        return value
+    currency: CurrencyCode
 
 
 class Document(BaseModel):

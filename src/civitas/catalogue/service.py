@@ -58,7 +58,6 @@ def list_services(
     *,
     include_unpublished: bool = False,
     category: str | None = None,
-    open311_only: bool = False,
 ) -> list[Service]:
     enter_city(db, city)
     stmt = select(Service).order_by(Service.category, Service.code)
@@ -66,10 +65,7 @@ def list_services(
         stmt = stmt.where(Service.published.is_(True))
     if category:
         stmt = stmt.where(Service.category == category)
-    services = list(db.scalars(stmt).unique())
-    if open311_only:
-        services = [s for s in services if s.is_open311]
-    return services
+    return list(db.scalars(stmt).unique())
 
 
 def get_service(

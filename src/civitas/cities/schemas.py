@@ -3,10 +3,9 @@ from __future__ import annotations
 import zoneinfo
 
 from babel import Locale
-from babel.numbers import is_currency
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from civitas.core.types import Code, I18nShortText, Language, Slug, invalid
+from civitas.core.types import Code, CurrencyCode, I18nShortText, Language, Slug, invalid
 
 _COUNTRIES = frozenset(str(code) for code in Locale("en").territories if str(code).isalpha())
 
@@ -35,7 +34,7 @@ class CityCreate(BaseModel):
     languages: list[Language] = Field(min_length=1)
     default_language: Language
     timezone: str
-    currency: str = Field(min_length=3, max_length=3, description="ISO 4217")
+    currency: CurrencyCode
     jurisdiction_id: str = Field(min_length=3, max_length=200, pattern=r"^[A-Za-z0-9.-]+$")
     center_lat: float = Field(ge=-90, le=90)
     center_lon: float = Field(ge=-180, le=180)
@@ -58,16 +57,6 @@ class CityCreate(BaseModel):
             raise invalid("'{value}' is not an IANA time zone (e.g. America/Lima).", value=value)
         return value
 
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        value = value.upper()
-        if not is_currency(value):
-            raise invalid(
-                "'{value}' is not an ISO 4217 currency code (e.g. PEN, EUR).", value=value
-            )
-        return value
-
     @field_validator("languages")
     @classmethod
     def _unique_languages(cls, value: list[Language]) -> list[Language]:
@@ -85,25 +74,6 @@ class CityCreate(BaseModel):
         return self
 
 
-class CityRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    slug: str
-    name: str
-    country: str
-    languages: list[str]
-    default_language: str
-    timezone: str
-    currency: str
-    jurisdiction_id: str
-    center_lat: float
-    center_lon: float
-    min_lat: float
-    min_lon: float
-    max_lat: float
-    max_lon: float
-
-
 class CityView(BaseModel):
     """What pages need of a city, detached from any database session."""
 
@@ -116,6 +86,18 @@ class CityView(BaseModel):
     default_language: str
     timezone: str
     currency: str
+
+
+class CityRead(CityView):
+    """A city as the API shows it: the view plus its Open311 id and map."""
+
+    jurisdiction_id: str
+    center_lat: float
+    center_lon: float
+    min_lat: float
+    min_lon: float
+    max_lat: float
+    max_lon: float
 
 
 class DepartmentCreate(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from babel.numbers import is_currency
 from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
@@ -35,6 +36,17 @@ def _non_empty_texts(value: dict[Language, str]) -> dict[Language, str]:
         raise invalid("Give the text in at least one language (es, de or en).")
     return cleaned
 
+
+def _currency(value: str) -> str:
+    value = value.upper()
+    if not is_currency(value):
+        raise invalid("'{value}' is not an ISO 4217 currency code (e.g. PEN, EUR).", value=value)
+    return value
+
+
+CurrencyCode = Annotated[
+    str, StringConstraints(min_length=3, max_length=3), AfterValidator(_currency)
+]
 
 I18nText = Annotated[dict[Language, str], AfterValidator(_non_empty_texts)]
 I18nShortText = Annotated[
