@@ -35,7 +35,6 @@ def test_get_service_list_json(client, two_cities):
     assert r.status_code == 200
     (service,) = r.json()
     assert service == {
-        "jurisdiction_id": "trujillo.example",
         "service_code": "a-light",
         "service_name": "Servicio a-light",
         "description": "Descripción.",

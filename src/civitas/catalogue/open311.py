@@ -12,7 +12,6 @@ from civitas.core.i18n import pick, translate
 
 def service_entry(city: City, service: Service, lang: str) -> dict[str, Any]:
     return {
-        "jurisdiction_id": city.jurisdiction_id,
         "service_code": service.code,
         "service_name": pick(service.name, lang, city.default_language),
         "description": pick(service.description, lang, city.default_language),
