@@ -9,6 +9,8 @@ from typing import Any
 from civitas.accounts.models import User
 from civitas.accounts.schemas import ApiKeyCreate
 from civitas.accounts.service import create_api_key
+from civitas.cases.schemas import RequestChannel, RequestCreate
+from civitas.cases.service import create_request
 from civitas.catalogue.schemas import ServiceIn
 from civitas.catalogue.service import save_service
 from civitas.cities.models import City
@@ -95,6 +97,7 @@ class CityWorld:
     api_key: str
     api_key_id: int
     published: str
+    token: str
     unpublished: str
     users: dict[str, str] = field(default_factory=dict)  # role -> username
 
@@ -116,8 +119,23 @@ def make_city(engine: Any, data: CityCreate, prefix: str) -> CityWorld:
             api_key="",
             api_key_id=0,
             published=f"{prefix}-light",
+            token="",
             unpublished=f"{prefix}-draft",
         )
+        request = create_request(
+            db,
+            city,
+            data=RequestCreate(
+                service_code=f"{prefix}-light",
+                channel=RequestChannel.PHONE,
+                address_string="City hall",
+                attributes={"fault": "out"},
+                email=f"reporter@{prefix}.example",
+            ),
+            filed_by="test",
+        )
+        request.token = f"{prefix}-token"
+        world.token = request.token
         raw, key = create_api_key(db, city, data=ApiKeyCreate(name="test client"), actor="test")
         world.api_key, world.api_key_id = raw, key.id
         for role in Role:

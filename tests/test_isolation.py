@@ -126,6 +126,37 @@ ROUTES: dict[tuple[str, str], Case] = {
         params=lambda w: {"fmt": "xml", "service_code": w.published},
         request=lambda w: {"params": {"jurisdiction_id": w.jurisdiction_id}},
     ),
+    ("POST", "/open311/v2/requests.{fmt}"): Case(
+        200,
+        auth="api_key",
+        params=lambda w: {"fmt": "json"},
+        request=lambda w: {
+            "data": {
+                "jurisdiction_id": w.jurisdiction_id,
+                "service_code": w.published,
+                "address_string": "Main square",
+                "attribute[fault]": "out",
+            }
+        },
+    ),
+    ("GET", "/open311/v2/requests.{fmt}"): Case(
+        200,
+        auth="api_key",
+        params=lambda w: {"fmt": "json"},
+        request=lambda w: {"params": {"jurisdiction_id": w.jurisdiction_id}},
+    ),
+    ("GET", "/open311/v2/requests/{service_request_id}.{fmt}"): Case(
+        200,
+        auth="api_key",
+        params=lambda w: {"fmt": "json", "service_request_id": "1"},
+        request=lambda w: {"params": {"jurisdiction_id": w.jurisdiction_id}},
+    ),
+    ("GET", "/open311/v2/tokens/{token}.{fmt}"): Case(
+        200,
+        auth="api_key",
+        params=lambda w: {"fmt": "json", "token": w.token},
+        request=lambda w: {"params": {"jurisdiction_id": w.jurisdiction_id}},
+    ),
     ("GET", "/{city}/login"): Case(200, auth="cookie"),
     ("POST", "/{city}/login"): Case(
         303,
@@ -199,7 +230,10 @@ def credentials(client: Any, case: Case, city: CityWorld, route: str) -> dict[st
 def call(client: Any, method: str, path: str, req: dict[str, Any]) -> Any:
     if "api_key" in req:
         key = req.pop("api_key")
-        req["params"] = {**req.get("params", {}), "api_key": key}
+        if "data" in req:
+            req["data"] = {**req["data"], "api_key": key}
+        else:
+            req["params"] = {**req.get("params", {}), "api_key": key}
     cookies = req.pop("cookies", None)
     client.cookies.clear()
     if cookies:
@@ -211,6 +245,9 @@ def call(client: Any, method: str, path: str, req: dict[str, Any]) -> Any:
 
 
 PUBLIC = {
+    "/open311/v2/requests.{fmt}",
+    "/open311/v2/requests/{service_request_id}.{fmt}",
+    "/open311/v2/tokens/{token}.{fmt}",
     "/api/v1/cities/{city}",
     "/{city}/login",
     "/{city}/",

@@ -1,9 +1,23 @@
 """Every model, imported once so that ``Base.metadata`` is complete (Alembic, tests)."""
 
 from civitas.accounts.models import ApiKey, AuthToken, User
+from civitas.cases.models import RequestNote, ServiceRequest
 from civitas.catalogue.models import Service
 from civitas.cities.models import City, Department
 from civitas.core.audit import AuditEntry
 from civitas.core.db import Base
+from civitas.core.sequences import Counter
 
-__all__ = ["ApiKey", "AuditEntry", "AuthToken", "Base", "City", "Department", "Service", "User"]
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "AuthToken",
+    "Base",
+    "City",
+    "Counter",
+    "Department",
+    "RequestNote",
+    "Service",
+    "ServiceRequest",
+    "User",
+]

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from civitas.core.config import ConfigError, load_settings
+from civitas.core.migrate import head_revision
 
 
 def test_healthz(client):
@@ -19,7 +20,7 @@ def test_healthz(client):
 def test_readyz_reports_the_revision_and_pending_migrations(client, engine):
     ok = client.get("/readyz")
     assert ok.status_code == 200
-    assert ok.json()["revision"] == "0001"
+    assert ok.json()["revision"] == head_revision()
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = 'old'"))
     try:
@@ -28,7 +29,7 @@ def test_readyz_reports_the_revision_and_pending_migrations(client, engine):
         assert pending.json()["status"] == "migrations pending"
     finally:
         with engine.begin() as conn:
-            conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+            conn.execute(text(f"UPDATE alembic_version SET version_num = '{head_revision()}'"))
 
 
 def test_request_id_is_generated_or_kept(client):

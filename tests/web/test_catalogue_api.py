@@ -115,15 +115,20 @@ def test_oversized_body_is_refused_before_reading(client, two_cities, monkeypatc
 
 def test_delete_service(client, two_cities):
     headers = bearer(client, "trujillo", "a-administrator")
-    assert (
-        client.delete("/api/v1/cities/trujillo/services/a-light", headers=headers).status_code
-        == 204
-    )
-    assert client.get("/api/v1/cities/trujillo/services/a-light").status_code == 404
-    assert (
-        client.delete("/api/v1/cities/trujillo/services/a-light", headers=headers).status_code
-        == 404
-    )
+    r = client.delete("/api/v1/cities/trujillo/services/a-draft", headers=headers)
+    assert r.status_code == 204
+    r = client.get("/api/v1/cities/trujillo/services/a-draft", headers=headers)
+    assert r.status_code == 404
+    r = client.delete("/api/v1/cities/trujillo/services/a-draft", headers=headers)
+    assert r.status_code == 404
+
+
+def test_a_service_with_requests_is_unpublished_not_deleted(client, two_cities):
+    headers = bearer(client, "trujillo", "a-administrator")
+    r = client.delete("/api/v1/cities/trujillo/services/a-light?lang=en", headers=headers)
+    assert r.status_code == 409
+    assert "unpublish it instead" in r.json()["error"]["message"]
+    assert client.get("/api/v1/cities/trujillo/services/a-light").status_code == 200
 
 
 def test_import_endpoint_is_all_or_nothing(client, two_cities):

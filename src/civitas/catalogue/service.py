@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from civitas.catalogue.models import Service
@@ -13,7 +14,7 @@ from civitas.cities.models import City, Department
 from civitas.cities.schemas import DepartmentCreate, DepartmentUpdate
 from civitas.cities.service import create_department, enter_city, update_department
 from civitas.core import audit
-from civitas.core.errors import InvalidInput, NotFound, Problem
+from civitas.core.errors import Conflict, InvalidInput, NotFound, Problem
 
 
 def service_fields(data: ServiceIn) -> dict[str, Any]:
@@ -151,8 +152,16 @@ def _upsert(db: Session, data: ServiceIn, department_id: int, actor: str) -> tup
 
 
 def delete_service(db: Session, city: City, *, code: str, actor: str) -> None:
+    """Delete a service nothing refers to; one with requests can only be unpublished."""
     service = get_service(db, city, code=code, include_unpublished=True)
-    db.delete(service)
+    try:
+        with db.begin_nested():
+            db.delete(service)
+    except IntegrityError:
+        raise Conflict(
+            "The service '{code}' has requests and cannot be deleted; unpublish it instead.",
+            code=code,
+        ) from None
     audit.record(db, actor=actor, action="service.deleted", entity_type="service", entity_id=code)
 
 

@@ -1,24 +1,28 @@
-"""Open311 GeoReport v2: discovery, service list and service definitions.
-
-Requests (POST/GET requests, tokens) are issue 3; they will join this router.
-"""
+"""Open311 GeoReport v2 (open311.github.io, GeoReport_v2): discovery, services, service
+definitions, requests and tokens, each in JSON and XML."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from civitas.accounts.service import verify_api_key
+from civitas.cases import open311 as cases311
+from civitas.cases import service as cases
 from civitas.catalogue import open311 as catalogue311
 from civitas.catalogue import service as catalogue
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
 from civitas.cities.schemas import CityView
 from civitas.cities.service import enter_city, get_city_by_jurisdiction
-from civitas.core.errors import InvalidInput, NotFound
+from civitas.core.errors import InvalidInput, NotFound, Problem
+from civitas.core.i18n import N_
 from civitas.core.xml import to_xml
 from civitas.web.deps import AppSettings, DbSession, choose_language
 
@@ -28,12 +32,9 @@ SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-23T00:00:00Z"
 
 
-def open311_city(
-    request: Request,
-    db: DbSession,
-    jurisdiction_id: Annotated[str | None, Query()] = None,
-) -> City:
-    """The city named by ``jurisdiction_id``; optional only where one city is served."""
+def resolve_city(request: Request, db: Session, jurisdiction_id: str | None) -> City:
+    """The city named by ``jurisdiction_id``; optional only where one city is served
+    (Definitions: jurisdiction_id)."""
     if jurisdiction_id:
         city = get_city_by_jurisdiction(db, jurisdiction_id)
     else:
@@ -48,6 +49,14 @@ def open311_city(
     request.state.city = CityView.model_validate(city)
     choose_language(request, city.languages, city.default_language)
     return city
+
+
+def open311_city(
+    request: Request,
+    db: DbSession,
+    jurisdiction_id: Annotated[str | None, Query()] = None,
+) -> City:
+    return resolve_city(request, db, jurisdiction_id)
 
 
 Open311City = Annotated[City, Depends(open311_city)]
@@ -99,3 +108,137 @@ def _open311_service(db: Session, city: City, code: str) -> Service:
     if not found.is_open311:
         raise NotFound("No service with code '{code}' in this city.", code=code)
     return found
+
+
+def _csv(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _moment(name: str, value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace(" ", "+"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidInput(
+            "The request has {count} problem(s).",
+            problems=[
+                Problem(
+                    name,
+                    N_("Give a date and time as ISO 8601 with offset (2026-11-23T09:30:00-05:00)."),
+                )
+            ],
+            count=1,
+        )
+    return moment
+
+
+@router.post("/requests.{fmt}", summary="POST Service Request (form-encoded; needs api_key)")
+async def post_request(request: Request, fmt: Format, db: DbSession) -> Response:
+    form = await request.form()
+    fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    first = dict(reversed(fields))
+
+    def work() -> Response:
+        city = resolve_city(
+            request, db, first.get("jurisdiction_id") or request.query_params.get("jurisdiction_id")
+        )
+        key = verify_api_key(
+            db, city, raw=first.get("api_key") or request.query_params.get("api_key")
+        )
+        raw = cases311.read_form(fields, language=request.state.lang)
+        data, problems = cases311.validate_post(raw)
+        if data is None:
+            raise InvalidInput(
+                "The request has {count} problem(s); nothing was stored.",
+                problems=problems,
+                count=len(problems),
+            )
+        location_fields = {"lat", "long", "address_string", "address_id"}
+        created = cases.create_request(
+            db,
+            city,
+            data=data,
+            filed_by=f"api_key:{key.id}",
+            earlier_problems=problems,
+            location_given=not any(p.location in location_fields for p in problems),
+        )
+        post = cases311.post_answer(created, created.service, request.state.lang)
+        db.commit()
+        # the spec shows no status for a created request; 201 would surprise some clients
+        return answer(fmt, "service_requests", [post])
+
+    return await run_in_threadpool(work)
+
+
+@router.get("/requests.{fmt}", summary="GET Service Requests (filters; last 90 days, 1000 at most)")
+def get_requests(
+    request: Request,
+    fmt: Format,
+    city: Open311City,
+    db: DbSession,
+    service_request_id: str | None = None,
+    service_code: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    status: str | None = None,
+) -> Response:
+    numbers: list[int] = []
+    for part in _csv(service_request_id):
+        if not part.isdigit():
+            raise InvalidInput(
+                "The request has {count} problem(s).",
+                problems=[
+                    Problem(
+                        "service_request_id",
+                        N_("'{value}' is not a service request id."),
+                        {"value": part},
+                    )
+                ],
+                count=1,
+            )
+        numbers.append(int(part))
+    statuses = _csv(status)
+    wrong = [s for s in statuses if s not in ("open", "closed")]
+    if wrong:
+        raise InvalidInput(
+            "The request has {count} problem(s).",
+            problems=[
+                Problem("status", N_("Choose one of: {expected}."), {"expected": "open, closed"})
+            ],
+            count=1,
+        )
+    query = cases.RequestQuery(
+        numbers=numbers or None,
+        service_codes=_csv(service_code) or None,
+        start=_moment("start_date", start_date),
+        end=_moment("end_date", end_date),
+        statuses=statuses or None,
+    )
+    found = cases.query_requests(db, city, query)
+    notes = cases.latest_public_notes(db, city, [r.id for r in found])
+    lang = request.state.lang
+    items = [cases311.request_entry(city, r, lang, notes.get(r.id)) for r in found]
+    return answer(fmt, "service_requests", items)
+
+
+@router.get("/requests/{service_request_id}.{fmt}", summary="GET Service Request")
+def get_request(
+    request: Request, service_request_id: str, fmt: Format, city: Open311City, db: DbSession
+) -> Response:
+    if not service_request_id.isdigit():
+        raise NotFound("No service request {number} in this city.", number=service_request_id)
+    found = cases.get_request(db, city, number=int(service_request_id))
+    notes = cases.latest_public_notes(db, city, [found.id])
+    entry = cases311.request_entry(city, found, request.state.lang, notes.get(found.id))
+    return answer(fmt, "service_requests", [entry])
+
+
+@router.get("/tokens/{token}.{fmt}", summary="GET service_request_id from a token")
+def get_token(token: str, fmt: Format, city: Open311City, db: DbSession) -> Response:
+    found = cases.get_request_by_token(db, city, token=token)
+    return answer(
+        fmt, "service_requests", [{"service_request_id": str(found.number), "token": token}]
+    )

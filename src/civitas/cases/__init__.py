@@ -1,0 +1,1 @@
+"""Service requests over every channel, handled as cases until resolved."""

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civitas.catalogue.models import Service
+from civitas.cities.models import Department
+from civitas.core.db import Base, utcnow
+from civitas.core.tenancy import TenantMixin
+
+
+class ServiceRequest(TenantMixin, Base):
+    """One request of a resident, from any channel, handled as a case."""
+
+    __tablename__ = "service_requests"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "number"),
+        Index("ix_service_requests_tenant_requested", "tenant_id", "requested_at"),
+        Index("ix_service_requests_tenant_status", "tenant_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer)  # the public service_request_id, per city
+    token: Mapped[str | None] = mapped_column(String(40), unique=True, default=None)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    channel: Mapped[str] = mapped_column(String(10))
+    description: Mapped[str | None] = mapped_column(Text, default=None)
+    lat: Mapped[float | None] = mapped_column(Float, default=None)
+    long: Mapped[float | None] = mapped_column(Float, default=None)
+    address: Mapped[str | None] = mapped_column(String(500), default=None)
+    address_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    zipcode: Mapped[str | None] = mapped_column(String(20), default=None)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    media_url: Mapped[str | None] = mapped_column(String(1000), default=None)
+    # the reporter (never shown on public endpoints)
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    first_name: Mapped[str | None] = mapped_column(String(100), default=None)
+    last_name: Mapped[str | None] = mapped_column(String(100), default=None)
+    phone: Mapped[str | None] = mapped_column(String(40), default=None)
+    device_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    account_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    language: Mapped[str | None] = mapped_column(String(5), default=None)
+    # handling
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="RESTRICT"))
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    filed_by: Mapped[str] = mapped_column(String(200))  # api key, agent or "resident"
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expected_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    escalated_at: Mapped[datetime | None] = mapped_column(default=None)
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_requests.id", ondelete="SET NULL"), default=None
+    )
+
+    service: Mapped[Service] = relationship(lazy="joined")
+    department: Mapped[Department] = relationship(lazy="joined")
+
+
+class RequestNote(TenantMixin, Base):
+    """A status note: public ones reach the reporter and Open311; internal ones stay with staff."""
+
+    __tablename__ = "request_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("service_requests.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    author: Mapped[str] = mapped_column(String(200))
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(20))  # the status after this note
+    text: Mapped[str] = mapped_column(Text, default="")

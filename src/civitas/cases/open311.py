@@ -1,0 +1,148 @@
+"""GeoReport v2 for requests: read a POST's form fields, write requests in the spec's shape.
+
+Spec: open311.github.io GeoReport_v2, sections "POST Service Request", "GET Service
+Requests", "GET Service Request", "GET service_request_id from a token".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from civitas.cases.models import ServiceRequest
+from civitas.cases.schemas import RequestChannel, RequestCreate, open311_status
+from civitas.catalogue.models import Service
+from civitas.cities.models import City
+from civitas.core.errors import Problem
+from civitas.core.i18n import N_, pick, translate
+from civitas.core.validation import location, template_for
+
+SCALAR_FIELDS = (
+    "service_code",
+    "lat",
+    "long",
+    "address_string",
+    "address_id",
+    "email",
+    "device_id",
+    "account_id",
+    "first_name",
+    "last_name",
+    "phone",
+    "description",
+    "media_url",
+    "zipcode",
+)
+_ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    if len(loc) >= 2 and loc[0] == "attributes":
+        return f"attribute[{loc[1]}]"
+    return location(loc)
+
+
+def read_form(fields: Iterable[tuple[str, str]], *, language: str | None) -> dict[str, Any]:
+    """The form of a POST Service Request as RequestCreate input. An empty optional argument
+    is the same as an absent one (Definitions: "Optional Arguments")."""
+    data: dict[str, Any] = {"channel": RequestChannel.OPEN311, "attributes": {}}
+    attributes: dict[str, Any] = data["attributes"]
+    for name, raw in fields:
+        value = raw.strip()
+        if match := _ATTRIBUTE.match(name):
+            code, is_list = match.group(1), bool(match.group(2))
+            if is_list:
+                existing = attributes.setdefault(code, [])
+                if isinstance(existing, list) and value != "":
+                    existing.append(value)
+            elif value != "":
+                attributes[code] = value
+        elif name in SCALAR_FIELDS and value != "":
+            data.setdefault(name, value)
+    if language:
+        data["language"] = language
+    return data
+
+
+def validate_post(data: dict[str, Any]) -> tuple[RequestCreate | None, list[Problem]]:
+    """Every problem of the fields themselves; and the request made of the valid fields, so
+    that location and attributes can still be checked and all problems reported at once."""
+    if "service_code" not in data:
+        return None, [Problem("service_code", N_("This field is required."))]
+    try:
+        return RequestCreate.model_validate(data), []
+    except ValidationError as exc:
+        problems = []
+        bad: set[str] = set()
+        for err in exc.errors():
+            template, params = template_for(err)
+            problems.append(Problem(_field_name(tuple(err["loc"])), template, params))
+            bad.add(str(err["loc"][0]))
+    remaining = {k: v for k, v in data.items() if k not in bad}
+    if "service_code" in bad:
+        return None, problems
+    try:
+        return RequestCreate.model_validate(remaining), problems
+    except ValidationError:
+        return None, problems
+
+
+def w3_datetime(moment: datetime | None, city: City) -> str | None:
+    """ISO 8601 in the city's time zone with its offset (spec: Date/time format)."""
+    if moment is None:
+        return None
+    return moment.astimezone(ZoneInfo(city.timezone)).isoformat(timespec="seconds")
+
+
+def service_notice(service: Service, lang: str) -> str | None:
+    if not service.target_hours:
+        return None
+    if service.target_hours % 24 == 0:
+        return translate(
+            lang, "We aim to deal with this within {n} day(s).", n=service.target_hours // 24
+        )
+    return translate(lang, "We aim to deal with this within {n} hour(s).", n=service.target_hours)
+
+
+def post_answer(request: ServiceRequest, service: Service, lang: str) -> dict[str, Any]:
+    """POST Service Request response: the id or the token, never both (blackbox: neither)."""
+    answer: dict[str, Any] = {}
+    if service.open311_type == "realtime":
+        answer["service_request_id"] = str(request.number)
+    elif service.open311_type == "batch":
+        answer["token"] = request.token
+    answer["service_notice"] = service_notice(service, lang)
+    answer["account_id"] = request.account_id
+    return answer
+
+
+def request_entry(
+    city: City, request: ServiceRequest, lang: str, status_notes: str | None
+) -> dict[str, Any]:
+    """One request in GET Service Request(s), with the spec's fields in the spec's order.
+    Nothing that identifies the reporter is shown."""
+    service = request.service
+    return {
+        "service_request_id": str(request.number),
+        "status": open311_status(request.status),
+        "status_notes": status_notes,
+        "service_name": pick(service.name, lang, city.default_language),
+        "service_code": service.code,
+        "description": request.description,
+        "agency_responsible": pick(request.department.name, lang, city.default_language),
+        "service_notice": service_notice(service, lang),
+        "requested_datetime": w3_datetime(request.requested_at, city),
+        "updated_datetime": w3_datetime(request.updated_at, city),
+        "expected_datetime": w3_datetime(request.expected_at, city),
+        "address": request.address,
+        "address_id": request.address_id,
+        "zipcode": request.zipcode,
+        "lat": request.lat,
+        "long": request.long,
+        "media_url": request.media_url,
+    }

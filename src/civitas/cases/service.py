@@ -1,0 +1,346 @@
+"""Service requests handled as cases. Plain functions, the city first; every change audited."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from civitas.accounts.models import User
+from civitas.cases.attributes import check_attributes
+from civitas.cases.models import RequestNote, ServiceRequest
+from civitas.cases.schemas import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    TRANSITIONS,
+    RequestChannel,
+    RequestCreate,
+    Status,
+)
+from civitas.catalogue.models import Service
+from civitas.cities.models import City
+from civitas.cities.service import enter_city
+from civitas.core import audit
+from civitas.core.db import utcnow
+from civitas.core.errors import InvalidInput, NotFound, Problem
+from civitas.core.i18n import N_
+from civitas.core.sequences import next_value
+
+MAX_RANGE = timedelta(days=90)
+DEFAULT_LIMIT = 1000
+
+
+def _problems_or_raise(problems: list[Problem]) -> None:
+    if problems:
+        raise InvalidInput(
+            "The request has {count} problem(s); nothing was stored.",
+            problems=problems,
+            count=len(problems),
+        )
+
+
+def find_service_for_request(
+    db: Session, city: City, *, code: str, channel: RequestChannel
+) -> Service:
+    """The published service a request names; Open311 clients see only Open311 services."""
+    enter_city(db, city)
+    service = db.scalar(select(Service).where(Service.code == code, Service.published.is_(True)))
+    if service is None or (channel == RequestChannel.OPEN311 and not service.is_open311):
+        raise NotFound("No service with code '{code}' in this city.", code=code)
+    return service
+
+
+def check_location(city: City, data: RequestCreate) -> list[Problem]:
+    problems = []
+    has_point = data.lat is not None or data.long is not None
+    if has_point and (data.lat is None or data.long is None):
+        missing = "long" if data.long is None else "lat"
+        problems.append(Problem(missing, N_("Give lat and long together.")))
+    elif (
+        has_point
+        and data.lat is not None
+        and data.long is not None
+        and not city.contains(data.lat, data.long)
+    ):
+        problems.append(
+            Problem(
+                "lat",
+                N_("The point {lat}, {long} lies outside {city}."),
+                {"lat": data.lat, "long": data.long, "city": city.name},
+            )
+        )
+    if not has_point and not data.address_string and not data.address_id:
+        problems.append(
+            Problem("location", N_("Give a location: lat and long, address_string or address_id."))
+        )
+    return problems
+
+
+def create_request(
+    db: Session,
+    city: City,
+    *,
+    data: RequestCreate,
+    filed_by: str,
+    now: datetime | None = None,
+    earlier_problems: list[Problem] | None = None,
+    location_given: bool = True,
+) -> ServiceRequest:
+    """Check everything, then store the request in the caller's transaction. Problems the
+    caller found in the raw input come in ``earlier_problems`` and are reported together
+    with these; ``location_given`` is false when the location fields themselves were wrong."""
+    service = find_service_for_request(db, city, code=data.service_code, channel=data.channel)
+    problems = list(earlier_problems or [])
+    if location_given:
+        problems += check_location(city, data)
+    attributes, attribute_problems = check_attributes(service.attributes, data.attributes)
+    given_attributes = {p.location for p in problems if p.location.startswith("attribute[")}
+    problems += [p for p in attribute_problems if p.location not in given_attributes]
+    _problems_or_raise(problems)
+    now = now or utcnow()
+    request = ServiceRequest(
+        number=next_value(db, "service_request"),
+        token=secrets.token_urlsafe(12) if service.open311_type == "batch" else None,
+        service_id=service.id,
+        status=Status.RECEIVED,
+        channel=data.channel,
+        description=data.description or None,
+        lat=data.lat,
+        long=data.long,
+        address=data.address_string,
+        address_id=data.address_id,
+        zipcode=data.zipcode,
+        attributes=attributes,
+        media_url=str(data.media_url) if data.media_url else None,
+        email=data.email,
+        first_name=data.first_name,
+        last_name=data.last_name,
+        phone=data.phone,
+        device_id=data.device_id,
+        account_id=data.account_id,
+        language=data.language or city.default_language,
+        department_id=service.department_id,
+        filed_by=filed_by,
+        requested_at=now,
+        updated_at=now,
+        expected_at=now + timedelta(hours=service.target_hours) if service.target_hours else None,
+    )
+    db.add(request)
+    db.flush()
+    audit.record(
+        db,
+        actor=filed_by,
+        action="request.created",
+        entity_type="service_request",
+        entity_id=request.number,
+        changes={
+            "service": service.code,
+            "channel": str(data.channel),
+            "status": Status.RECEIVED.value,
+        },
+    )
+    return request
+
+
+def get_request(db: Session, city: City, *, number: int) -> ServiceRequest:
+    enter_city(db, city)
+    request = db.scalar(select(ServiceRequest).where(ServiceRequest.number == number))
+    if request is None:
+        raise NotFound("No service request {number} in this city.", number=number)
+    return request
+
+
+def get_request_by_token(db: Session, city: City, *, token: str) -> ServiceRequest:
+    enter_city(db, city)
+    request = db.scalar(select(ServiceRequest).where(ServiceRequest.token == token))
+    if request is None:
+        raise NotFound("No service request has the token '{token}'.", token=token)
+    return request
+
+
+@dataclass(frozen=True)
+class RequestQuery:
+    numbers: list[int] | None = None
+    service_codes: list[str] | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    statuses: list[str] | None = None  # open311 statuses: open, closed
+    limit: int = DEFAULT_LIMIT
+
+
+def query_requests(
+    db: Session, city: City, query: RequestQuery, *, now: datetime | None = None
+) -> list[ServiceRequest]:
+    """GeoReport v2 GET Service Requests: ids override everything; else codes, dates, status;
+    by default the last 90 days and at most 1000 requests, newest first."""
+    enter_city(db, city)
+    stmt = select(ServiceRequest).order_by(
+        ServiceRequest.requested_at.desc(), ServiceRequest.id.desc()
+    )
+    if query.numbers:
+        stmt = stmt.where(ServiceRequest.number.in_(query.numbers))
+        return list(db.scalars(stmt.limit(query.limit)))
+    start, end = query.start, query.end
+    if start and end and end - start > MAX_RANGE:
+        raise InvalidInput(
+            "The date range is too long.",
+            problems=[Problem("end_date", N_("start_date and end_date may span at most 90 days."))],
+        )
+    if start and end and end < start:
+        raise InvalidInput(
+            "The date range is empty.",
+            problems=[Problem("end_date", N_("end_date must not be before start_date."))],
+        )
+    if start is None and end is None:
+        end = now or utcnow()
+        start = end - MAX_RANGE
+    elif start is None:
+        assert end is not None
+        start = end - MAX_RANGE
+    elif end is None:
+        end = start + MAX_RANGE
+    stmt = stmt.where(ServiceRequest.requested_at >= start, ServiceRequest.requested_at <= end)
+    if query.service_codes:
+        stmt = stmt.join(Service).where(Service.code.in_(query.service_codes))
+    if query.statuses:
+        wanted: set[str] = set()
+        if "open" in query.statuses:
+            wanted |= {s.value for s in OPEN_STATUSES}
+        if "closed" in query.statuses:
+            wanted |= {s.value for s in CLOSED_STATUSES}
+        stmt = stmt.where(ServiceRequest.status.in_(wanted))
+    return list(db.scalars(stmt.limit(query.limit)))
+
+
+def latest_public_notes(db: Session, city: City, request_ids: list[int]) -> dict[int, str]:
+    """The newest public note text per request (Open311 status_notes)."""
+    enter_city(db, city)
+    if not request_ids:
+        return {}
+    rows = db.execute(
+        select(RequestNote.request_id, RequestNote.text)
+        .where(RequestNote.request_id.in_(request_ids), RequestNote.public.is_(True))
+        .order_by(RequestNote.request_id, RequestNote.at, RequestNote.id)
+    ).all()
+    latest: dict[int, str] = {}
+    for request_id, text in rows:
+        if text:
+            latest[request_id] = text
+    return latest
+
+
+def change_status(
+    db: Session,
+    city: City,
+    *,
+    number: int,
+    status: Status,
+    actor: str,
+    note: str = "",
+    public: bool = True,
+    now: datetime | None = None,
+) -> ServiceRequest:
+    """Move a case to a new status with a note (public notes reach the reporter)."""
+    request = get_request(db, city, number=number)
+    current = Status(request.status)
+    if status not in TRANSITIONS[current]:
+        raise InvalidInput(
+            "A request that is {current} cannot become {status}.",
+            current=current.value,
+            status=status.value,
+        )
+    now = now or utcnow()
+    request.status = status
+    request.updated_at = now
+    if status in CLOSED_STATUSES:
+        request.closed_at = now
+    elif current in CLOSED_STATUSES:  # reopened
+        request.closed_at = None
+    db.add(
+        RequestNote(
+            request_id=request.id, author=actor, public=public, status=status, text=note, at=now
+        )
+    )
+    audit.record(
+        db,
+        actor=actor,
+        action="request.status_changed",
+        entity_type="service_request",
+        entity_id=number,
+        changes={"from": current.value, "to": status.value, "public": public},
+        reason=note or None,
+    )
+    return request
+
+
+def add_note(
+    db: Session,
+    city: City,
+    *,
+    number: int,
+    text: str,
+    public: bool,
+    actor: str,
+    now: datetime | None = None,
+) -> RequestNote:
+    request = get_request(db, city, number=number)
+    now = now or utcnow()
+    note = RequestNote(
+        request_id=request.id, author=actor, public=public, status=request.status, text=text, at=now
+    )
+    db.add(note)
+    request.updated_at = now
+    audit.record(
+        db,
+        actor=actor,
+        action="request.note_added",
+        entity_type="service_request",
+        entity_id=number,
+        changes={"public": public},
+    )
+    return note
+
+
+def assign(
+    db: Session, city: City, *, number: int, username: str | None, actor: str
+) -> ServiceRequest:
+    request = get_request(db, city, number=number)
+    user = None
+    if username:
+        user = db.scalar(select(User).where(User.username == username, User.is_active.is_(True)))
+        if user is None:
+            raise NotFound("No user '{username}' in this city.", username=username)
+    request.assignee_id = user.id if user else None
+    request.updated_at = utcnow()
+    audit.record(
+        db,
+        actor=actor,
+        action="request.assigned",
+        entity_type="service_request",
+        entity_id=number,
+        changes={"assignee": username},
+    )
+    return request
+
+
+def notes_of(db: Session, city: City, *, number: int, public_only: bool) -> list[RequestNote]:
+    request = get_request(db, city, number=number)
+    stmt = (
+        select(RequestNote)
+        .where(RequestNote.request_id == request.id)
+        .order_by(RequestNote.at, RequestNote.id)
+    )
+    if public_only:
+        stmt = stmt.where(RequestNote.public.is_(True))
+    return list(db.scalars(stmt))
+
+
+def is_overdue(request: ServiceRequest, now: datetime | None = None) -> bool:
+    return (
+        Status(request.status) in OPEN_STATUSES
+        and request.expected_at is not None
+        and request.expected_at < (now or utcnow())
+    )
