@@ -126,6 +126,35 @@ ROUTES: dict[tuple[str, str], Case] = {
         params=lambda w: {"fmt": "xml", "service_code": w.published},
         request=lambda w: {"params": {"jurisdiction_id": w.jurisdiction_id}},
     ),
+    ("GET", "/api/v1/cities/{city}/requests"): Case(200),
+    ("POST", "/api/v1/cities/{city}/requests"): Case(
+        201,
+        request=lambda w: {
+            "json": {
+                "service_code": w.published,
+                "channel": "phone",
+                "address_string": "Plaza",
+                "attributes": {"fault": "out"},
+            }
+        },
+    ),
+    ("GET", "/api/v1/cities/{city}/requests/{number}"): Case(200, params=lambda w: {"number": 1}),
+    ("POST", "/api/v1/cities/{city}/requests/{number}/status"): Case(
+        200,
+        params=lambda w: {"number": 1},
+        request=lambda w: {"json": {"status": "in_progress", "note": "On it"}},
+    ),
+    ("POST", "/api/v1/cities/{city}/requests/{number}/notes"): Case(
+        201, params=lambda w: {"number": 1}, request=lambda w: {"json": {"text": "Called back"}}
+    ),
+    ("POST", "/api/v1/cities/{city}/requests/{number}/assign"): Case(
+        200,
+        params=lambda w: {"number": 1},
+        request=lambda w: {"json": {"username": w.users["case_worker"]}},
+    ),
+    ("GET", "/api/v1/cities/{city}/requests/{number}/audit"): Case(
+        200, params=lambda w: {"number": 1}
+    ),
     ("POST", "/open311/v2/requests.{fmt}"): Case(
         200,
         auth="api_key",

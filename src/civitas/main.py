@@ -16,6 +16,7 @@ from civitas.core.config import Settings, get_settings
 from civitas.core.db import get_engine
 from civitas.core.logging import configure_logging
 from civitas.web.api import accounts as accounts_api
+from civitas.web.api import cases as cases_api
 from civitas.web.api import catalogue as catalogue_api
 from civitas.web.api import cities as cities_api
 from civitas.web.api import health, open311
@@ -30,6 +31,7 @@ API_ROUTERS = [
     cities_api.router,
     accounts_api.router,
     catalogue_api.router,
+    cases_api.router,
     open311.router,
 ]
 PAGE_ROUTERS = [accounts_pages.router, catalogue_pages.router]

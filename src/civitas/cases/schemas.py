@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -113,3 +114,89 @@ class RequestCreate(BaseModel):
     @classmethod
     def _no_html(cls, value: str | None) -> str | None:
         return _plain_text(value)
+
+
+STAFF_CHANNELS = (
+    RequestChannel.PHONE,
+    RequestChannel.OFFICE,
+    RequestChannel.EMAIL,
+    RequestChannel.CHATBOT,
+    RequestChannel.WEB,
+)
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status
+    note: PlainText = ""
+    public: bool = True
+
+
+class NoteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: PlainText = Field(min_length=1)
+    public: bool = False
+
+
+class Assignment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str | None = Field(default=None, description="null to unassign")
+
+
+class NoteRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    author: str
+    public: bool
+    status: str
+    text: str
+
+
+class Reporter(BaseModel):
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    phone: str | None
+    language: str | None
+
+
+class CaseSummary(BaseModel):
+    number: int
+    service_code: str
+    status: Status
+    channel: str
+    department: str
+    assignee: str | None
+    address: str | None
+    lat: float | None
+    long: float | None
+    requested_at: datetime
+    updated_at: datetime
+    expected_at: datetime | None
+    overdue: bool
+
+
+class CaseRead(CaseSummary):
+    description: str | None
+    address_id: str | None
+    zipcode: str | None
+    attributes: dict[str, object]
+    media_url: str | None
+    reporter: Reporter
+    filed_by: str
+    closed_at: datetime | None
+    escalated_at: datetime | None
+    duplicate_of: int | None
+    token: str | None
+    notes: list[NoteRead]
+
+
+class CasePage(BaseModel):
+    items: list[CaseSummary]
+    total: int
+    page: int
+    page_size: int

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from civitas.accounts.models import User
@@ -21,7 +21,7 @@ from civitas.cases.schemas import (
     Status,
 )
 from civitas.catalogue.models import Service
-from civitas.cities.models import City
+from civitas.cities.models import City, Department
 from civitas.cities.service import enter_city
 from civitas.core import audit
 from civitas.core.db import utcnow
@@ -344,3 +344,74 @@ def is_overdue(request: ServiceRequest, now: datetime | None = None) -> bool:
         and request.expected_at is not None
         and request.expected_at < (now or utcnow())
     )
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What a member of staff asks of the queue."""
+
+    statuses: list[Status] | None = None
+    open_only: bool = False
+    department: str | None = None
+    assignee: str | None = None
+    service_code: str | None = None
+    overdue: bool = False
+    text: str | None = None
+    page: int = 1
+    page_size: int = 50
+
+
+def list_cases(
+    db: Session, city: City, flt: CaseFilter, *, now: datetime | None = None
+) -> tuple[list[ServiceRequest], int]:
+    """One page of the queue, newest first, and the number of cases matching."""
+    enter_city(db, city)
+    stmt = select(ServiceRequest)
+    if flt.statuses:
+        stmt = stmt.where(ServiceRequest.status.in_([s.value for s in flt.statuses]))
+    if flt.open_only or flt.overdue:
+        stmt = stmt.where(ServiceRequest.status.in_([s.value for s in OPEN_STATUSES]))
+    if flt.overdue:
+        stmt = stmt.where(ServiceRequest.expected_at < (now or utcnow()))
+    if flt.department:
+        stmt = stmt.join(Department, ServiceRequest.department_id == Department.id).where(
+            Department.code == flt.department
+        )
+    if flt.assignee:
+        stmt = stmt.join(User, ServiceRequest.assignee_id == User.id).where(
+            User.username == flt.assignee
+        )
+    if flt.service_code:
+        stmt = stmt.join(Service, ServiceRequest.service_id == Service.id).where(
+            Service.code == flt.service_code
+        )
+    if flt.text:
+        needle = f"%{flt.text.lower()}%"
+        conditions: list[ColumnElement[bool]] = [
+            func.lower(ServiceRequest.description).like(needle),
+            func.lower(ServiceRequest.address).like(needle),
+        ]
+        if flt.text.isdigit():
+            conditions.append(ServiceRequest.number == int(flt.text))
+        stmt = stmt.where(or_(*conditions))
+    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    page = (
+        stmt.order_by(ServiceRequest.requested_at.desc(), ServiceRequest.id.desc())
+        .offset((flt.page - 1) * flt.page_size)
+        .limit(flt.page_size)
+    )
+    return list(db.scalars(page)), int(total)
+
+
+def usernames(db: Session, city: City, user_ids: set[int]) -> dict[int, str]:
+    enter_city(db, city)
+    if not user_ids:
+        return {}
+    return dict(db.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all())
+
+
+def file_request(
+    db: Session, city: City, *, data: RequestCreate, actor: str, now: datetime | None = None
+) -> ServiceRequest:
+    """A member of staff files a request for a caller, a walk-in or an e-mail."""
+    return create_request(db, city, data=data, filed_by=actor, now=now)

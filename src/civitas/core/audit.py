@@ -49,9 +49,17 @@ def record(
 
 
 def list_entries(
-    db: Session, *, entity_type: str | None = None, limit: int = 100
+    db: Session,
+    *,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+    limit: int = 100,
+    oldest_first: bool = False,
 ) -> list[AuditEntry]:
-    stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    order = AuditEntry.id.asc() if oldest_first else AuditEntry.id.desc()
+    stmt = select(AuditEntry).order_by(order).limit(limit)
     if entity_type:
         stmt = stmt.where(AuditEntry.entity_type == entity_type)
+    if entity_id is not None:
+        stmt = stmt.where(AuditEntry.entity_id == entity_id)
     return list(db.scalars(stmt))

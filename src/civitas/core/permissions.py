@@ -25,27 +25,39 @@ class Permission(StrEnum):
     ACCOUNTS_USER_WRITE = "accounts:user:write"
     ACCOUNTS_APIKEY_MANAGE = "accounts:apikey:manage"
     AUDIT_LOG_READ = "audit:log:read"
+    CASES_REQUEST_READ = "cases:request:read"
+    CASES_REQUEST_FILE = "cases:request:file"  # file a request for a caller or walk-in
+    CASES_REQUEST_HANDLE = "cases:request:handle"  # status, notes, assignment
 
 
 _STAFF_READ = {
     Permission.CITY_SETTINGS_READ,
     Permission.CITY_DEPARTMENT_READ,
     Permission.CATALOGUE_SERVICE_READ_UNPUBLISHED,
+    Permission.CASES_REQUEST_READ,
 }
+_CASE_WORK = {Permission.CASES_REQUEST_FILE, Permission.CASES_REQUEST_HANDLE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(Permission),
     Role.MANAGER: frozenset(
         _STAFF_READ
+        | _CASE_WORK
         | {
             Permission.CATALOGUE_SERVICE_WRITE,
             Permission.ACCOUNTS_USER_READ,
             Permission.AUDIT_LOG_READ,
         }
     ),
-    Role.CASE_WORKER: frozenset(_STAFF_READ),
-    Role.AGENT: frozenset(_STAFF_READ),
-    Role.FIELD_WORKER: frozenset({Permission.CITY_SETTINGS_READ}),
+    Role.CASE_WORKER: frozenset(_STAFF_READ | _CASE_WORK),
+    Role.AGENT: frozenset(_STAFF_READ | {Permission.CASES_REQUEST_FILE}),
+    Role.FIELD_WORKER: frozenset(
+        {
+            Permission.CITY_SETTINGS_READ,
+            Permission.CASES_REQUEST_READ,
+            Permission.CASES_REQUEST_HANDLE,
+        }
+    ),
 }
 
 

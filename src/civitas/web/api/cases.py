@@ -1,0 +1,194 @@
+"""The staff JSON API for cases: the queue, filing for callers, and every case action."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from sqlalchemy.orm import Session
+
+from civitas.accounts.service import Principal
+from civitas.cases import service
+from civitas.cases.models import ServiceRequest
+from civitas.cases.schemas import (
+    STAFF_CHANNELS,
+    Assignment,
+    CasePage,
+    CaseRead,
+    CaseSummary,
+    NoteCreate,
+    NoteRead,
+    Reporter,
+    RequestCreate,
+    Status,
+    StatusChange,
+)
+from civitas.cities.models import City
+from civitas.core import audit
+from civitas.core.errors import InvalidInput
+from civitas.core.permissions import Permission
+from civitas.web.deps import CurrentCity, DbSession, Requires
+
+router = APIRouter(prefix="/api/v1/cities/{city}/requests", tags=["cases"])
+
+Reader = Annotated[Principal, Requires(Permission.CASES_REQUEST_READ)]
+Handler = Annotated[Principal, Requires(Permission.CASES_REQUEST_HANDLE)]
+Filer = Annotated[Principal, Requires(Permission.CASES_REQUEST_FILE)]
+
+
+def _summary(request: ServiceRequest, names: dict[int, str]) -> CaseSummary:
+    return CaseSummary(
+        number=request.number,
+        service_code=request.service.code,
+        status=Status(request.status),
+        channel=request.channel,
+        department=request.department.code,
+        assignee=names.get(request.assignee_id) if request.assignee_id else None,
+        address=request.address,
+        lat=request.lat,
+        long=request.long,
+        requested_at=request.requested_at,
+        updated_at=request.updated_at,
+        expected_at=request.expected_at,
+        overdue=service.is_overdue(request),
+    )
+
+
+def _case(db: Session, city: City, request: ServiceRequest) -> CaseRead:
+    names = service.usernames(db, city, {request.assignee_id} if request.assignee_id else set())
+    duplicate_of = None
+    if request.duplicate_of_id:
+        original = db.get(ServiceRequest, request.duplicate_of_id)
+        duplicate_of = original.number if original else None
+    notes = service.notes_of(db, city, number=request.number, public_only=False)
+    return CaseRead(
+        **_summary(request, names).model_dump(),
+        description=request.description,
+        address_id=request.address_id,
+        zipcode=request.zipcode,
+        attributes=request.attributes,
+        media_url=request.media_url,
+        reporter=Reporter(
+            email=request.email,
+            first_name=request.first_name,
+            last_name=request.last_name,
+            phone=request.phone,
+            language=request.language,
+        ),
+        filed_by=request.filed_by,
+        closed_at=request.closed_at,
+        escalated_at=request.escalated_at,
+        duplicate_of=duplicate_of,
+        token=request.token,
+        notes=[NoteRead.model_validate(n) for n in notes],
+    )
+
+
+@router.get("", response_model=CasePage, summary="The queue of cases, newest first")
+def list_cases(
+    city: CurrentCity,
+    db: DbSession,
+    _: Reader,
+    status_: Annotated[list[Status] | None, Query(alias="status")] = None,
+    open: bool = False,
+    department: str | None = None,
+    assignee: str | None = None,
+    service_code: str | None = None,
+    overdue: bool = False,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> CasePage:
+    flt = service.CaseFilter(
+        statuses=status_,
+        open_only=open,
+        department=department,
+        assignee=assignee,
+        service_code=service_code,
+        overdue=overdue,
+        text=q,
+        page=page,
+        page_size=page_size,
+    )
+    items, total = service.list_cases(db, city, flt)
+    names = service.usernames(db, city, {r.assignee_id for r in items if r.assignee_id})
+    return CasePage(
+        items=[_summary(r, names) for r in items], total=total, page=page, page_size=page_size
+    )
+
+
+@router.post("", response_model=CaseRead, status_code=status.HTTP_201_CREATED)
+def file_request(
+    city: CurrentCity, db: DbSession, data: RequestCreate, principal: Filer
+) -> CaseRead:
+    """File a request for a caller (phone), a walk-in (office), an e-mail or the chatbot."""
+    if data.channel not in STAFF_CHANNELS:
+        raise InvalidInput(
+            "Staff file requests through these channels: {channels}.",
+            channels=", ".join(c.value for c in STAFF_CHANNELS),
+        )
+    created = service.file_request(db, city, data=data, actor=principal.label)
+    db.commit()
+    return _case(db, city, created)
+
+
+@router.get("/{number}", response_model=CaseRead)
+def get_case(city: CurrentCity, db: DbSession, number: int, _: Reader) -> CaseRead:
+    return _case(db, city, service.get_request(db, city, number=number))
+
+
+@router.post("/{number}/status", response_model=CaseRead)
+def change_status(
+    city: CurrentCity, db: DbSession, number: int, data: StatusChange, principal: Handler
+) -> CaseRead:
+    """Move the case on; a public note reaches the reporter and Open311 clients."""
+    changed = service.change_status(
+        db,
+        city,
+        number=number,
+        status=data.status,
+        note=data.note,
+        public=data.public,
+        actor=principal.label,
+    )
+    db.commit()
+    return _case(db, city, changed)
+
+
+@router.post("/{number}/notes", response_model=NoteRead, status_code=status.HTTP_201_CREATED)
+def add_note(
+    city: CurrentCity, db: DbSession, number: int, data: NoteCreate, principal: Handler
+) -> NoteRead:
+    note = service.add_note(
+        db, city, number=number, text=data.text, public=data.public, actor=principal.label
+    )
+    db.commit()
+    return NoteRead.model_validate(note)
+
+
+@router.post("/{number}/assign", response_model=CaseRead)
+def assign(
+    city: CurrentCity, db: DbSession, number: int, data: Assignment, principal: Handler
+) -> CaseRead:
+    assigned = service.assign(
+        db, city, number=number, username=data.username, actor=principal.label
+    )
+    db.commit()
+    return _case(db, city, assigned)
+
+
+@router.get("/{number}/audit", summary="Every change of the case: who, when, what, why")
+def case_audit(city: CurrentCity, db: DbSession, number: int, _: Reader) -> list[dict[str, object]]:
+    service.get_request(db, city, number=number)
+    return [
+        {
+            "at": e.at.isoformat(),
+            "actor": e.actor,
+            "action": e.action,
+            "changes": e.changes,
+            "reason": e.reason,
+        }
+        for e in audit.list_entries(
+            db, entity_type="service_request", entity_id=str(number), oldest_first=True
+        )
+    ]
