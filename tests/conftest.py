@@ -55,7 +55,9 @@ def pytest_configure(config: pytest.Config) -> None:
         {
             "CIVITAS_ENV": "test",
             "CIVITAS_DATABASE_URL": url,
-            "CIVITAS_JOBS_BACKEND": "immediate",
+            # tasks are queued, not run: the web request never waits on them; job tests
+            # run a real consumer
+            "CIVITAS_JOBS_BACKEND": "sqlite",
             "CIVITAS_JOBS_PATH": str(tmp / "jobs.db"),
             "CIVITAS_LOG_LEVEL": "WARNING",
             "CIVITAS_PUBLIC_URL": "https://civitas.test",

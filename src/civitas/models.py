@@ -7,6 +7,7 @@ from civitas.cities.models import City, Department
 from civitas.core.audit import AuditEntry
 from civitas.core.db import Base
 from civitas.core.sequences import Counter
+from civitas.notifications.models import OutboxMessage
 
 __all__ = [
     "ApiKey",
@@ -16,6 +17,7 @@ __all__ = [
     "City",
     "Counter",
     "Department",
+    "OutboxMessage",
     "RequestNote",
     "Service",
     "ServiceRequest",

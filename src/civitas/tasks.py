@@ -6,10 +6,12 @@ import structlog
 from huey import crontab
 
 from civitas.accounts.service import purge_expired_tokens
-from civitas.core.db import session_scope
+from civitas.core.config import get_settings
+from civitas.core.db import session_factory, session_scope
 from civitas.core.jobs import huey
+from civitas.notifications.service import deliver_due
 
-__all__ = ["huey", "purge_tokens"]
+__all__ = ["deliver_outbox", "huey", "purge_tokens", "sweep_outbox"]
 
 log = structlog.get_logger("civitas.jobs")
 
@@ -21,3 +23,22 @@ def purge_tokens() -> int:
         removed = purge_expired_tokens(db)
     log.info("purged expired tokens", removed=removed)
     return removed
+
+
+def _deliver() -> dict[str, int]:
+    counts = deliver_due(session_factory(), get_settings())
+    if counts["sent"] or counts["failed"]:
+        log.info("outbox delivered", **counts)
+    return counts
+
+
+@huey.task()  # type: ignore[untyped-decorator]
+def deliver_outbox() -> dict[str, int]:
+    """Send due mail now (enqueued after a change that wrote to the outbox)."""
+    return _deliver()
+
+
+@huey.periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]
+def sweep_outbox() -> dict[str, int]:
+    """Every minute: retries after backoff, and messages whose sender crashed mid-send."""
+    return _deliver()

@@ -15,6 +15,7 @@ from civitas.cases.models import RequestNote, ServiceRequest
 from civitas.cases.schemas import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
+    STATUS_LABELS,
     TRANSITIONS,
     RequestChannel,
     RequestCreate,
@@ -26,8 +27,9 @@ from civitas.cities.service import enter_city
 from civitas.core import audit
 from civitas.core.db import utcnow
 from civitas.core.errors import InvalidInput, NotFound, Problem
-from civitas.core.i18n import N_
+from civitas.core.i18n import N_, pick, translate
 from civitas.core.sequences import next_value
+from civitas.notifications.service import enqueue_email
 
 MAX_RANGE = timedelta(days=90)
 DEFAULT_LIMIT = 1000
@@ -130,6 +132,7 @@ def create_request(
     )
     db.add(request)
     db.flush()
+    notify_reporter(db, city, request, event="received")
     audit.record(
         db,
         actor=filed_by,
@@ -143,6 +146,56 @@ def create_request(
         },
     )
     return request
+
+
+def _reporter_name(request: ServiceRequest, lang: str) -> str:
+    name = " ".join(p for p in (request.first_name, request.last_name) if p)
+    return translate(lang, "Hello {name},", name=name) if name else translate(lang, "Hello,")
+
+
+def notify_reporter(
+    db: Session, city: City, request: ServiceRequest, *, event: str, note: str = ""
+) -> None:
+    """Write the reporter's e-mail to the outbox, in their language (nothing without e-mail)."""
+    if not request.email:
+        return
+    lang = request.language if request.language in city.languages else city.default_language
+    status = translate(lang, STATUS_LABELS[Status(request.status)])
+    service_name = pick(request.service.name, lang, city.default_language)
+    if event == "received":
+        subject = translate(lang, "We received your request {number}", number=request.number)
+        lines = [
+            translate(
+                lang, "Thank you. We received your request about: {service}.", service=service_name
+            )
+        ]
+    else:
+        subject = translate(
+            lang, "Your request {number}: {status}", number=request.number, status=status
+        )
+        lines = [
+            translate(
+                lang,
+                "Your request about {service} is now: {status}.",
+                service=service_name,
+                status=status,
+            )
+        ]
+    if note:
+        lines.append(note)
+    if request.address:
+        lines.append(translate(lang, "Place: {address}", address=request.address))
+    lines.append(translate(lang, "Your request number is {number}.", number=request.number))
+    body = "\n\n".join([_reporter_name(request, lang), *lines, city.name])
+    enqueue_email(
+        db,
+        city,
+        dedupe_key=f"request:{request.number}:{event}",
+        recipient=request.email,
+        subject=subject,
+        body=body + "\n",
+        language=lang,
+    )
 
 
 def get_request(db: Session, city: City, *, number: int) -> ServiceRequest:
@@ -259,11 +312,13 @@ def change_status(
         request.closed_at = now
     elif current in CLOSED_STATUSES:  # reopened
         request.closed_at = None
-    db.add(
-        RequestNote(
-            request_id=request.id, author=actor, public=public, status=status, text=note, at=now
-        )
+    entry = RequestNote(
+        request_id=request.id, author=actor, public=public, status=status, text=note, at=now
     )
+    db.add(entry)
+    db.flush()
+    if public:
+        notify_reporter(db, city, request, event=f"note:{entry.id}", note=note)
     audit.record(
         db,
         actor=actor,

@@ -35,6 +35,16 @@ class Settings(BaseSettings):
     jobs_backend: Literal["sqlite", "redis", "immediate"] = "sqlite"
     jobs_path: Path = DEFAULT_VAR / "jobs.db"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    smtp_host: str = Field(
+        default="",
+        description="SMTP server for outgoing mail; empty keeps mail in the outbox unsent.",
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0)
+    mail_from: str = "Civitas <no-reply@civitas.example>"
     log_format: Literal["console", "json"] = "console"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)

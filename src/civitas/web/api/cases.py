@@ -28,6 +28,7 @@ from civitas.core import audit
 from civitas.core.errors import InvalidInput
 from civitas.core.permissions import Permission
 from civitas.web.deps import CurrentCity, DbSession, Requires
+from civitas.web.jobs import kick_outbox
 
 router = APIRouter(prefix="/api/v1/cities/{city}/requests", tags=["cases"])
 
@@ -129,6 +130,7 @@ def file_request(
         )
     created = service.file_request(db, city, data=data, actor=principal.label)
     db.commit()
+    kick_outbox()
     return _case(db, city, created)
 
 
@@ -152,6 +154,7 @@ def change_status(
         actor=principal.label,
     )
     db.commit()
+    kick_outbox()
     return _case(db, city, changed)
 
 

@@ -25,6 +25,7 @@ from civitas.core.errors import InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_
 from civitas.core.xml import to_xml
 from civitas.web.deps import AppSettings, DbSession, choose_language
+from civitas.web.jobs import kick_outbox
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 Format = Literal["json", "xml"]
@@ -167,6 +168,7 @@ async def post_request(request: Request, fmt: Format, db: DbSession) -> Response
         )
         post = cases311.post_answer(created, created.service, request.state.lang)
         db.commit()
+        kick_outbox()
         # the spec shows no status for a created request; 201 would surprise some clients
         return answer(fmt, "service_requests", [post])
 
