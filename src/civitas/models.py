@@ -6,6 +6,7 @@ from civitas.catalogue.models import Service
 from civitas.cities.models import City, Department
 from civitas.core.audit import AuditEntry
 from civitas.core.db import Base
+from civitas.core.idempotency import IdempotencyRecord
 from civitas.core.sequences import Counter
 from civitas.notifications.models import OutboxMessage
 
@@ -17,6 +18,7 @@ __all__ = [
     "City",
     "Counter",
     "Department",
+    "IdempotencyRecord",
     "OutboxMessage",
     "RequestNote",
     "Service",

@@ -6,12 +6,13 @@ import structlog
 from huey import crontab
 
 from civitas.accounts.service import purge_expired_tokens
+from civitas.core import idempotency
 from civitas.core.config import get_settings
 from civitas.core.db import session_factory, session_scope
 from civitas.core.jobs import huey
 from civitas.notifications.service import deliver_due
 
-__all__ = ["deliver_outbox", "huey", "purge_tokens", "sweep_outbox"]
+__all__ = ["deliver_outbox", "huey", "purge_idempotency", "purge_tokens", "sweep_outbox"]
 
 log = structlog.get_logger("civitas.jobs")
 
@@ -42,3 +43,12 @@ def deliver_outbox() -> dict[str, int]:
 def sweep_outbox() -> dict[str, int]:
     """Every minute: retries after backoff, and messages whose sender crashed mid-send."""
     return _deliver()
+
+
+@huey.periodic_task(crontab(minute="27", hour="3"))  # type: ignore[untyped-decorator]
+def purge_idempotency() -> int:
+    """Nightly: forget stored answers to retries older than two days."""
+    with session_scope() as db:
+        removed = idempotency.purge(db)
+    log.info("purged idempotency records", removed=removed)
+    return removed

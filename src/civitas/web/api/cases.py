@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from civitas.accounts.service import Principal
@@ -24,10 +25,11 @@ from civitas.cases.schemas import (
     StatusChange,
 )
 from civitas.cities.models import City
-from civitas.core import audit
+from civitas.core import audit, idempotency
 from civitas.core.errors import InvalidInput
 from civitas.core.permissions import Permission
 from civitas.web.deps import CurrentCity, DbSession, Requires
+from civitas.web.idempotent import run_once
 from civitas.web.jobs import kick_outbox
 
 router = APIRouter(prefix="/api/v1/cities/{city}/requests", tags=["cases"])
@@ -120,18 +122,32 @@ def list_cases(
 
 @router.post("", response_model=CaseRead, status_code=status.HTTP_201_CREATED)
 def file_request(
-    city: CurrentCity, db: DbSession, data: RequestCreate, principal: Filer
-) -> CaseRead:
+    request: Request, city: CurrentCity, db: DbSession, data: RequestCreate, principal: Filer
+) -> Response:
     """File a request for a caller (phone), a walk-in (office), an e-mail or the chatbot."""
     if data.channel not in STAFF_CHANNELS:
         raise InvalidInput(
             "Staff file requests through these channels: {channels}.",
             channels=", ".join(c.value for c in STAFF_CHANNELS),
         )
-    created = service.file_request(db, city, data=data, actor=principal.label)
-    db.commit()
-    kick_outbox()
-    return _case(db, city, created)
+
+    def produce() -> Response:
+        created = service.file_request(db, city, data=data, actor=principal.label)
+        db.flush()
+        body = _case(db, city, created).model_dump_json().encode()
+        return Response(body, status_code=status.HTTP_201_CREATED, media_type="application/json")
+
+    fp = idempotency.fingerprint("POST", request.url.path, [("body", data.model_dump_json())])
+    response, new = run_once(
+        db,
+        client=principal.label,
+        header=request.headers.get("idempotency-key"),
+        fp=fp,
+        produce=produce,
+    )
+    if new:
+        kick_outbox()
+    return response
 
 
 @router.get("/{number}", response_model=CaseRead)

@@ -21,10 +21,12 @@ from civitas.catalogue.models import Service
 from civitas.cities.models import City
 from civitas.cities.schemas import CityView
 from civitas.cities.service import enter_city, get_city_by_jurisdiction
+from civitas.core import idempotency
 from civitas.core.errors import InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_
 from civitas.core.xml import to_xml
 from civitas.web.deps import AppSettings, DbSession, choose_language
+from civitas.web.idempotent import run_once
 from civitas.web.jobs import kick_outbox
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
@@ -158,19 +160,33 @@ async def post_request(request: Request, fmt: Format, db: DbSession) -> Response
                 count=len(problems),
             )
         location_fields = {"lat", "long", "address_string", "address_id"}
-        created = cases.create_request(
-            db,
-            city,
-            data=data,
-            filed_by=f"api_key:{key.id}",
-            earlier_problems=problems,
-            location_given=not any(p.location in location_fields for p in problems),
+
+        def produce() -> Response:
+            created = cases.create_request(
+                db,
+                city,
+                data=data,
+                filed_by=f"api_key:{key.id}",
+                earlier_problems=problems,
+                location_given=not any(p.location in location_fields for p in problems),
+            )
+            post = cases311.post_answer(created, created.service, request.state.lang)
+            # the spec shows no status for a created request; 201 would surprise some clients
+            return answer(fmt, "service_requests", [post])
+
+        fp = idempotency.fingerprint(
+            "POST", request.url.path, [(k, v) for k, v in fields if k != "api_key"]
         )
-        post = cases311.post_answer(created, created.service, request.state.lang)
-        db.commit()
-        kick_outbox()
-        # the spec shows no status for a created request; 201 would surprise some clients
-        return answer(fmt, "service_requests", [post])
+        response, new = run_once(
+            db,
+            client=f"api_key:{key.id}",
+            header=request.headers.get("idempotency-key"),
+            fp=fp,
+            produce=produce,
+        )
+        if new:
+            kick_outbox()
+        return response
 
     return await run_in_threadpool(work)
 
