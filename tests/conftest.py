@@ -59,6 +59,7 @@ def pytest_configure(config: pytest.Config) -> None:
             # run a real consumer
             "CIVITAS_JOBS_BACKEND": "sqlite",
             "CIVITAS_JOBS_PATH": str(tmp / "jobs.db"),
+            "CIVITAS_MEDIA_ROOT": str(tmp / "media"),
             "CIVITAS_LOG_LEVEL": "WARNING",
             "CIVITAS_PUBLIC_URL": "https://civitas.test",
         }

@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import functools
+import io
 from dataclasses import dataclass, field
 from typing import Any
+
+from PIL import Image
 
 from civitas.accounts.models import User
 from civitas.accounts.schemas import ApiKeyCreate
 from civitas.accounts.service import create_api_key
+from civitas.cases.media import CleanImage, clean
 from civitas.cases.schemas import RequestChannel, RequestCreate
-from civitas.cases.service import create_request
+from civitas.cases.service import attach_photos, create_request
 from civitas.catalogue.schemas import ServiceIn
 from civitas.catalogue.service import save_service
 from civitas.cities.models import City
 from civitas.cities.schemas import CityCreate, DepartmentCreate, Extent
 from civitas.cities.service import create_city, create_department
+from civitas.core.config import get_settings
 from civitas.core.db import session_scope
 from civitas.core.permissions import Role
 from civitas.core.security import hash_password
 
 PASSWORD = "correct-horse-battery"
+
+
+def tiny_png() -> CleanImage:
+    out = io.BytesIO()
+    Image.new("RGB", (4, 3), "green").save(out, "PNG")
+    return clean(out.getvalue(), where="media", max_bytes=10**6, max_pixels=10**6)
 
 
 @functools.cache
@@ -98,6 +109,7 @@ class CityWorld:
     api_key_id: int
     published: str
     token: str
+    photo: str
     unpublished: str
     users: dict[str, str] = field(default_factory=dict)  # role -> username
 
@@ -120,6 +132,7 @@ def make_city(engine: Any, data: CityCreate, prefix: str) -> CityWorld:
             api_key_id=0,
             published=f"{prefix}-light",
             token="",
+            photo="",
             unpublished=f"{prefix}-draft",
         )
         request = create_request(
@@ -136,6 +149,15 @@ def make_city(engine: Any, data: CityCreate, prefix: str) -> CityWorld:
         )
         request.token = f"{prefix}-token"
         world.token = request.token
+        (photo,) = attach_photos(
+            db,
+            city,
+            request,
+            images=[tiny_png()],
+            media_root=get_settings().media_root,
+            actor="test",
+        )
+        world.photo = f"{photo.id}.png"
         raw, key = create_api_key(db, city, data=ApiKeyCreate(name="test client"), actor="test")
         world.api_key, world.api_key_id = raw, key.id
         for role in Role:

@@ -21,7 +21,7 @@ from civitas.core.config import get_settings
 from civitas.core.security import sign
 from civitas.main import create_app
 from civitas.models import Base
-from tests.factories import PASSWORD, CityWorld, World, bearer, session_cookie
+from tests.factories import PASSWORD, CityWorld, World, bearer, session_cookie, tiny_png
 
 YAML_IMPORT = """
 services:
@@ -155,6 +155,11 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/cities/{city}/requests/{number}/audit"): Case(
         200, params=lambda w: {"number": 1}
     ),
+    ("POST", "/api/v1/cities/{city}/requests/{number}/media"): Case(
+        201,
+        params=lambda w: {"number": 1},
+        request=lambda w: {"files": [("media", ("p.png", tiny_png().data, "image/png"))]},
+    ),
     ("POST", "/open311/v2/requests.{fmt}"): Case(
         200,
         auth="api_key",
@@ -185,6 +190,15 @@ ROUTES: dict[tuple[str, str], Case] = {
         auth="api_key",
         params=lambda w: {"fmt": "json", "token": w.token},
         request=lambda w: {"params": {"jurisdiction_id": w.jurisdiction_id}},
+    ),
+    ("GET", "/media/{city}/{number}/{media_id}.{extension}"): Case(
+        200,
+        auth="cookie",
+        params=lambda w: {
+            "number": 1,
+            "media_id": w.photo.split(".")[0],
+            "extension": w.photo.split(".")[1],
+        },
     ),
     ("GET", "/{city}/login"): Case(200, auth="cookie"),
     ("POST", "/{city}/login"): Case(
@@ -274,6 +288,7 @@ def call(client: Any, method: str, path: str, req: dict[str, Any]) -> Any:
 
 
 PUBLIC = {
+    "/media/{city}/{number}/{media_id}.{extension}",
     "/open311/v2/requests.{fmt}",
     "/open311/v2/requests/{service_request_id}.{fmt}",
     "/open311/v2/tokens/{token}.{fmt}",

@@ -24,6 +24,7 @@ from civitas.web.errors import install_error_handlers
 from civitas.web.middleware import BodyLimit, RequestContext
 from civitas.web.pages import accounts as accounts_pages
 from civitas.web.pages import catalogue as catalogue_pages
+from civitas.web.pages import media as media_pages
 from civitas.web.templating import TEMPLATES
 
 API_ROUTERS = [
@@ -34,7 +35,7 @@ API_ROUTERS = [
     cases_api.router,
     open311.router,
 ]
-PAGE_ROUTERS = [accounts_pages.router, catalogue_pages.router]
+PAGE_ROUTERS = [accounts_pages.router, media_pages.router, catalogue_pages.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -56,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(TEMPLATES.parent / "static")), name="static")
     install_error_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
+    )
     app.add_middleware(RequestContext)
     return app

@@ -86,14 +86,15 @@ def test_status_flow_with_public_and_internal_notes(client, two_cities):
     audit = client.get(f"{base}/audit", headers=worker).json()
     assert [a["action"] for a in audit] == [
         "request.created",
+        "request.photos_added",
         "request.status_changed",
         "request.note_added",
         "request.status_changed",
         "request.status_changed",
     ]
-    assert audit[3]["changes"] == {"from": "in_progress", "to": "resolved", "public": True}
-    assert audit[3]["reason"] == "Lamp replaced."
-    assert audit[3]["actor"] == "user:a-caseworker"
+    assert audit[4]["changes"] == {"from": "in_progress", "to": "resolved", "public": True}
+    assert audit[4]["reason"] == "Lamp replaced."
+    assert audit[4]["actor"] == "user:a-caseworker"
 
 
 def test_impossible_transitions_are_refused(client, two_cities):

@@ -77,3 +77,22 @@ class RequestNote(TenantMixin, Base):
     public: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(20))  # the status after this note
     text: Mapped[str] = mapped_column(Text, default="")
+
+
+class RequestMedia(TenantMixin, Base):
+    """A photo of a request: checked by content, stripped of metadata, stored under the
+    media root (``<city id>/<sha256>.<ext>``)."""
+
+    __tablename__ = "request_media"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("service_requests.id", ondelete="CASCADE"), index=True
+    )
+    path: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

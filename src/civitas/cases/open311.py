@@ -122,7 +122,11 @@ def post_answer(request: ServiceRequest, service: Service, lang: str) -> dict[st
 
 
 def request_entry(
-    city: City, request: ServiceRequest, lang: str, status_notes: str | None
+    city: City,
+    request: ServiceRequest,
+    lang: str,
+    status_notes: str | None,
+    media_url: str | None = None,
 ) -> dict[str, Any]:
     """One request in GET Service Request(s), with the spec's fields in the spec's order.
     Nothing that identifies the reporter is shown."""
@@ -144,5 +148,5 @@ def request_entry(
         "zipcode": request.zipcode,
         "lat": request.lat,
         "long": request.long,
-        "media_url": request.media_url,
+        "media_url": media_url,
     }

@@ -5,13 +5,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from civitas.accounts.models import User
 from civitas.cases.attributes import check_attributes
-from civitas.cases.models import RequestNote, ServiceRequest
+from civitas.cases.media import CleanImage, store
+from civitas.cases.models import RequestMedia, RequestNote, ServiceRequest
 from civitas.cases.schemas import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -470,3 +472,68 @@ def file_request(
 ) -> ServiceRequest:
     """A member of staff files a request for a caller, a walk-in or an e-mail."""
     return create_request(db, city, data=data, filed_by=actor, now=now)
+
+
+def attach_photos(
+    db: Session,
+    city: City,
+    request: ServiceRequest,
+    *,
+    images: list[CleanImage],
+    media_root: Path,
+    actor: str,
+) -> list[RequestMedia]:
+    """Store checked photos and link them to the request (in the caller's transaction)."""
+    enter_city(db, city)
+    stored = []
+    for image in images:
+        path, digest = store(media_root, city.id, image)
+        media = RequestMedia(
+            request_id=request.id,
+            path=path,
+            content_type=image.content_type,
+            size=len(image.data),
+            sha256=digest,
+            width=image.width,
+            height=image.height,
+        )
+        db.add(media)
+        stored.append(media)
+    if stored:
+        db.flush()
+        audit.record(
+            db,
+            actor=actor,
+            action="request.photos_added",
+            entity_type="service_request",
+            entity_id=request.number,
+            changes={"photos": [m.id for m in stored]},
+        )
+    return stored
+
+
+def photos_of(db: Session, city: City, request_ids: list[int]) -> dict[int, list[RequestMedia]]:
+    enter_city(db, city)
+    if not request_ids:
+        return {}
+    found: dict[int, list[RequestMedia]] = {}
+    rows = db.scalars(
+        select(RequestMedia)
+        .where(RequestMedia.request_id.in_(request_ids))
+        .order_by(RequestMedia.id)
+    )
+    for media in rows:
+        found.setdefault(media.request_id, []).append(media)
+    return found
+
+
+def get_photo(db: Session, city: City, *, number: int, media_id: int) -> RequestMedia:
+    request = get_request(db, city, number=number)
+    media = db.scalar(
+        select(RequestMedia).where(
+            RequestMedia.id == media_id, RequestMedia.request_id == request.id
+        )
+    )
+    if media is None:
+        raise NotFound("No photo {media_id} on request {number}.", media_id=media_id, number=number)
+    return media

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    max_upload_bytes: int = Field(
+        default=25 * 1024 * 1024, gt=0, description="Limit of multipart bodies (photos)."
+    )
+    media_root: Path = DEFAULT_VAR / "media"
+    max_photo_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_photo_pixels: int = Field(default=40_000_000, gt=0)
+    max_photos_per_request: int = Field(default=5, ge=1, le=20)
     session_hours: int = Field(default=12, gt=0, le=24 * 30)
     bearer_token_days: int = Field(default=30, gt=0, le=365)
     demo_api_key: str | None = Field(default=None, min_length=24)

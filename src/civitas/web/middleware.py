@@ -55,16 +55,17 @@ class RequestContext:
 class BodyLimit:
     """Refuse bodies over ``max_bytes`` with 413, whether announced or streamed."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         body = json.dumps(
             {
                 "error": {
                     "code": "too_large",
-                    "message": f"The request body is larger than {self.max_bytes} bytes.",
+                    "message": f"The request body is larger than {limit} bytes.",
                 }
             }
         ).encode()
@@ -84,9 +85,12 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._refuse(send)
+        headers = dict(scope["headers"])
+        multipart = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+        limit = self.max_upload_bytes if multipart else self.max_bytes
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            await self._refuse(send, limit)
             return
         received = 0
 
@@ -95,7 +99,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     # raised inside the route, so the app's error handler answers 413
                     raise HTTPException(status_code=413)
             return message

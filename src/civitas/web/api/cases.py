@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from civitas.accounts.service import Principal
 from civitas.cases import service
@@ -26,11 +27,13 @@ from civitas.cases.schemas import (
 )
 from civitas.cities.models import City
 from civitas.core import audit, idempotency
-from civitas.core.errors import InvalidInput
+from civitas.core.errors import InvalidInput, Problem
+from civitas.core.i18n import N_
 from civitas.core.permissions import Permission
-from civitas.web.deps import CurrentCity, DbSession, Requires
+from civitas.web.deps import AppSettings, CurrentCity, DbSession, Requires
 from civitas.web.idempotent import run_once
 from civitas.web.jobs import kick_outbox
+from civitas.web.media import clean_uploads, photo_url, read_uploads
 
 router = APIRouter(prefix="/api/v1/cities/{city}/requests", tags=["cases"])
 
@@ -194,6 +197,46 @@ def assign(
     )
     db.commit()
     return _case(db, city, assigned)
+
+
+@router.post("/{number}/media", status_code=status.HTTP_201_CREATED)
+async def add_photos(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    settings: AppSettings,
+    number: int,
+    principal: Handler,
+) -> list[dict[str, object]]:
+    """Add photos (multipart field ``media``) to a case, e.g. from a field worker's phone."""
+    form = await request.form()
+    uploads = await read_uploads(form.multi_items(), settings)
+
+    def work() -> list[dict[str, object]]:
+        images = clean_uploads(uploads, settings)
+        if not images:
+            raise InvalidInput(
+                "The photo cannot be accepted.",
+                problems=[Problem("media", N_("Send photos in the field 'media'."))],
+            )
+        case = service.get_request(db, city, number=number)
+        stored = service.attach_photos(
+            db, city, case, images=images, media_root=settings.media_root, actor=principal.label
+        )
+        db.commit()
+        return [
+            {
+                "id": m.id,
+                "url": photo_url(settings, city.slug, case, m),
+                "content_type": m.content_type,
+                "width": m.width,
+                "height": m.height,
+                "size": m.size,
+            }
+            for m in stored
+        ]
+
+    return await run_in_threadpool(work)
 
 
 @router.get("/{number}/audit", summary="Every change of the case: who, when, what, why")

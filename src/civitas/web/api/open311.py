@@ -3,6 +3,7 @@ definitions, requests and tokens, each in JSON and XML."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -15,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from civitas.accounts.service import verify_api_key
 from civitas.cases import open311 as cases311
 from civitas.cases import service as cases
+from civitas.cases.models import ServiceRequest
 from civitas.catalogue import open311 as catalogue311
 from civitas.catalogue import service as catalogue
 from civitas.catalogue.models import Service
@@ -22,12 +24,14 @@ from civitas.cities.models import City
 from civitas.cities.schemas import CityView
 from civitas.cities.service import enter_city, get_city_by_jurisdiction
 from civitas.core import idempotency
+from civitas.core.config import Settings
 from civitas.core.errors import InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_
 from civitas.core.xml import to_xml
 from civitas.web.deps import AppSettings, DbSession, choose_language
 from civitas.web.idempotent import run_once
 from civitas.web.jobs import kick_outbox
+from civitas.web.media import clean_uploads, photo_url, read_uploads
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 Format = Literal["json", "xml"]
@@ -139,9 +143,13 @@ def _moment(name: str, value: str | None) -> datetime | None:
 
 
 @router.post("/requests.{fmt}", summary="POST Service Request (form-encoded; needs api_key)")
-async def post_request(request: Request, fmt: Format, db: DbSession) -> Response:
+async def post_request(
+    request: Request, fmt: Format, db: DbSession, settings: AppSettings
+) -> Response:
+    """Form-encoded, or multipart with photos in ``media`` (JPEG, PNG or WebP)."""
     form = await request.form()
     fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    uploads = await read_uploads(form.multi_items(), settings)
     first = dict(reversed(fields))
 
     def work() -> Response:
@@ -152,6 +160,7 @@ async def post_request(request: Request, fmt: Format, db: DbSession) -> Response
             db, city, raw=first.get("api_key") or request.query_params.get("api_key")
         )
         raw = cases311.read_form(fields, language=request.state.lang)
+        images = clean_uploads(uploads, settings)
         data, problems = cases311.validate_post(raw)
         if data is None:
             raise InvalidInput(
@@ -170,12 +179,21 @@ async def post_request(request: Request, fmt: Format, db: DbSession) -> Response
                 earlier_problems=problems,
                 location_given=not any(p.location in location_fields for p in problems),
             )
+            cases.attach_photos(
+                db,
+                city,
+                created,
+                images=images,
+                media_root=settings.media_root,
+                actor=f"api_key:{key.id}",
+            )
             post = cases311.post_answer(created, created.service, request.state.lang)
             # the spec shows no status for a created request; 201 would surprise some clients
             return answer(fmt, "service_requests", [post])
 
+        photo_hashes = [("media", hashlib.sha256(data).hexdigest()) for _, data in uploads]
         fp = idempotency.fingerprint(
-            "POST", request.url.path, [(k, v) for k, v in fields if k != "api_key"]
+            "POST", request.url.path, [(k, v) for k, v in fields if k != "api_key"] + photo_hashes
         )
         response, new = run_once(
             db,
@@ -197,6 +215,7 @@ def get_requests(
     fmt: Format,
     city: Open311City,
     db: DbSession,
+    settings: AppSettings,
     service_request_id: str | None = None,
     service_code: str | None = None,
     start_date: str | None = None,
@@ -238,19 +257,28 @@ def get_requests(
     found = cases.query_requests(db, city, query)
     notes = cases.latest_public_notes(db, city, [r.id for r in found])
     lang = request.state.lang
-    items = [cases311.request_entry(city, r, lang, notes.get(r.id)) for r in found]
+    urls = _media_urls(db, city, found, settings)
+    items = [cases311.request_entry(city, r, lang, notes.get(r.id), urls.get(r.id)) for r in found]
     return answer(fmt, "service_requests", items)
 
 
 @router.get("/requests/{service_request_id}.{fmt}", summary="GET Service Request")
 def get_request(
-    request: Request, service_request_id: str, fmt: Format, city: Open311City, db: DbSession
+    request: Request,
+    service_request_id: str,
+    fmt: Format,
+    city: Open311City,
+    db: DbSession,
+    settings: AppSettings,
 ) -> Response:
     if not service_request_id.isdigit():
         raise NotFound("No service request {number} in this city.", number=service_request_id)
     found = cases.get_request(db, city, number=int(service_request_id))
     notes = cases.latest_public_notes(db, city, [found.id])
-    entry = cases311.request_entry(city, found, request.state.lang, notes.get(found.id))
+    urls = _media_urls(db, city, [found], settings)
+    entry = cases311.request_entry(
+        city, found, request.state.lang, notes.get(found.id), urls.get(found.id)
+    )
     return answer(fmt, "service_requests", [entry])
 
 
@@ -260,3 +288,17 @@ def get_token(token: str, fmt: Format, city: Open311City, db: DbSession) -> Resp
     return answer(
         fmt, "service_requests", [{"service_request_id": str(found.number), "token": token}]
     )
+
+
+def _media_urls(
+    db: Session, city: City, requests: list[ServiceRequest], settings: Settings
+) -> dict[int, str | None]:
+    """media_url: the client's own link, else the first photo uploaded with the request."""
+    photos = cases.photos_of(db, city, [r.id for r in requests if not r.media_url])
+    urls: dict[int, str | None] = {}
+    for r in requests:
+        if r.media_url:
+            urls[r.id] = r.media_url
+        elif photos.get(r.id):
+            urls[r.id] = photo_url(settings, city.slug, r, photos[r.id][0])
+    return urls

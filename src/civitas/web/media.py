@@ -1,0 +1,70 @@
+"""Photos over HTTP: reading uploads, links to stored photos, serving them safely."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from starlette.datastructures import UploadFile
+
+from civitas.cases.media import CleanImage, clean
+from civitas.cases.models import RequestMedia, ServiceRequest
+from civitas.core.config import Settings
+from civitas.core.errors import InvalidInput, Problem
+from civitas.core.i18n import N_
+
+MEDIA_FIELDS = ("media", "media[]")
+
+
+async def read_uploads(
+    items: Iterable[tuple[str, object]], settings: Settings
+) -> list[tuple[str, bytes]]:
+    """The uploaded files of a multipart form, read whole, at most the allowed number."""
+    files = [(name, value) for name, value in items if isinstance(value, UploadFile)]
+    if len(files) > settings.max_photos_per_request:
+        raise InvalidInput(
+            "The photo cannot be accepted.",
+            problems=[
+                Problem(
+                    "media",
+                    N_("Send at most {count} photos."),
+                    {"count": settings.max_photos_per_request},
+                )
+            ],
+        )
+    read = []
+    for name, upload in files:
+        if name not in MEDIA_FIELDS:
+            raise InvalidInput(
+                "The photo cannot be accepted.",
+                problems=[Problem(name, N_("Send photos in the field 'media'."))],
+            )
+        read.append((name, await upload.read(settings.max_photo_bytes + 1)))
+    return read
+
+
+def clean_uploads(uploads: list[tuple[str, bytes]], settings: Settings) -> list[CleanImage]:
+    """Every upload checked; all problems at once."""
+    images, problems = [], []
+    for index, (_, data) in enumerate(uploads):
+        try:
+            images.append(
+                clean(
+                    data,
+                    where=f"media[{index}]",
+                    max_bytes=settings.max_photo_bytes,
+                    max_pixels=settings.max_photo_pixels,
+                )
+            )
+        except InvalidInput as exc:
+            problems += exc.problems
+    if problems:
+        raise InvalidInput("The photo cannot be accepted.", problems=problems)
+    return images
+
+
+def photo_url(
+    settings: Settings, city_slug: str, request: ServiceRequest, media: RequestMedia
+) -> str:
+    extension = media.path.rsplit(".", 1)[-1]
+    base = settings.public_url.rstrip("/")
+    return f"{base}/media/{city_slug}/{request.number}/{media.id}.{extension}"
