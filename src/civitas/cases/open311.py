@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from civitas.cases.models import ServiceRequest
+from civitas.cases.models import RequestNote, ServiceRequest
 from civitas.cases.schemas import RequestChannel, RequestCreate, open311_status
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
@@ -149,4 +149,22 @@ def request_entry(
         "lat": request.lat,
         "long": request.long,
         "media_url": media_url,
+    }
+
+
+def extended_attributes(
+    city: City, request: ServiceRequest, *, photos: list[str], notes: list[RequestNote]
+) -> dict[str, Any]:
+    """``extensions=true``: detailed status, channel, attribute values, photos and the
+    public status history (never internal notes or the reporter)."""
+    return {
+        "detailed_status": request.status,
+        "channel": request.channel,
+        "attributes": [
+            {"code": code, "value": value} for code, value in request.attributes.items()
+        ],
+        "photos": photos,
+        "notes": [
+            {"datetime": w3_datetime(n.at, city), "status": n.status, "text": n.text} for n in notes
+        ],
     }

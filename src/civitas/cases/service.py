@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from civitas.accounts.models import User
@@ -217,28 +218,51 @@ def get_request_by_token(db: Session, city: City, *, token: str) -> ServiceReque
 
 
 @dataclass(frozen=True)
+class Near:
+    lat: float
+    long: float
+    radius_m: float
+
+
+@dataclass(frozen=True)
 class RequestQuery:
+    """GeoReport v2 filters, and the common extensions (CitySDK filters, paging)."""
+
     numbers: list[int] | None = None
     service_codes: list[str] | None = None
     start: datetime | None = None
     end: datetime | None = None
     statuses: list[str] | None = None  # open311 statuses: open, closed
-    limit: int = DEFAULT_LIMIT
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+    near: Near | None = None
+    keyword: str | None = None
+    agency: str | None = None  # department code or name
+    page: int = 1
+    page_size: int = DEFAULT_LIMIT
 
 
-def query_requests(
-    db: Session, city: City, query: RequestQuery, *, now: datetime | None = None
-) -> list[ServiceRequest]:
-    """GeoReport v2 GET Service Requests: ids override everything; else codes, dates, status;
-    by default the last 90 days and at most 1000 requests, newest first."""
-    enter_city(db, city)
-    stmt = select(ServiceRequest).order_by(
-        ServiceRequest.requested_at.desc(), ServiceRequest.id.desc()
+METRES_PER_DEGREE = 111_320.0
+
+
+def within(near: Near) -> ColumnElement[bool]:
+    """Requests within the radius: a bounding box the indexes can use, then the distance on
+    an equirectangular projection (exact enough within a city)."""
+    scale = math.cos(math.radians(near.lat))
+    dlat = near.radius_m / METRES_PER_DEGREE
+    dlon = near.radius_m / (METRES_PER_DEGREE * max(scale, 0.01))
+    dy = (ServiceRequest.lat - near.lat) * METRES_PER_DEGREE
+    dx = (ServiceRequest.long - near.long) * (METRES_PER_DEGREE * scale)
+    return and_(
+        ServiceRequest.lat.between(near.lat - dlat, near.lat + dlat),
+        ServiceRequest.long.between(near.long - dlon, near.long + dlon),
+        dx * dx + dy * dy <= near.radius_m * near.radius_m,
     )
-    if query.numbers:
-        stmt = stmt.where(ServiceRequest.number.in_(query.numbers))
-        return list(db.scalars(stmt.limit(query.limit)))
-    start, end = query.start, query.end
+
+
+def _date_range(
+    start: datetime | None, end: datetime | None, now: datetime
+) -> tuple[datetime, datetime]:
     if start and end and end - start > MAX_RANGE:
         raise InvalidInput(
             "The date range is too long.",
@@ -250,16 +274,34 @@ def query_requests(
             problems=[Problem("end_date", N_("end_date must not be before start_date."))],
         )
     if start is None and end is None:
-        end = now or utcnow()
-        start = end - MAX_RANGE
-    elif start is None:
+        return now - MAX_RANGE, now
+    if start is None:
         assert end is not None
-        start = end - MAX_RANGE
-    elif end is None:
-        end = start + MAX_RANGE
+        return end - MAX_RANGE, end
+    if end is None:
+        return start, start + MAX_RANGE
+    return start, end
+
+
+def query_requests(
+    db: Session, city: City, query: RequestQuery, *, now: datetime | None = None
+) -> list[ServiceRequest]:
+    """GeoReport v2 GET Service Requests: ids override everything; else codes, dates, status;
+    by default the last 90 days and at most 1000 requests, newest first."""
+    enter_city(db, city)
+    stmt = select(ServiceRequest).order_by(
+        ServiceRequest.requested_at.desc(), ServiceRequest.id.desc()
+    )
+    page_size = min(query.page_size, DEFAULT_LIMIT)
+    if query.numbers:
+        stmt = stmt.where(ServiceRequest.number.in_(query.numbers))
+        return list(db.scalars(stmt.limit(DEFAULT_LIMIT)))
+    start, end = _date_range(query.start, query.end, now or utcnow())
     stmt = stmt.where(ServiceRequest.requested_at >= start, ServiceRequest.requested_at <= end)
     if query.service_codes:
-        stmt = stmt.join(Service).where(Service.code.in_(query.service_codes))
+        stmt = stmt.join(Service, ServiceRequest.service_id == Service.id).where(
+            Service.code.in_(query.service_codes)
+        )
     if query.statuses:
         wanted: set[str] = set()
         if "open" in query.statuses:
@@ -267,7 +309,19 @@ def query_requests(
         if "closed" in query.statuses:
             wanted |= {s.value for s in CLOSED_STATUSES}
         stmt = stmt.where(ServiceRequest.status.in_(wanted))
-    return list(db.scalars(stmt.limit(query.limit)))
+    if query.updated_after:
+        stmt = stmt.where(ServiceRequest.updated_at > query.updated_after)
+    if query.updated_before:
+        stmt = stmt.where(ServiceRequest.updated_at < query.updated_before)
+    if query.near:
+        stmt = stmt.where(within(query.near))
+    if query.keyword:
+        stmt = stmt.where(func.lower(ServiceRequest.description).like(f"%{query.keyword.lower()}%"))
+    if query.agency:
+        stmt = stmt.join(Department, ServiceRequest.department_id == Department.id).where(
+            Department.code == query.agency
+        )
+    return list(db.scalars(stmt.offset((query.page - 1) * page_size).limit(page_size)))
 
 
 def latest_public_notes(db: Session, city: City, request_ids: list[int]) -> dict[int, str]:
@@ -285,6 +339,22 @@ def latest_public_notes(db: Session, city: City, request_ids: list[int]) -> dict
         if text:
             latest[request_id] = text
     return latest
+
+
+def public_notes(db: Session, city: City, request_ids: list[int]) -> dict[int, list[RequestNote]]:
+    """Every public note per request, oldest first (the status history residents may see)."""
+    enter_city(db, city)
+    if not request_ids:
+        return {}
+    found: dict[int, list[RequestNote]] = {}
+    rows = db.scalars(
+        select(RequestNote)
+        .where(RequestNote.request_id.in_(request_ids), RequestNote.public.is_(True))
+        .order_by(RequestNote.at, RequestNote.id)
+    )
+    for note in rows:
+        found.setdefault(note.request_id, []).append(note)
+    return found
 
 
 def change_status(

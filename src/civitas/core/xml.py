@@ -16,6 +16,8 @@ ITEM_NAMES = {
     "notes": "note",
     "media": "media_url",
     "endpoints": "endpoint",
+    "photos": "photo",
+    "service_request_updates": "request_update",
     "formats": "format",
 }
 

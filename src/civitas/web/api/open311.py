@@ -221,31 +221,44 @@ def get_requests(
     start_date: str | None = None,
     end_date: str | None = None,
     status: str | None = None,
+    updated_after: str | None = None,
+    updated_before: str | None = None,
+    lat: str | None = None,
+    long: str | None = None,
+    radius: str | None = None,
+    keyword: str | None = None,
+    agency_responsible: str | None = None,
+    page: str | None = None,
+    page_size: str | None = None,
+    extensions: str | None = None,
 ) -> Response:
+    """The spec's filters, and the common extensions: ``page``/``page_size``,
+    ``extensions=true``, and the CitySDK filters ``updated_after``, ``updated_before``,
+    ``lat``/``long``/``radius`` (metres), ``keyword`` and ``agency_responsible``."""
+    problems: list[Problem] = []
     numbers: list[int] = []
     for part in _csv(service_request_id):
-        if not part.isdigit():
-            raise InvalidInput(
-                "The request has {count} problem(s).",
-                problems=[
-                    Problem(
-                        "service_request_id",
-                        N_("'{value}' is not a service request id."),
-                        {"value": part},
-                    )
-                ],
-                count=1,
+        if part.isdigit():
+            numbers.append(int(part))
+        else:
+            problems.append(
+                Problem(
+                    "service_request_id",
+                    N_("'{value}' is not a service request id."),
+                    {"value": part},
+                )
             )
-        numbers.append(int(part))
     statuses = _csv(status)
-    wrong = [s for s in statuses if s not in ("open", "closed")]
-    if wrong:
+    if any(s not in ("open", "closed") for s in statuses):
+        problems.append(
+            Problem("status", N_("Choose one of: {expected}."), {"expected": "open, closed"})
+        )
+    near = _near(lat, long, radius, problems)
+    page_number = _whole("page", page, 1, 1, 10**6, problems)
+    size = _whole("page_size", page_size, cases.DEFAULT_LIMIT, 1, cases.DEFAULT_LIMIT, problems)
+    if problems:
         raise InvalidInput(
-            "The request has {count} problem(s).",
-            problems=[
-                Problem("status", N_("Choose one of: {expected}."), {"expected": "open, closed"})
-            ],
-            count=1,
+            "The request has {count} problem(s).", problems=problems, count=len(problems)
         )
     query = cases.RequestQuery(
         numbers=numbers or None,
@@ -253,13 +266,87 @@ def get_requests(
         start=_moment("start_date", start_date),
         end=_moment("end_date", end_date),
         statuses=statuses or None,
+        updated_after=_moment("updated_after", updated_after),
+        updated_before=_moment("updated_before", updated_before),
+        near=near,
+        keyword=keyword.strip() if keyword and keyword.strip() else None,
+        agency=agency_responsible.strip()
+        if agency_responsible and agency_responsible.strip()
+        else None,
+        page=page_number,
+        page_size=size,
     )
     found = cases.query_requests(db, city, query)
-    notes = cases.latest_public_notes(db, city, [r.id for r in found])
+    items = _entries(
+        request, db, city, found, settings, extended=(extensions or "").lower() == "true"
+    )
+    return answer(fmt, "service_requests", items)
+
+
+def _whole(
+    name: str, value: str | None, default: int, low: int, high: int, problems: list[Problem]
+) -> int:
+    if not value:
+        return default
+    if not value.isdigit() or not low <= int(value) <= high:
+        problems.append(
+            Problem(
+                name, N_("Give a whole number from {low} to {high}."), {"low": low, "high": high}
+            )
+        )
+        return default
+    return int(value)
+
+
+def _near(
+    lat: str | None, long: str | None, radius: str | None, problems: list[Problem]
+) -> cases.Near | None:
+    if not lat and not long:
+        return None
+    try:
+        point = (float(lat or ""), float(long or ""))
+    except ValueError:
+        problems.append(Problem("lat", N_("Give lat and long together, as numbers.")))
+        return None
+    if not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):
+        problems.append(Problem("lat", N_("Give lat and long together, as numbers.")))
+        return None
+    metres = 200.0
+    if radius:
+        try:
+            metres = float(radius)
+        except ValueError:
+            metres = -1
+        if not 0 < metres <= 50_000:
+            problems.append(Problem("radius", N_("Give a radius in metres from 1 to 50000.")))
+            return None
+    return cases.Near(point[0], point[1], metres)
+
+
+def _entries(
+    request: Request,
+    db: Session,
+    city: City,
+    found: list[ServiceRequest],
+    settings: Settings,
+    *,
+    extended: bool,
+) -> list[dict[str, Any]]:
     lang = request.state.lang
+    notes = cases.latest_public_notes(db, city, [r.id for r in found])
     urls = _media_urls(db, city, found, settings)
     items = [cases311.request_entry(city, r, lang, notes.get(r.id), urls.get(r.id)) for r in found]
-    return answer(fmt, "service_requests", items)
+    if extended:
+        photos = cases.photos_of(db, city, [r.id for r in found])
+        history = cases.public_notes(db, city, [r.id for r in found])
+        for item, r in zip(items, found, strict=True):
+            item["extended_attributes"] = cases311.extended_attributes(
+                city,
+                r,
+                photos=[photo_url(settings, city.slug, r, m) for m in photos.get(r.id, [])],
+                notes=history.get(r.id, []),
+            )
+    return items
 
 
 @router.get("/requests/{service_request_id}.{fmt}", summary="GET Service Request")
@@ -270,15 +357,13 @@ def get_request(
     city: Open311City,
     db: DbSession,
     settings: AppSettings,
+    extensions: str | None = None,
 ) -> Response:
     if not service_request_id.isdigit():
         raise NotFound("No service request {number} in this city.", number=service_request_id)
     found = cases.get_request(db, city, number=int(service_request_id))
-    notes = cases.latest_public_notes(db, city, [found.id])
-    urls = _media_urls(db, city, [found], settings)
-    entry = cases311.request_entry(
-        city, found, request.state.lang, notes.get(found.id), urls.get(found.id)
-    )
+    extended = (extensions or "").lower() == "true"
+    entry = _entries(request, db, city, [found], settings, extended=extended)[0]
     return answer(fmt, "service_requests", [entry])
 
 
