@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+pytest_plugins = ["tests.mailserver"]
+
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 _state: dict[str, Any] = {}
 

@@ -17,7 +17,11 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
+from civitas.cases.schemas import RequestChannel, RequestCreate
+from civitas.cases.service import create_request
+from civitas.cities.service import get_city_by_slug
 from civitas.core.config import get_settings
+from civitas.core.db import session_scope
 from civitas.core.security import sign
 from civitas.main import create_app
 from civitas.models import Base
@@ -43,6 +47,7 @@ class Case:
     request: Callable[[CityWorld], dict[str, Any]] = lambda w: {}
     auth: str = "bearer"  # how credentials travel: bearer, cookie, body (in the request)
     extra: dict[str, Any] = field(default_factory=dict)
+    setup: Callable[[CityWorld], None] | None = None  # data the route needs beyond the world
 
 
 SERVICE_BODY = {
@@ -160,6 +165,15 @@ ROUTES: dict[tuple[str, str], Case] = {
         params=lambda w: {"number": 1},
         request=lambda w: {"files": [("media", ("p.png", tiny_png().data, "image/png"))]},
     ),
+    ("GET", "/api/v1/cities/{city}/requests/{number}/duplicates"): Case(
+        200, params=lambda w: {"number": 1}
+    ),
+    ("POST", "/api/v1/cities/{city}/requests/{number}/merge"): Case(
+        200,
+        params=lambda w: {"number": 1},
+        request=lambda w: {"json": {"into": 2}},
+        setup=lambda w: second_request(w),
+    ),
     ("POST", "/open311/v2/requests.{fmt}"): Case(
         200,
         auth="api_key",
@@ -222,6 +236,22 @@ GLOBAL = {
     ("GET", "/"),
     ("GET", "/open311/v2/discovery.{fmt}"),
 }
+
+
+def second_request(world: CityWorld) -> None:
+    with session_scope() as db:
+        city = get_city_by_slug(db, world.slug)
+        create_request(
+            db,
+            city,
+            data=RequestCreate(
+                service_code=world.published,
+                channel=RequestChannel.PHONE,
+                address_string="Elsewhere",
+                attributes={"fault": "out"},
+            ),
+            filed_by="test",
+        )
 
 
 def all_routes() -> Iterator[tuple[str, str]]:
@@ -330,6 +360,8 @@ def test_city_b_credentials_are_worth_nothing_in_city_a(
 ):
     case = ROUTES[(method, route)]
     a, b = two_cities.a, two_cities.b
+    if case.setup:
+        case.setup(a)
     path = route.format(city=a.slug, **case.params(a))
 
     # B's credentials on A's address

@@ -1,7 +1,7 @@
 """Every model, imported once so that ``Base.metadata`` is complete (Alembic, tests)."""
 
 from civitas.accounts.models import ApiKey, AuthToken, User
-from civitas.cases.models import RequestMedia, RequestNote, ServiceRequest
+from civitas.cases.models import RequestFollower, RequestMedia, RequestNote, ServiceRequest
 from civitas.catalogue.models import Service
 from civitas.cities.models import City, Department
 from civitas.core.audit import AuditEntry
@@ -20,6 +20,7 @@ __all__ = [
     "Department",
     "IdempotencyRecord",
     "OutboxMessage",
+    "RequestFollower",
     "RequestMedia",
     "RequestNote",
     "Service",

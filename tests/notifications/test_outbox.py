@@ -3,9 +3,6 @@ SMTP (aiosmtpd on loopback), retried with backoff, never lost, at least once."""
 
 from __future__ import annotations
 
-import email
-import socket
-import threading
 import time
 from datetime import timedelta
 
@@ -14,48 +11,13 @@ from aiosmtpd.controller import Controller
 from huey.consumer import Consumer
 from sqlalchemy import select
 
-from civitas.core.config import Settings, get_settings
+from civitas.core.config import get_settings
 from civitas.core.db import session_factory, session_scope, utcnow
 from civitas.core.tenancy import bind_all_cities
 from civitas.notifications.models import OutboxMessage
 from civitas.notifications.service import claim_due, deliver_due
 from tests.factories import bearer
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what arrives; ``controller`` is its running server."""
-
-    def __init__(self):
-        self.messages: list[email.message.Message] = []
-        self.arrived = threading.Event()
-        self.controller: Controller
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(email.message_from_bytes(envelope.content))
-        self.arrived.set()
-        return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.controller = controller
-    yield inbox
-    inbox.controller.stop()
-
-
-def mail_settings(port: int) -> Settings:
-    return Settings(
-        smtp_host="127.0.0.1", smtp_port=port, mail_from="Trujillo <noreply@trujillo.example>"
-    )
+from tests.mailserver import mail_settings
 
 
 def outbox() -> list[OutboxMessage]:

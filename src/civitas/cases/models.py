@@ -96,3 +96,24 @@ class RequestMedia(TenantMixin, Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RequestFollower(TenantMixin, Base):
+    """Someone kept informed of a request they did not file (e.g. the reporter of a duplicate
+    merged into it)."""
+
+    __tablename__ = "request_followers"
+    __table_args__ = (UniqueConstraint("tenant_id", "request_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("service_requests.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    first_name: Mapped[str | None] = mapped_column(String(100), default=None)
+    last_name: Mapped[str | None] = mapped_column(String(100), default=None)
+    language: Mapped[str | None] = mapped_column(String(5), default=None)
+    from_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_requests.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

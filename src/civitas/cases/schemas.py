@@ -200,3 +200,10 @@ class CasePage(BaseModel):
     total: int
     page: int
     page_size: int
+
+
+class Merge(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    into: int = Field(ge=1, description="the number of the original request")
+    note: PlainText = ""

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from civitas.accounts.models import User
 from civitas.cases.attributes import check_attributes
 from civitas.cases.media import CleanImage, store
-from civitas.cases.models import RequestMedia, RequestNote, ServiceRequest
+from civitas.cases.models import RequestFollower, RequestMedia, RequestNote, ServiceRequest
 from civitas.cases.schemas import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -151,54 +151,181 @@ def create_request(
     return request
 
 
-def _reporter_name(request: ServiceRequest, lang: str) -> str:
-    name = " ".join(p for p in (request.first_name, request.last_name) if p)
-    return translate(lang, "Hello {name},", name=name) if name else translate(lang, "Hello,")
+@dataclass(frozen=True)
+class Recipient:
+    key: str
+    email: str
+    first_name: str | None
+    last_name: str | None
+    language: str | None
+    own_number: int | None = None  # a follower's own (merged) request
+
+
+def recipients(db: Session, request: ServiceRequest) -> list[Recipient]:
+    """The reporter, if they left an address, and everyone following the request."""
+    found = []
+    if request.email:
+        found.append(
+            Recipient(
+                "reporter", request.email, request.first_name, request.last_name, request.language
+            )
+        )
+    followers = db.scalars(
+        select(RequestFollower)
+        .where(RequestFollower.request_id == request.id)
+        .order_by(RequestFollower.id)
+    )
+    for f in followers:
+        own = db.get(ServiceRequest, f.from_request_id) if f.from_request_id else None
+        found.append(
+            Recipient(
+                f"follower:{f.id}",
+                f.email,
+                f.first_name,
+                f.last_name,
+                f.language,
+                own.number if own else None,
+            )
+        )
+    return found
 
 
 def notify_reporter(
     db: Session, city: City, request: ServiceRequest, *, event: str, note: str = ""
 ) -> None:
-    """Write the reporter's e-mail to the outbox, in their language (nothing without e-mail)."""
-    if not request.email:
-        return
-    lang = request.language if request.language in city.languages else city.default_language
-    status = translate(lang, STATUS_LABELS[Status(request.status)])
-    service_name = pick(request.service.name, lang, city.default_language)
-    if event == "received":
-        subject = translate(lang, "We received your request {number}", number=request.number)
-        lines = [
-            translate(
-                lang, "Thank you. We received your request about: {service}.", service=service_name
+    """Write an e-mail to the reporter and every follower to the outbox, each in their own
+    language (nobody without an address gets one)."""
+    for person in recipients(db, request):
+        lang = person.language if person.language in city.languages else city.default_language
+        status = translate(lang, STATUS_LABELS[Status(request.status)])
+        service_name = pick(request.service.name, lang, city.default_language)
+        if event == "received":
+            subject = translate(lang, "We received your request {number}", number=request.number)
+            lines = [
+                translate(
+                    lang,
+                    "Thank you. We received your request about: {service}.",
+                    service=service_name,
+                )
+            ]
+        else:
+            subject = translate(
+                lang, "Your request {number}: {status}", number=request.number, status=status
             )
-        ]
-    else:
-        subject = translate(
-            lang, "Your request {number}: {status}", number=request.number, status=status
+            lines = [
+                translate(
+                    lang,
+                    "Your request about {service} is now: {status}.",
+                    service=service_name,
+                    status=status,
+                )
+            ]
+        if person.own_number:
+            lines.append(
+                translate(
+                    lang,
+                    "You reported this as request {own}; it is handled with request {number}.",
+                    own=person.own_number,
+                    number=request.number,
+                )
+            )
+        if note:
+            lines.append(note)
+        if request.address:
+            lines.append(translate(lang, "Place: {address}", address=request.address))
+        lines.append(translate(lang, "Your request number is {number}.", number=request.number))
+        name = " ".join(p for p in (person.first_name, person.last_name) if p)
+        greeting = (
+            translate(lang, "Hello {name},", name=name) if name else translate(lang, "Hello,")
         )
-        lines = [
-            translate(
-                lang,
-                "Your request about {service} is now: {status}.",
-                service=service_name,
-                status=status,
-            )
-        ]
-    if note:
-        lines.append(note)
-    if request.address:
-        lines.append(translate(lang, "Place: {address}", address=request.address))
-    lines.append(translate(lang, "Your request number is {number}.", number=request.number))
-    body = "\n\n".join([_reporter_name(request, lang), *lines, city.name])
-    enqueue_email(
-        db,
-        city,
-        dedupe_key=f"request:{request.number}:{event}",
-        recipient=request.email,
-        subject=subject,
-        body=body + "\n",
-        language=lang,
+        body = "\n\n".join([greeting, *lines, city.name])
+        key = f"request:{request.number}:{event}"
+        enqueue_email(
+            db,
+            city,
+            dedupe_key=key if person.key == "reporter" else f"{key}:{person.key}",
+            recipient=person.email,
+            subject=subject,
+            body=body + "\n",
+            language=lang,
+        )
+
+
+def duplicate_candidates(
+    db: Session, city: City, *, number: int, radius_m: float = 150.0, limit: int = 10
+) -> list[ServiceRequest]:
+    """Open requests for the same service near this one: likely the same problem."""
+    request = get_request(db, city, number=number)
+    if request.lat is None or request.long is None:
+        return []
+    stmt = (
+        select(ServiceRequest)
+        .where(
+            ServiceRequest.service_id == request.service_id,
+            ServiceRequest.id != request.id,
+            ServiceRequest.status.in_([s.value for s in OPEN_STATUSES]),
+            within(Near(request.lat, request.long, radius_m)),
+        )
+        .order_by(ServiceRequest.requested_at)
+        .limit(limit)
     )
+    return list(db.scalars(stmt))
+
+
+def merge(
+    db: Session, city: City, *, number: int, into: int, actor: str, note: str = ""
+) -> ServiceRequest:
+    """Close a duplicate in favour of the original; its reporter follows the original."""
+    if number == into:
+        raise InvalidInput("A request cannot be merged into itself.")
+    duplicate = get_request(db, city, number=number)
+    original = get_request(db, city, number=into)
+    if original.duplicate_of_id is not None:
+        raise InvalidInput(
+            "Request {into} is itself a duplicate; merge into the request it duplicates.", into=into
+        )
+    lang = duplicate.language if duplicate.language in city.languages else city.default_language
+    text = note or translate(
+        lang,
+        "This is the same as request {into}; we will keep you informed about it.",
+        into=into,
+    )
+    change_status(db, city, number=number, status=Status.DUPLICATE, actor=actor, note=text)
+    duplicate.duplicate_of_id = original.id
+    if duplicate.email:
+        exists = db.scalar(
+            select(RequestFollower.id).where(
+                RequestFollower.request_id == original.id, RequestFollower.email == duplicate.email
+            )
+        )
+        if exists is None and duplicate.email != original.email:
+            db.add(
+                RequestFollower(
+                    request_id=original.id,
+                    email=duplicate.email,
+                    first_name=duplicate.first_name,
+                    last_name=duplicate.last_name,
+                    language=duplicate.language,
+                    from_request_id=duplicate.id,
+                )
+            )
+    audit.record(
+        db,
+        actor=actor,
+        action="request.merged",
+        entity_type="service_request",
+        entity_id=number,
+        changes={"into": into},
+    )
+    audit.record(
+        db,
+        actor=actor,
+        action="request.duplicate_received",
+        entity_type="service_request",
+        entity_id=into,
+        changes={"from": number},
+    )
+    return duplicate
 
 
 def get_request(db: Session, city: City, *, number: int) -> ServiceRequest:

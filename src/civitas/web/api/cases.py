@@ -18,6 +18,7 @@ from civitas.cases.schemas import (
     CasePage,
     CaseRead,
     CaseSummary,
+    Merge,
     NoteCreate,
     NoteRead,
     Reporter,
@@ -237,6 +238,27 @@ async def add_photos(
         ]
 
     return await run_in_threadpool(work)
+
+
+@router.get("/{number}/duplicates", response_model=list[CaseSummary])
+def duplicates(city: CurrentCity, db: DbSession, number: int, _: Reader) -> list[CaseSummary]:
+    """Open requests for the same service nearby: candidates to merge."""
+    found = service.duplicate_candidates(db, city, number=number)
+    names = service.usernames(db, city, {r.assignee_id for r in found if r.assignee_id})
+    return [_summary(r, names) for r in found]
+
+
+@router.post("/{number}/merge", response_model=CaseRead)
+def merge(
+    city: CurrentCity, db: DbSession, number: int, data: Merge, principal: Handler
+) -> CaseRead:
+    """Close this request as a duplicate of another; its reporter follows the original."""
+    merged = service.merge(
+        db, city, number=number, into=data.into, note=data.note, actor=principal.label
+    )
+    db.commit()
+    kick_outbox()
+    return _case(db, city, merged)
 
 
 @router.get("/{number}/audit", summary="Every change of the case: who, when, what, why")
