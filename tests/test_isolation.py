@@ -199,6 +199,26 @@ ROUTES: dict[tuple[str, str], Case] = {
         params=lambda w: {"fmt": "json", "service_request_id": "1"},
         request=lambda w: {"params": {"jurisdiction_id": w.jurisdiction_id}},
     ),
+    ("GET", "/open311/v2/servicerequestupdates.{fmt}"): Case(
+        200,
+        auth="api_key",
+        params=lambda w: {"fmt": "json"},
+        request=lambda w: {"params": {"jurisdiction_id": w.jurisdiction_id}},
+    ),
+    ("POST", "/open311/v2/servicerequestupdates.{fmt}"): Case(
+        200,
+        auth="api_key",
+        params=lambda w: {"fmt": "json"},
+        request=lambda w: {
+            "data": {
+                "jurisdiction_id": w.jurisdiction_id,
+                "service_request_id": "1",
+                "status": "open",
+                "description": "Still dark tonight.",
+                "updated_datetime": "2026-11-20T20:00:00-05:00",
+            }
+        },
+    ),
     ("GET", "/open311/v2/tokens/{token}.{fmt}"): Case(
         200,
         auth="api_key",
@@ -318,6 +338,7 @@ def call(client: Any, method: str, path: str, req: dict[str, Any]) -> Any:
 
 
 PUBLIC = {
+    "/open311/v2/servicerequestupdates.{fmt}",
     "/media/{city}/{number}/{media_id}.{extension}",
     "/open311/v2/requests.{fmt}",
     "/open311/v2/requests/{service_request_id}.{fmt}",

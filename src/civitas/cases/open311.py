@@ -168,3 +168,42 @@ def extended_attributes(
             {"datetime": w3_datetime(n.at, city), "status": n.status, "text": n.text} for n in notes
         ],
     }
+
+
+# FixMyStreet-style service request updates (mySociety's Open311 extension)
+FMS_STATUS = {
+    "received": "open",
+    "acknowledged": "investigating",
+    "in_progress": "in_progress",
+    "on_hold": "action_scheduled",
+    "resolved": "fixed",
+    "closed": "closed",
+    "rejected": "no_further_action",
+    "duplicate": "duplicate",
+}
+FMS_INCOMING = frozenset(
+    {
+        "open",
+        "closed",
+        "fixed",
+        "in_progress",
+        "action_scheduled",
+        "investigating",
+        "duplicate",
+        "not_councils_responsibility",
+        "no_further_action",
+        "internal_referral",
+        "reopen",
+    }
+)
+
+
+def update_entry(city: City, request: ServiceRequest, note: RequestNote) -> dict[str, Any]:
+    return {
+        "update_id": str(note.id),
+        "service_request_id": str(request.number),
+        "status": FMS_STATUS[note.status],
+        "updated_datetime": w3_datetime(note.at, city),
+        "description": note.text,
+        "media_url": None,
+    }

@@ -74,6 +74,10 @@ class RequestChannel(StrEnum):
     CHATBOT = "chatbot"
 
 
+def contains_markup(value: str) -> bool:
+    return bool(_HTML.search(value))
+
+
 def _plain_text(value: str | None) -> str | None:
     if value is None:
         return None

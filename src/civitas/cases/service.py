@@ -734,3 +734,60 @@ def get_photo(db: Session, city: City, *, number: int, media_id: int) -> Request
     if media is None:
         raise NotFound("No photo {media_id} on request {number}.", media_id=media_id, number=number)
     return media
+
+
+def public_updates(
+    db: Session,
+    city: City,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    now: datetime | None = None,
+) -> list[tuple[ServiceRequest, RequestNote]]:
+    """Public notes in a time range (at most 90 days; the last 90 days by default)."""
+    enter_city(db, city)
+    first, last = _date_range(start, end, now or utcnow())
+    rows = db.execute(
+        select(ServiceRequest, RequestNote)
+        .join(RequestNote, RequestNote.request_id == ServiceRequest.id)
+        .where(RequestNote.public.is_(True), RequestNote.at >= first, RequestNote.at <= last)
+        .order_by(RequestNote.at, RequestNote.id)
+        .limit(DEFAULT_LIMIT)
+    ).all()
+    return [(r, n) for r, n in rows]
+
+
+def resident_update(
+    db: Session,
+    city: City,
+    *,
+    number: int,
+    status_word: str,
+    text: str,
+    actor: str,
+    now: datetime | None = None,
+) -> RequestNote:
+    """An update from a resident through an app: a comment; "fixed"/"closed" resolves an open
+    request; "open"/"reopen" reopens a closed one. It is public and audited."""
+    request = get_request(db, city, number=number)
+    current = Status(request.status)
+    word = status_word.lower()
+    if word in ("fixed", "closed") and current in OPEN_STATUSES:
+        change_status(
+            db, city, number=number, status=Status.RESOLVED, actor=actor, note=text, now=now
+        )
+    elif word in ("open", "reopen") and current in CLOSED_STATUSES:
+        change_status(
+            db, city, number=number, status=Status.IN_PROGRESS, actor=actor, note=text, now=now
+        )
+    else:
+        add_note(db, city, number=number, text=text, public=True, actor=actor, now=now)
+    db.flush()
+    note = db.scalar(
+        select(RequestNote)
+        .where(RequestNote.request_id == request.id)
+        .order_by(RequestNote.id.desc())
+        .limit(1)
+    )
+    assert note is not None
+    return note

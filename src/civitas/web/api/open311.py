@@ -17,6 +17,7 @@ from civitas.accounts.service import verify_api_key
 from civitas.cases import open311 as cases311
 from civitas.cases import service as cases
 from civitas.cases.models import ServiceRequest
+from civitas.cases.schemas import MAX_DESCRIPTION, contains_markup
 from civitas.catalogue import open311 as catalogue311
 from civitas.catalogue import service as catalogue
 from civitas.catalogue.models import Service
@@ -365,6 +366,97 @@ def get_request(
     extended = (extensions or "").lower() == "true"
     entry = _entries(request, db, city, [found], settings, extended=extended)[0]
     return answer(fmt, "service_requests", [entry])
+
+
+@router.get("/servicerequestupdates.{fmt}", summary="Service request updates (FixMyStreet)")
+def get_updates(
+    fmt: Format,
+    city: Open311City,
+    db: DbSession,
+    start_date: str | None = None,
+    end_date: str | None = None,
+) -> Response:
+    """Public updates in a time range, for a council back end or FixMyStreet to follow."""
+    found = cases.public_updates(
+        db, city, start=_moment("start_date", start_date), end=_moment("end_date", end_date)
+    )
+    items = [cases311.update_entry(city, r, n) for r, n in found]
+    return answer(fmt, "service_request_updates", items)
+
+
+@router.post("/servicerequestupdates.{fmt}", summary="Post an update (FixMyStreet; needs api_key)")
+async def post_update(request: Request, fmt: Format, db: DbSession) -> Response:
+    form = await request.form()
+    fields = [(k, v.strip()) for k, v in form.multi_items() if isinstance(v, str)]
+    first = dict(reversed(fields))
+
+    def work() -> Response:
+        city = resolve_city(
+            request, db, first.get("jurisdiction_id") or request.query_params.get("jurisdiction_id")
+        )
+        key = verify_api_key(
+            db, city, raw=first.get("api_key") or request.query_params.get("api_key")
+        )
+        problems: list[Problem] = []
+        number = first.get("service_request_id", "")
+        if not number:
+            problems.append(Problem("service_request_id", N_("This field is required.")))
+        elif not number.isdigit():
+            problems.append(
+                Problem(
+                    "service_request_id",
+                    N_("'{value}' is not a service request id."),
+                    {"value": number},
+                )
+            )
+        word = first.get("status", "").lower()
+        if word not in cases311.FMS_INCOMING:
+            problems.append(
+                Problem(
+                    "status",
+                    N_("Choose one of: {expected}."),
+                    {"expected": ", ".join(sorted(cases311.FMS_INCOMING))},
+                )
+            )
+        text = first.get("description", "")
+        if len(text) > MAX_DESCRIPTION or contains_markup(text):
+            problems.append(
+                Problem("description", N_("Write plain text: HTML or code is not accepted here."))
+            )
+        when = first.get("updated_datetime")
+        if not when:
+            problems.append(Problem("updated_datetime", N_("This field is required.")))
+        if problems:
+            raise InvalidInput(
+                "The request has {count} problem(s).", problems=problems, count=len(problems)
+            )
+        moment = _moment("updated_datetime", when)
+        author = " ".join(p for p in (first.get("first_name"), first.get("last_name")) if p)
+
+        def produce() -> Response:
+            note = cases.resident_update(
+                db,
+                city,
+                number=int(number),
+                status_word=word,
+                text=text,
+                actor=f"api_key:{key.id}" + (f" ({author})" if author else ""),
+                now=moment,
+            )
+            return answer(fmt, "service_request_updates", [{"update_id": str(note.id)}])
+
+        client_id = first.get("update_id") or request.headers.get("idempotency-key")
+        fp = idempotency.fingerprint(
+            "POST", request.url.path, [(k, v) for k, v in fields if k != "api_key"]
+        )
+        response, new = run_once(
+            db, client=f"api_key:{key.id}", header=client_id, fp=fp, produce=produce
+        )
+        if new:
+            kick_outbox()
+        return response
+
+    return await run_in_threadpool(work)
 
 
 @router.get("/tokens/{token}.{fmt}", summary="GET service_request_id from a token")
