@@ -55,6 +55,7 @@ def test_demo_loads_two_cities_and_running_it_again_changes_nothing(engine):
     assert counts["cities"] == 2
     assert counts["services"] == 70
     assert counts["users"] == 10
+    assert counts["service_requests"] == 600  # 300 per city, in every status
     with engine.connect() as conn:
         snapshot = {t.name: conn.execute(select(t)).all() for t in Base.metadata.sorted_tables}
     second = civitas("demo", env={"CIVITAS_DEMO_API_KEY": "cvk_fixed_for_the_test_0123456789"})

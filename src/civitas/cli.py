@@ -117,6 +117,8 @@ def demo() -> None:
         )
         typer.echo(f"  catalogue:      {s.public_url}/{result.slug}/")
         typer.echo(f"  Open311 api_key: {result.api_key}")
+        if result.requests:
+            typer.echo(f"  demo requests:   {result.requests}")
     password = s.demo_password or DEFAULT_PASSWORD
     typer.echo("\nStaff logins (each city, at /<city>/login), password: " + password)
     for username, _, role, _ in DEMO_USERS:

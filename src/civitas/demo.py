@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from civitas.accounts.models import User
 from civitas.accounts.schemas import ApiKeyCreate, UserCreate
 from civitas.accounts.service import create_api_key, create_user, find_api_key
+from civitas.cases.demo import load_demo_requests
 from civitas.catalogue.demo import demo_catalogue
 from civitas.catalogue.service import apply_import
 from civitas.cities.models import City
@@ -68,6 +69,7 @@ class DemoCity:
     jurisdiction_id: str
     api_key: str
     created: bool
+    requests: int = 0
 
 
 def demo_api_key(settings: Settings, slug: str) -> str:
@@ -109,4 +111,6 @@ def load_demo_city(db: Session, settings: Settings, data: CityCreate) -> DemoCit
         create_api_key(
             db, city, data=ApiKeyCreate(name="Demo Open311 client"), actor=ACTOR, raw_key=key
         )
-    return DemoCity(city.slug, city.name, city.jurisdiction_id, key, created)
+    db.flush()
+    requests = load_demo_requests(db, city)
+    return DemoCity(city.slug, city.name, city.jurisdiction_id, key, created, requests)
