@@ -59,8 +59,9 @@ class ServiceRequest(TenantMixin, Base):
         ForeignKey("service_requests.id", ondelete="SET NULL"), default=None
     )
 
-    service: Mapped[Service] = relationship(lazy="joined")
-    department: Mapped[Department] = relationship(lazy="joined")
+    # lists load only what they show (see cases.service.service_infos); single cases load lazily
+    service: Mapped[Service] = relationship(lazy="select")
+    department: Mapped[Department] = relationship(lazy="select")
 
 
 class RequestNote(TenantMixin, Base):

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from civitas.cases.models import RequestNote, ServiceRequest
 from civitas.cases.schemas import RequestChannel, RequestCreate, open311_status
+from civitas.cases.service import ServiceInfo
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
 from civitas.core.errors import Problem
@@ -99,14 +100,12 @@ def w3_datetime(moment: datetime | None, city: City) -> str | None:
     return moment.astimezone(ZoneInfo(city.timezone)).isoformat(timespec="seconds")
 
 
-def service_notice(service: Service, lang: str) -> str | None:
-    if not service.target_hours:
+def service_notice(target_hours: int | None, lang: str) -> str | None:
+    if not target_hours:
         return None
-    if service.target_hours % 24 == 0:
-        return translate(
-            lang, "We aim to deal with this within {n} day(s).", n=service.target_hours // 24
-        )
-    return translate(lang, "We aim to deal with this within {n} hour(s).", n=service.target_hours)
+    if target_hours % 24 == 0:
+        return translate(lang, "We aim to deal with this within {n} day(s).", n=target_hours // 24)
+    return translate(lang, "We aim to deal with this within {n} hour(s).", n=target_hours)
 
 
 def post_answer(request: ServiceRequest, service: Service, lang: str) -> dict[str, Any]:
@@ -116,7 +115,7 @@ def post_answer(request: ServiceRequest, service: Service, lang: str) -> dict[st
         answer["service_request_id"] = str(request.number)
     elif service.open311_type == "batch":
         answer["token"] = request.token
-    answer["service_notice"] = service_notice(service, lang)
+    answer["service_notice"] = service_notice(service.target_hours, lang)
     answer["account_id"] = request.account_id
     return answer
 
@@ -124,13 +123,13 @@ def post_answer(request: ServiceRequest, service: Service, lang: str) -> dict[st
 def request_entry(
     city: City,
     request: ServiceRequest,
+    service: ServiceInfo,
     lang: str,
     status_notes: str | None,
     media_url: str | None = None,
 ) -> dict[str, Any]:
     """One request in GET Service Request(s), with the spec's fields in the spec's order.
     Nothing that identifies the reporter is shown."""
-    service = request.service
     return {
         "service_request_id": str(request.number),
         "status": open311_status(request.status),
@@ -138,8 +137,8 @@ def request_entry(
         "service_name": pick(service.name, lang, city.default_language),
         "service_code": service.code,
         "description": request.description,
-        "agency_responsible": pick(request.department.name, lang, city.default_language),
-        "service_notice": service_notice(service, lang),
+        "agency_responsible": pick(service.department_name, lang, city.default_language),
+        "service_notice": service_notice(service.target_hours, lang),
         "requested_datetime": w3_datetime(request.requested_at, city),
         "updated_datetime": w3_datetime(request.updated_at, city),
         "expected_datetime": w3_datetime(request.expected_at, city),

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only, raiseload
 
 from civitas.accounts.models import User
 from civitas.cases.attributes import check_attributes
@@ -345,6 +345,68 @@ def get_request_by_token(db: Session, city: City, *, token: str) -> ServiceReque
 
 
 @dataclass(frozen=True)
+class ServiceInfo:
+    """What a list of requests shows of their service and department."""
+
+    code: str
+    name: dict[str, str]
+    target_hours: int | None
+    department_code: str
+    department_name: dict[str, str]
+
+
+def service_infos(db: Session, city: City, service_ids: set[int]) -> dict[int, ServiceInfo]:
+    """The services of a page of requests, in one small query (a page names only a few)."""
+    enter_city(db, city)
+    if not service_ids:
+        return {}
+    rows = db.execute(
+        select(
+            Service.id,
+            Service.code,
+            Service.name,
+            Service.target_hours,
+            Department.code,
+            Department.name,
+        )
+        .join(Department, Service.department_id == Department.id)
+        .where(Service.id.in_(service_ids))
+    ).all()
+    return {row[0]: ServiceInfo(row[1], row[2], row[3], row[4], row[5]) for row in rows}
+
+
+def info_of(request: ServiceRequest) -> ServiceInfo:
+    """The same for one request, through its relationships."""
+    service, department = request.service, request.department
+    return ServiceInfo(
+        service.code, service.name, service.target_hours, department.code, department.name
+    )
+
+
+# the columns a public list shows; the reporter's never leave the database for it
+LIST_COLUMNS = (
+    ServiceRequest.id,
+    ServiceRequest.number,
+    ServiceRequest.status,
+    ServiceRequest.channel,
+    ServiceRequest.service_id,
+    ServiceRequest.department_id,
+    ServiceRequest.description,
+    ServiceRequest.lat,
+    ServiceRequest.long,
+    ServiceRequest.address,
+    ServiceRequest.address_id,
+    ServiceRequest.zipcode,
+    ServiceRequest.media_url,
+    ServiceRequest.requested_at,
+    ServiceRequest.updated_at,
+    ServiceRequest.expected_at,
+    ServiceRequest.assignee_id,
+    ServiceRequest.tenant_id,
+)
+
+
+@dataclass(frozen=True)
 class Near:
     lat: float
     long: float
@@ -367,6 +429,7 @@ class RequestQuery:
     agency: str | None = None  # department code or name
     page: int = 1
     page_size: int = DEFAULT_LIMIT
+    with_attributes: bool = False
 
 
 METRES_PER_DEGREE = 111_320.0
@@ -416,8 +479,11 @@ def query_requests(
     """GeoReport v2 GET Service Requests: ids override everything; else codes, dates, status;
     by default the last 90 days and at most 1000 requests, newest first."""
     enter_city(db, city)
-    stmt = select(ServiceRequest).order_by(
-        ServiceRequest.requested_at.desc(), ServiceRequest.id.desc()
+    columns = (*LIST_COLUMNS, ServiceRequest.attributes) if query.with_attributes else LIST_COLUMNS
+    stmt = (
+        select(ServiceRequest)
+        .options(load_only(*columns), raiseload("*"))
+        .order_by(ServiceRequest.requested_at.desc(), ServiceRequest.id.desc())
     )
     page_size = min(query.page_size, DEFAULT_LIMIT)
     if query.numbers:

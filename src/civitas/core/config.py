@@ -27,6 +27,13 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
     )
     database_echo: bool = False
+    db_pool_size: int = Field(
+        default=40,
+        ge=1,
+        le=500,
+        description="Connections kept open; match the server's worker threads (40) so no "
+        "request opens a new one. PostgreSQL needs max_connections above the sum of all processes.",
+    )
     secret_key: str = Field(
         default="dev-only-insecure-secret-change-me-0123456789",
         min_length=32,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -65,30 +66,50 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged commit survives power loss
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 40) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False},
+            pool_size=pool_size,
+            max_overflow=10,
+            json_serializer=_dumps,
+            json_deserializer=orjson.loads,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=10,
+        json_serializer=_dumps,
+        json_deserializer=orjson.loads,
+    )
 
 
 @functools.cache
-def engine_for(url: str, echo: bool = False) -> Engine:
-    return make_engine(url, echo=echo)
+def engine_for(url: str, echo: bool = False, pool_size: int = 40) -> Engine:
+    return make_engine(url, echo=echo, pool_size=pool_size)
 
 
 def get_engine(settings: Settings | None = None) -> Engine:
     settings = settings or get_settings()
-    return engine_for(settings.database_url, settings.database_echo)
+    return engine_for(settings.database_url, settings.database_echo, settings.db_pool_size)
 
 
 @functools.cache

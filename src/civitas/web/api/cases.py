@@ -43,13 +43,15 @@ Handler = Annotated[Principal, Requires(Permission.CASES_REQUEST_HANDLE)]
 Filer = Annotated[Principal, Requires(Permission.CASES_REQUEST_FILE)]
 
 
-def _summary(request: ServiceRequest, names: dict[int, str]) -> CaseSummary:
+def _summary(
+    request: ServiceRequest, names: dict[int, str], info: service.ServiceInfo
+) -> CaseSummary:
     return CaseSummary(
         number=request.number,
-        service_code=request.service.code,
+        service_code=info.code,
         status=Status(request.status),
         channel=request.channel,
-        department=request.department.code,
+        department=info.department_code,
         assignee=names.get(request.assignee_id) if request.assignee_id else None,
         address=request.address,
         lat=request.lat,
@@ -61,6 +63,12 @@ def _summary(request: ServiceRequest, names: dict[int, str]) -> CaseSummary:
     )
 
 
+def _summaries(db: Session, city: City, found: list[ServiceRequest]) -> list[CaseSummary]:
+    names = service.usernames(db, city, {r.assignee_id for r in found if r.assignee_id})
+    infos = service.service_infos(db, city, {r.service_id for r in found})
+    return [_summary(r, names, infos[r.service_id]) for r in found]
+
+
 def _case(db: Session, city: City, request: ServiceRequest) -> CaseRead:
     names = service.usernames(db, city, {request.assignee_id} if request.assignee_id else set())
     duplicate_of = None
@@ -69,7 +77,7 @@ def _case(db: Session, city: City, request: ServiceRequest) -> CaseRead:
         duplicate_of = original.number if original else None
     notes = service.notes_of(db, city, number=request.number, public_only=False)
     return CaseRead(
-        **_summary(request, names).model_dump(),
+        **_summary(request, names, service.info_of(request)).model_dump(),
         description=request.description,
         address_id=request.address_id,
         zipcode=request.zipcode,
@@ -118,10 +126,7 @@ def list_cases(
         page_size=page_size,
     )
     items, total = service.list_cases(db, city, flt)
-    names = service.usernames(db, city, {r.assignee_id for r in items if r.assignee_id})
-    return CasePage(
-        items=[_summary(r, names) for r in items], total=total, page=page, page_size=page_size
-    )
+    return CasePage(items=_summaries(db, city, items), total=total, page=page, page_size=page_size)
 
 
 @router.post("", response_model=CaseRead, status_code=status.HTTP_201_CREATED)
@@ -243,9 +248,7 @@ async def add_photos(
 @router.get("/{number}/duplicates", response_model=list[CaseSummary])
 def duplicates(city: CurrentCity, db: DbSession, number: int, _: Reader) -> list[CaseSummary]:
     """Open requests for the same service nearby: candidates to merge."""
-    found = service.duplicate_candidates(db, city, number=number)
-    names = service.usernames(db, city, {r.assignee_id for r in found if r.assignee_id})
-    return [_summary(r, names) for r in found]
+    return _summaries(db, city, service.duplicate_candidates(db, city, number=number))
 
 
 @router.post("/{number}/merge", response_model=CaseRead)

@@ -7,8 +7,9 @@ import hashlib
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -73,7 +74,7 @@ Open311City = Annotated[City, Depends(open311_city)]
 def answer(fmt: Format, root: str, payload: Any) -> Response:
     if fmt == "xml":
         return Response(to_xml(root, payload), media_type="text/xml; charset=utf-8")
-    return JSONResponse(payload)
+    return Response(orjson.dumps(payload), media_type="application/json; charset=utf-8")
 
 
 @router.get("/discovery.{fmt}", summary="Service discovery")
@@ -276,11 +277,10 @@ def get_requests(
         else None,
         page=page_number,
         page_size=size,
+        with_attributes=(extensions or "").lower() == "true",
     )
     found = cases.query_requests(db, city, query)
-    items = _entries(
-        request, db, city, found, settings, extended=(extensions or "").lower() == "true"
-    )
+    items = _entries(request, db, city, found, settings, extended=query.with_attributes)
     return answer(fmt, "service_requests", items)
 
 
@@ -334,9 +334,13 @@ def _entries(
     extended: bool,
 ) -> list[dict[str, Any]]:
     lang = request.state.lang
+    infos = cases.service_infos(db, city, {r.service_id for r in found})
     notes = cases.latest_public_notes(db, city, [r.id for r in found])
     urls = _media_urls(db, city, found, settings)
-    items = [cases311.request_entry(city, r, lang, notes.get(r.id), urls.get(r.id)) for r in found]
+    items = [
+        cases311.request_entry(city, r, infos[r.service_id], lang, notes.get(r.id), urls.get(r.id))
+        for r in found
+    ]
     if extended:
         photos = cases.photos_of(db, city, [r.id for r in found])
         history = cases.public_notes(db, city, [r.id for r in found])
