@@ -6,13 +6,21 @@ import structlog
 from huey import crontab
 
 from civitas.accounts.service import purge_expired_tokens
+from civitas.cases import service as cases
 from civitas.core import idempotency
 from civitas.core.config import get_settings
 from civitas.core.db import session_factory, session_scope
 from civitas.core.jobs import huey
 from civitas.notifications.service import deliver_due
 
-__all__ = ["deliver_outbox", "huey", "purge_idempotency", "purge_tokens", "sweep_outbox"]
+__all__ = [
+    "deliver_outbox",
+    "escalate_overdue",
+    "huey",
+    "purge_idempotency",
+    "purge_tokens",
+    "sweep_outbox",
+]
 
 log = structlog.get_logger("civitas.jobs")
 
@@ -52,3 +60,13 @@ def purge_idempotency() -> int:
         removed = idempotency.purge(db)
     log.info("purged idempotency records", removed=removed)
     return removed
+
+
+@huey.periodic_task(crontab(minute="*/15"))  # type: ignore[untyped-decorator]
+def escalate_overdue() -> int:
+    """Every 15 minutes: escalate open cases past their target time to their managers."""
+    count = cases.escalate_overdue(session_factory())
+    if count:
+        log.info("escalated overdue cases", count=count)
+        _deliver()
+    return count
