@@ -112,6 +112,8 @@ class CityWorld:
     photo: str
     unpublished: str
     users: dict[str, str] = field(default_factory=dict)  # role -> username
+    extent: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # a box inside the city
+    rule_id: int = 0
 
 
 @dataclass
@@ -132,6 +134,12 @@ def make_city(engine: Any, data: CityCreate, prefix: str) -> CityWorld:
             api_key_id=0,
             published=f"{prefix}-light",
             token="",
+            extent=(
+                city.center_lat - 0.01,
+                city.center_lon - 0.01,
+                city.center_lat + 0.01,
+                city.center_lon + 0.01,
+            ),
             photo="",
             unpublished=f"{prefix}-draft",
         )

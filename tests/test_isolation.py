@@ -17,7 +17,8 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
-from civitas.cases.schemas import RequestChannel, RequestCreate
+from civitas.cases.routing import create_rule
+from civitas.cases.schemas import RequestChannel, RequestCreate, RoutingRuleIn
 from civitas.cases.service import create_request
 from civitas.cities.service import get_city_by_slug
 from civitas.core.config import get_settings
@@ -174,6 +175,23 @@ ROUTES: dict[tuple[str, str], Case] = {
         request=lambda w: {"json": {"into": 2}},
         setup=lambda w: second_request(w),
     ),
+    ("GET", "/api/v1/cities/{city}/routing-rules"): Case(200),
+    ("POST", "/api/v1/cities/{city}/routing-rules"): Case(
+        201,
+        request=lambda w: {
+            "json": {
+                "area": "Centre",
+                "department": "roads",
+                "min_lat": w.extent[0],
+                "min_lon": w.extent[1],
+                "max_lat": w.extent[2],
+                "max_lon": w.extent[3],
+            }
+        },
+    ),
+    ("DELETE", "/api/v1/cities/{city}/routing-rules/{rule_id}"): Case(
+        204, params=lambda w: {"rule_id": w.rule_id}, setup=lambda w: routing_rule(w)
+    ),
     ("POST", "/open311/v2/requests.{fmt}"): Case(
         200,
         auth="api_key",
@@ -256,6 +274,25 @@ GLOBAL = {
     ("GET", "/"),
     ("GET", "/open311/v2/discovery.{fmt}"),
 }
+
+
+def routing_rule(world: CityWorld) -> None:
+    with session_scope() as db:
+        city = get_city_by_slug(db, world.slug)
+        rule = create_rule(
+            db,
+            city,
+            actor="test",
+            data=RoutingRuleIn(
+                area="Centre",
+                department="roads",
+                min_lat=world.extent[0],
+                min_lon=world.extent[1],
+                max_lat=world.extent[2],
+                max_lon=world.extent[3],
+            ),
+        )
+        world.rule_id = rule.id
 
 
 def second_request(world: CityWorld) -> None:

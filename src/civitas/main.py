@@ -20,6 +20,7 @@ from civitas.web.api import cases as cases_api
 from civitas.web.api import catalogue as catalogue_api
 from civitas.web.api import cities as cities_api
 from civitas.web.api import health, open311
+from civitas.web.api import routing as routing_api
 from civitas.web.errors import install_error_handlers
 from civitas.web.middleware import BodyLimit, RequestContext
 from civitas.web.pages import accounts as accounts_pages
@@ -33,6 +34,7 @@ API_ROUTERS = [
     accounts_api.router,
     catalogue_api.router,
     cases_api.router,
+    routing_api.router,
     open311.router,
 ]
 PAGE_ROUTERS = [accounts_pages.router, media_pages.router, catalogue_pages.router]

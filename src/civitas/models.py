@@ -1,7 +1,13 @@
 """Every model, imported once so that ``Base.metadata`` is complete (Alembic, tests)."""
 
 from civitas.accounts.models import ApiKey, AuthToken, User
-from civitas.cases.models import RequestFollower, RequestMedia, RequestNote, ServiceRequest
+from civitas.cases.models import (
+    RequestFollower,
+    RequestMedia,
+    RequestNote,
+    RoutingRule,
+    ServiceRequest,
+)
 from civitas.catalogue.models import Service
 from civitas.cities.models import City, Department
 from civitas.core.audit import AuditEntry
@@ -23,6 +29,7 @@ __all__ = [
     "RequestFollower",
     "RequestMedia",
     "RequestNote",
+    "RoutingRule",
     "Service",
     "ServiceRequest",
     "User",

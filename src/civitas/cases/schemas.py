@@ -211,3 +211,20 @@ class Merge(BaseModel):
 
     into: int = Field(ge=1, description="the number of the original request")
     note: PlainText = ""
+
+
+class RoutingRuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    area: str = Field(min_length=1, max_length=120)
+    service_code: str | None = Field(default=None, description="null: every service")
+    department: str
+    min_lat: float = Field(ge=-90, le=90)
+    min_lon: float = Field(ge=-180, le=180)
+    max_lat: float = Field(ge=-90, le=90)
+    max_lon: float = Field(ge=-180, le=180)
+    priority: int = Field(default=0, ge=-1000, le=1000)
+
+
+class RoutingRuleRead(RoutingRuleIn):
+    id: int

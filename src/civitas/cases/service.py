@@ -16,6 +16,7 @@ from civitas.accounts.models import User
 from civitas.cases.attributes import check_attributes
 from civitas.cases.media import CleanImage, store
 from civitas.cases.models import RequestFollower, RequestMedia, RequestNote, ServiceRequest
+from civitas.cases.routing import route
 from civitas.cases.schemas import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -129,7 +130,7 @@ def create_request(
         device_id=data.device_id,
         account_id=data.account_id,
         language=data.language or city.default_language,
-        department_id=service.department_id,
+        department_id=route(db, city, service, data.lat, data.long),
         filed_by=filed_by,
         requested_at=now,
         updated_at=now,
