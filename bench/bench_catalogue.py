@@ -14,63 +14,10 @@ Ends with one line: RESULT key=value ...
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
-import socket
-import statistics
-import subprocess
-import sys
-import tempfile
-import threading
 import time
-from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def load(port: int, path: str, seconds: float, clients: int) -> dict[str, float]:
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    stop = time.perf_counter() + seconds
-
-    def worker() -> None:
-        nonlocal errors
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        mine: list[float] = []
-        bad = 0
-        while time.perf_counter() < stop:
-            started = time.perf_counter()
-            conn.request("GET", path)
-            response = conn.getresponse()
-            response.read()
-            mine.append(time.perf_counter() - started)
-            if response.status != 200:
-                bad += 1
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            errors += bad
-
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    began = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - began
-    latencies.sort()
-    return {
-        "rps": len(latencies) / elapsed,
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
-        "errors": errors,
-        "n": len(latencies),
-    }
+from harness import demo_env, demo_server, get, load, table
 
 
 def in_process(env: dict[str, str]) -> dict[str, float]:
@@ -110,58 +57,25 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-
-    tmp = Path(tempfile.mkdtemp(prefix="civitas-bench-"))
-    url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
-    env = {
-        "CIVITAS_DATABASE_URL": url,
-        "CIVITAS_JOBS_PATH": str(tmp / "jobs.db"),
-        "CIVITAS_LOG_LEVEL": "WARNING",
+    env = demo_env(args.database_url)
+    paths = {
+        "bare": "/healthz",
+        "open311_services": "/open311/v2/services.json?jurisdiction_id=trujillo.example",
+        "catalogue_json": "/api/v1/cities/trujillo/services",
+        "catalogue_page": "/trujillo/",
     }
-    full_env = {**os.environ, **env}
-    civitas = [sys.executable, "-m", "civitas"]
-    subprocess.run([*civitas, "db", "upgrade"], env=full_env, check=True, capture_output=True)
-    subprocess.run([*civitas, "demo"], env=full_env, check=True, capture_output=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [*civitas, "serve", "--port", str(port)],
-        env=full_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
-        paths = {
-            "bare": "/healthz",
-            "open311_services": "/open311/v2/services.json?jurisdiction_id=trujillo.example",
-            "catalogue_json": "/api/v1/cities/trujillo/services",
-            "catalogue_page": "/trujillo/",
-        }
-        load(port, paths["catalogue_json"], 1.0, 4)  # warm up
+    with demo_server(env) as port:
+        load(port, get(paths["catalogue_json"]), 1.0, 4)  # warm up
         results = {
-            name: load(port, path, args.seconds, args.clients) for name, path in paths.items()
+            name: load(port, get(path), args.seconds, args.clients) for name, path in paths.items()
         }
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    db_kind = "postgresql" if url.startswith("postgresql") else "sqlite"
-    print(f"database: {db_kind}; {args.clients} clients; {args.seconds:.0f} s per endpoint")
-    print(f"{'endpoint':<18}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'% bare':>9}{'errors':>8}")
-    bare = results["bare"]["rps"]
-    for name, r in results.items():
-        print(
-            f"{name:<18}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
-            f"{100 * r['rps'] / bare:>8.0f}%{r['errors']:>8.0f}"
-        )
+    db = "postgresql" if env["CIVITAS_DATABASE_URL"].startswith("postgresql") else "sqlite"
+    print(f"database: {db}; {args.clients} clients; {args.seconds:.0f} s per endpoint")
+    table(results)
     timings = in_process(env)
     for key, value in timings.items():
         print(f"{key}: {value:.1f} ms")
-    fields = [f"db={db_kind}"]
+    fields = [f"db={db}"]
     for name, r in results.items():
         fields += [f"{name}_rps={r['rps']:.0f}", f"{name}_p99_ms={r['p99_ms']:.1f}"]
     fields += [f"{k}={v:.1f}" for k, v in timings.items()]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, load_only, raiseload
@@ -542,14 +543,26 @@ def public_notes(db: Session, city: City, request_ids: list[int]) -> dict[int, l
     enter_city(db, city)
     if not request_ids:
         return {}
-    found: dict[int, list[RequestNote]] = {}
-    rows = db.scalars(
-        select(RequestNote)
-        .where(RequestNote.request_id.in_(request_ids), RequestNote.public.is_(True))
-        .order_by(RequestNote.at, RequestNote.id)
+    return _by_request(
+        db.scalars(
+            select(RequestNote)
+            .where(RequestNote.request_id.in_(request_ids), RequestNote.public.is_(True))
+            .order_by(RequestNote.at, RequestNote.id)
+        )
     )
-    for note in rows:
-        found.setdefault(note.request_id, []).append(note)
+
+
+class _OfRequest(Protocol):
+    request_id: int
+
+
+RowT = TypeVar("RowT", bound=_OfRequest)
+
+
+def _by_request(rows: Iterable[RowT]) -> dict[int, list[RowT]]:
+    found: dict[int, list[RowT]] = {}
+    for row in rows:
+        found.setdefault(row.request_id, []).append(row)
     return found
 
 
@@ -782,15 +795,13 @@ def photos_of(db: Session, city: City, request_ids: list[int]) -> dict[int, list
     enter_city(db, city)
     if not request_ids:
         return {}
-    found: dict[int, list[RequestMedia]] = {}
-    rows = db.scalars(
-        select(RequestMedia)
-        .where(RequestMedia.request_id.in_(request_ids))
-        .order_by(RequestMedia.id)
+    return _by_request(
+        db.scalars(
+            select(RequestMedia)
+            .where(RequestMedia.request_id.in_(request_ids))
+            .order_by(RequestMedia.id)
+        )
     )
-    for media in rows:
-        found.setdefault(media.request_id, []).append(media)
-    return found
 
 
 def get_photo(db: Session, city: City, *, number: int, media_id: int) -> RequestMedia:
