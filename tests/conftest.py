@@ -120,6 +120,9 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     from sqlalchemy import text
 
     from civitas.models import Base
+    from civitas.web.microcache import lists
+
+    lists.clear()  # the tables are emptied below without the ORM, which would clear it
 
     eng = request.getfixturevalue("engine")
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    open311_list_cache_seconds: float = Field(
+        default=2.0, ge=0, le=300, description="How long Open311 lists may be served from cache."
+    )
     max_upload_bytes: int = Field(
         default=25 * 1024 * 1024, gt=0, description="Limit of multipart bodies (photos)."
     )

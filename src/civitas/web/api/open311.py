@@ -30,6 +30,7 @@ from civitas.core.config import Settings
 from civitas.core.errors import InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_
 from civitas.core.xml import to_xml
+from civitas.web import microcache
 from civitas.web.deps import AppSettings, DbSession, choose_language
 from civitas.web.idempotent import run_once
 from civitas.web.jobs import kick_outbox
@@ -237,6 +238,10 @@ def get_requests(
     """The spec's filters, and the common extensions: ``page``/``page_size``,
     ``extensions=true``, and the CitySDK filters ``updated_after``, ``updated_before``,
     ``lat``/``long``/``radius`` (metres), ``keyword`` and ``agency_responsible``."""
+    cache_key = f"{fmt}|{request.state.lang}|{sorted(request.query_params.multi_items())}"
+    seconds = settings.open311_list_cache_seconds
+    if seconds and (hit := microcache.lists.get(city.id, cache_key)):
+        return Response(hit.body, media_type=hit.media_type)
     problems: list[Problem] = []
     numbers: list[int] = []
     for part in _csv(service_request_id):
@@ -281,7 +286,12 @@ def get_requests(
     )
     found = cases.query_requests(db, city, query)
     items = _entries(request, db, city, found, settings, extended=query.with_attributes)
-    return answer(fmt, "service_requests", items)
+    response = answer(fmt, "service_requests", items)
+    if seconds:
+        microcache.lists.put(
+            city.id, cache_key, bytes(response.body), response.media_type or "", seconds
+        )
+    return response
 
 
 def _whole(

@@ -1,0 +1,89 @@
+"""A short-lived cache of public Open311 list answers, per city.
+
+Lists of requests are read far more than they change. Answers are kept for
+``CIVITAS_OPEN311_LIST_CACHE_SECONDS`` (default 2 s; 0 turns the cache off). A committed
+change to anything a list shows (requests, notes, photos, services, departments) clears
+that city's entries in this process at once; other processes see it within the time
+limit. Single requests (``requests/{id}``) are never cached, so a client reads its own
+writes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from civitas.cases.models import RequestMedia, RequestNote, RoutingRule, ServiceRequest
+from civitas.catalogue.models import Service
+from civitas.cities.models import Department
+
+MAX_ENTRIES = 1024
+SHOWN = (ServiceRequest, RequestNote, RequestMedia, Service, Department, RoutingRule)
+_KEY = "civitas_changed_cities"
+
+
+@dataclass(frozen=True)
+class Entry:
+    expires: float
+    body: bytes
+    media_type: str
+
+
+class ListCache:
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[int, str], Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, city_id: int, key: str) -> Entry | None:
+        with self._lock:
+            entry = self._entries.get((city_id, key))
+            if entry is None:
+                return None
+            if entry.expires < time.monotonic():
+                del self._entries[(city_id, key)]
+                return None
+            self._entries.move_to_end((city_id, key))
+            return entry
+
+    def put(self, city_id: int, key: str, body: bytes, media_type: str, seconds: float) -> None:
+        with self._lock:
+            self._entries[(city_id, key)] = Entry(time.monotonic() + seconds, body, media_type)
+            self._entries.move_to_end((city_id, key))
+            while len(self._entries) > MAX_ENTRIES:
+                self._entries.popitem(last=False)
+
+    def clear_city(self, city_id: int) -> None:
+        with self._lock:
+            for key in [k for k in self._entries if k[0] == city_id]:
+                del self._entries[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+lists = ListCache()
+
+
+@event.listens_for(Session, "before_flush")
+def _note_changes(session: Session, _ctx: Any, _instances: Any) -> None:
+    changed: set[int] = session.info.setdefault(_KEY, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, SHOWN):
+            changed.add(obj.tenant_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _clear_changed(session: Session) -> None:
+    for city_id in session.info.pop(_KEY, set()):
+        lists.clear_city(city_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop(_KEY, None)
