@@ -18,12 +18,13 @@ from civitas.cases.service import attach_photos, create_request
 from civitas.catalogue.schemas import ServiceIn
 from civitas.catalogue.service import save_service
 from civitas.cities.models import City
-from civitas.cities.schemas import CityCreate, DepartmentCreate, Extent
+from civitas.cities.schemas import CityCreate, DepartmentCreate
 from civitas.cities.service import create_city, create_department
 from civitas.core.config import get_settings
 from civitas.core.db import session_scope
 from civitas.core.permissions import Role
 from civitas.core.security import hash_password
+from civitas.demo import DEMO_CITIES
 
 PASSWORD = "correct-horse-battery"
 
@@ -39,32 +40,8 @@ def password_hash() -> str:
     return hash_password(PASSWORD)
 
 
-CITY_A = CityCreate(
-    slug="trujillo",
-    name="Trujillo",
-    country="PE",
-    languages=["es", "en"],
-    default_language="es",
-    timezone="America/Lima",
-    currency="PEN",
-    jurisdiction_id="trujillo.example",
-    center_lat=-8.11,
-    center_lon=-79.03,
-    extent=Extent(min_lat=-8.2, min_lon=-79.12, max_lat=-8.02, max_lon=-78.94),
-)
-CITY_B = CityCreate(
-    slug="musterstadt",
-    name="Musterstadt",
-    country="DE",
-    languages=["de", "en"],
-    default_language="de",
-    timezone="Europe/Berlin",
-    currency="EUR",
-    jurisdiction_id="musterstadt.example",
-    center_lat=51.34,
-    center_lon=12.37,
-    extent=Extent(min_lat=51.24, min_lon=12.24, max_lat=51.45, max_lon=12.54),
-)
+# the test cities are the demo cities (names, zones, currencies, extents), without their data
+CITY_A, CITY_B = DEMO_CITIES
 
 
 def service_data(code: str, currency: str, **overrides: Any) -> ServiceIn:
