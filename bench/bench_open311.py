@@ -15,28 +15,27 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import urllib.parse
 
-from harness import demo_env, demo_server, get, load, table
+from harness import Shot, demo_env, demo_server, get, load, table
 
 API_KEY = "cvk_bench_key_0123456789abcdefghij"
 GET_PATH = "/open311/v2/requests.json?jurisdiction_id=trujillo.example&page_size=50"
 
 
-def post_request(index: int, n: int) -> tuple[str, str, str | None, dict[str, str]]:
-    body = urllib.parse.urlencode(
-        {
-            "api_key": API_KEY,
-            "jurisdiction_id": "trujillo.example",
-            "service_code": "streetlight",
-            "lat": "-8.1116",
-            "long": "-79.0287",
-            "attribute[fault]": "out",
-            "description": f"Benchmark report {index}-{n}",  # all differ: none is a retry
-        }
-    )
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    return "POST", "/open311/v2/requests.json", body, headers
+POST = Shot(
+    "POST",
+    "/open311/v2/requests.json",
+    form={
+        "api_key": API_KEY,
+        "jurisdiction_id": "trujillo.example",
+        "service_code": "streetlight",
+        "lat": "-8.1116",
+        "long": "-79.0287",
+        "attribute[fault]": "out",
+        "description": "Benchmark report",
+    },
+    unique="description",  # all differ: none is a retry
+)
 
 
 def main() -> None:
@@ -51,7 +50,7 @@ def main() -> None:
         results = {
             "bare": load(port, get("/healthz"), args.seconds, args.clients),
             "get_requests": load(port, get(GET_PATH), args.seconds, args.clients),
-            "post_request": load(port, post_request, args.seconds, args.clients),
+            "post_request": load(port, POST, args.seconds, args.clients),
         }
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         conn.request("GET", GET_PATH)

@@ -1,10 +1,16 @@
-"""Shared by the benchmarks: a demo server on loopback, and a keep-alive load generator."""
+"""Shared by the benchmarks: a demo server on loopback, and a keep-alive load generator.
+
+The load comes from Debian's ``wrk`` (a C program; ``make bench`` installs it) when it is
+on the machine, so that the client does not compete with the server for the GIL; else
+from Python threads in this process, which flatters nothing but caps what can be measured.
+"""
 
 from __future__ import annotations
 
 import http.client
 import itertools
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -12,12 +18,12 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+import urllib.parse
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
-# (client index, request index) -> method, path, body, headers
-MakeRequest = Callable[[int, int], tuple[str, str, str | None, dict[str, str]]]
 CIVITAS = [sys.executable, "-m", "civitas"]
 
 
@@ -65,12 +71,113 @@ def demo_server(env: dict[str, str]) -> Iterator[int]:
         server.wait(timeout=30)
 
 
-def get(path: str) -> MakeRequest:
-    return lambda _client, _n: ("GET", path, None, {})
+@dataclass(frozen=True)
+class Shot:
+    """One kind of request. A form is sent url-encoded; ``unique`` names a form field that
+    gets a different value on every request (so that no POST is taken as a retry)."""
+
+    method: str
+    path: str
+    form: dict[str, str] = field(default_factory=dict)
+    unique: str | None = None
+
+    def body(self, tag: str) -> str | None:
+        if not self.form and not self.unique:
+            return None
+        fields = dict(self.form)
+        if self.unique:
+            fields[self.unique] = f"{fields.get(self.unique, '')} {tag}".strip()
+        return urllib.parse.urlencode(fields)
 
 
-def load(port: int, make_request: MakeRequest, seconds: float, clients: int) -> dict[str, float]:
+def get(path: str) -> Shot:
+    return Shot("GET", path)
+
+
+def load(port: int, shot: Shot, seconds: float, clients: int) -> dict[str, float]:
     """``clients`` keep-alive connections for ``seconds``: req/s, p50/p99 ms, errors."""
+    if shutil.which("wrk"):
+        return wrk_load(port, shot, seconds, clients)
+    return python_load(port, shot, seconds, clients)
+
+
+WRK_SCRIPT = """
+local counter = 0
+local thread_count = 0
+setup = function(thread)
+  thread_count = thread_count + 1
+  thread:set("tid", thread_count)
+end
+request = function()
+  counter = counter + 1
+  local body = nil
+  if BODY ~= "" or UNIQUE ~= "" then
+    body = BODY
+    if UNIQUE ~= "" then
+      local sep = (body ~= "" and "&" or "")
+      body = body .. sep .. UNIQUE .. "=" .. PREFIX .. "+w" .. tid .. "-" .. counter
+    end
+  end
+  return wrk.format(METHOD, PATH, HEADERS, body)
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "WRK requests=%d duration_us=%d p50_us=%d p99_us=%d non2xx=%d socket_errors=%d\\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def _lua(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def wrk_load(port: int, shot: Shot, seconds: float, clients: int) -> dict[str, float]:
+    unique = shot.unique or ""
+    form = {k: v for k, v in shot.form.items() if k != unique}
+    headers = {"Content-Type": "application/x-www-form-urlencoded"} if shot.form else {}
+    lua_headers = "{" + ", ".join(f"[{_lua(k)}] = {_lua(v)}" for k, v in headers.items()) + "}"
+    prelude = (
+        f"METHOD = {_lua(shot.method)}\nPATH = {_lua(shot.path)}\n"
+        f"BODY = {_lua(urllib.parse.urlencode(form))}\nUNIQUE = {_lua(unique)}\n"
+        f"PREFIX = {_lua(urllib.parse.quote_plus(shot.form.get(unique, 'bench')))}\n"
+        f"HEADERS = {lua_headers}\n"
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(prelude + WRK_SCRIPT)
+    try:
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t1",
+                f"-c{clients}",
+                f"-d{max(1, round(seconds))}s",
+                "--timeout",
+                "30s",
+                "-s",
+                script.name,
+                f"http://127.0.0.1:{port}",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    line = next(x for x in out.splitlines() if x.startswith("WRK "))
+    got = {k: int(v) for k, v in (part.split("=") for part in line.split()[1:])}
+    return {
+        "rps": got["requests"] / (got["duration_us"] / 1e6),
+        "p50_ms": got["p50_us"] / 1000,
+        "p99_ms": got["p99_us"] / 1000,
+        "errors": got["non2xx"] + got["socket_errors"],
+        "n": got["requests"],
+    }
+
+
+def python_load(port: int, shot: Shot, seconds: float, clients: int) -> dict[str, float]:
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -84,9 +191,10 @@ def load(port: int, make_request: MakeRequest, seconds: float, clients: int) -> 
         for n in itertools.count():
             if time.perf_counter() >= stop:
                 break
-            method, path, body, headers = make_request(index, n)
+            body = shot.body(f"c{index}-{n}")
+            headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
             started = time.perf_counter()
-            conn.request(method, path, body=body, headers=headers)
+            conn.request(shot.method, shot.path, body=body, headers=headers)
             response = conn.getresponse()
             response.read()
             mine.append(time.perf_counter() - started)

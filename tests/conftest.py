@@ -120,9 +120,10 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     from sqlalchemy import text
 
     from civitas.models import Base
-    from civitas.web.microcache import lists
+    from civitas.web.microcache import cities, lists
 
-    lists.clear()  # the tables are emptied below without the ORM, which would clear it
+    lists.clear()  # the tables are emptied below without the ORM, which would clear them
+    cities.clear()
 
     eng = request.getfixturevalue("engine")
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]

@@ -110,10 +110,12 @@ def create_request(
     problems += [p for p in attribute_problems if p.location not in given_attributes]
     _problems_or_raise(problems)
     now = now or utcnow()
+    department_id = route(db, city, service, data.lat, data.long)
+    # the counter takes the write lock: from here on only writes, up to the commit
     request = ServiceRequest(
         number=next_value(db, "service_request"),
         token=secrets.token_urlsafe(12) if service.open311_type == "batch" else None,
-        service_id=service.id,
+        service=service,  # set, not only its id: the answer and the e-mail need no reload
         status=Status.RECEIVED,
         channel=data.channel,
         description=data.description or None,
@@ -131,14 +133,13 @@ def create_request(
         device_id=data.device_id,
         account_id=data.account_id,
         language=data.language or city.default_language,
-        department_id=route(db, city, service, data.lat, data.long),
+        department_id=department_id,
         filed_by=filed_by,
         requested_at=now,
         updated_at=now,
         expected_at=now + timedelta(hours=service.target_hours) if service.target_hours else None,
     )
-    db.add(request)
-    db.flush()
+    db.add(request)  # flushed with the rest of the transaction
     notify_reporter(db, city, request, event="received")
     audit.record(
         db,
@@ -165,8 +166,9 @@ class Recipient:
     own_number: int | None = None  # a follower's own (merged) request
 
 
-def recipients(db: Session, request: ServiceRequest) -> list[Recipient]:
-    """The reporter, if they left an address, and everyone following the request."""
+def recipients(db: Session, request: ServiceRequest, *, new: bool = False) -> list[Recipient]:
+    """The reporter, if they left an address, and everyone following the request (a
+    ``new`` request has no followers yet)."""
     found = []
     if request.email:
         found.append(
@@ -174,6 +176,8 @@ def recipients(db: Session, request: ServiceRequest) -> list[Recipient]:
                 "reporter", request.email, request.first_name, request.last_name, request.language
             )
         )
+    if new:
+        return found
     followers = db.scalars(
         select(RequestFollower)
         .where(RequestFollower.request_id == request.id)
@@ -199,7 +203,7 @@ def notify_reporter(
 ) -> None:
     """Write an e-mail to the reporter and every follower to the outbox, each in their own
     language (nobody without an address gets one)."""
-    for person in recipients(db, request):
+    for person in recipients(db, request, new=event == "received"):
         lang = person.language if person.language in city.languages else city.default_language
         status = translate(lang, STATUS_LABELS[Status(request.status)])
         service_name = pick(request.service.name, lang, city.default_language)
@@ -764,6 +768,8 @@ def attach_photos(
 ) -> list[RequestMedia]:
     """Store checked photos and link them to the request (in the caller's transaction)."""
     enter_city(db, city)
+    if images and request.id is None:
+        db.flush()  # the photos need the request's id
     stored = []
     for image in images:
         path, digest = store(media_root, city.id, image)

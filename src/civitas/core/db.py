@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import orjson
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
@@ -62,13 +64,88 @@ class Base(DeclarativeBase):
     }
 
 
+BUSY_TIMEOUT_S = 10.0
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_gates: dict[str, threading.BoundedSemaphore] = {}
+_gates_lock = threading.Lock()
+
+
+def _gate_for(path: str) -> threading.BoundedSemaphore:
+    with _gates_lock:
+        return _gates.setdefault(path, threading.BoundedSemaphore(1))
+
+
+class _GatedCursor(sqlite3.Cursor):
+    def execute(self, sql: str, parameters: Any = (), /) -> Self:
+        self.connection._enter_write(sql)  # type: ignore[attr-defined]
+        return super().execute(sql, parameters)
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> Self:
+        self.connection._enter_write(sql)  # type: ignore[attr-defined]
+        return super().executemany(sql, seq_of_parameters)
+
+
+class GatedConnection(sqlite3.Connection):
+    """A SQLite connection that queues for its database's write gate before its first write
+    and leaves it after commit or rollback.
+
+    SQLite lets one writer in at a time; the others wait in its busy handler, which sleeps
+    and retries with growing pauses, so under many concurrent writers some wait seconds
+    while the lock stands free. Writers of one process queue on a semaphore instead and go
+    in the moment it is free. Writers of other processes (the worker, the CLI) still meet
+    SQLite's own lock and its busy timeout."""
+
+    gate: threading.BoundedSemaphore
+    holding = False
+
+    def cursor(self, factory: Any = _GatedCursor) -> Any:
+        return super().cursor(factory)
+
+    def _enter_write(self, sql: str) -> None:
+        if self.holding or not sql.lstrip()[:7].upper().startswith(_WRITES):
+            return
+        if not self.gate.acquire(timeout=BUSY_TIMEOUT_S):
+            raise sqlite3.OperationalError("database is locked (waited for the write gate)")
+        self.holding = True
+
+    def _leave_write(self) -> None:
+        if self.holding:
+            self.holding = False
+            self.gate.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._leave_write()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._leave_write()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._leave_write()
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged commit survives power loss
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
     cursor.close()
+
+
+def _attach_gate(dbapi_connection: Any, _record: Any) -> None:
+    if isinstance(dbapi_connection, GatedConnection):
+        path = dbapi_connection.execute("PRAGMA database_list").fetchone()[2]
+        # every in-memory database is its own: it gets its own gate
+        dbapi_connection.gate = _gate_for(path or f"memory:{id(dbapi_connection)}")
 
 
 def _dumps(value: Any) -> str:
@@ -83,13 +160,14 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 40) -> Engine:
         engine = create_engine(
             url,
             echo=echo,
-            connect_args={"check_same_thread": False},
+            connect_args={"check_same_thread": False, "factory": GatedConnection},
             pool_size=pool_size,
             max_overflow=10,
             json_serializer=_dumps,
             json_deserializer=orjson.loads,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _attach_gate)
         return engine
     return create_engine(
         url,

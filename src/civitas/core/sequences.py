@@ -28,6 +28,7 @@ def next_value(db: Session, name: str) -> int:
             .where(Counter.name == name)
             .values(value=Counter.value + 1)
             .returning(Counter.value)
+            .execution_options(synchronize_session=False)  # no Counter objects are loaded
         )
         if value is not None:
             return int(value)

@@ -26,6 +26,9 @@ MAX_BACKOFF = timedelta(hours=6)
 Sender = Callable[[Settings, EmailMessage], None]
 
 
+_WRITTEN = "civitas_outbox_written"
+
+
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4, 8 … minutes after each failed attempt, at most six hours."""
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
@@ -52,7 +55,14 @@ def enqueue_email(
         dedupe_key=dedupe_key, recipient=recipient, subject=subject, body=body, language=language
     )
     db.add(message)
+    db.info[_WRITTEN] = True
     return message
+
+
+def written(db: Session) -> bool:
+    """Whether this session wrote to the outbox since the last ask (then a delivery job is
+    worth enqueuing)."""
+    return bool(db.info.pop(_WRITTEN, False))
 
 
 def claim_due(db: Session, *, now: datetime, limit: int) -> list[OutboxMessage]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
@@ -19,6 +19,8 @@ from civitas.core.i18n import negotiate
 from civitas.core.permissions import Permission
 from civitas.web.templating import SESSION_COOKIE
 
+T = TypeVar("T")
+
 
 def get_db() -> Iterator[Session]:
     session = session_factory()()
@@ -31,8 +33,20 @@ def get_db() -> Iterator[Session]:
         session.close()
 
 
+async def app_settings() -> Settings:
+    """Async, so that FastAPI does not send this lookup to the thread pool."""
+    return get_settings()
+
+
+def in_session(work: Callable[[Session], T]) -> T:
+    """Run ``work`` with a session of its own, closed after (for endpoints that do their
+    database work in one worker thread instead of through dependencies)."""
+    with session_factory()() as db:
+        return work(db)
+
+
 DbSession = Annotated[Session, Depends(get_db)]
-AppSettings = Annotated[Settings, Depends(get_settings)]
+AppSettings = Annotated[Settings, Depends(app_settings)]
 
 
 def choose_language(request: Request, available: tuple[str, ...] | list[str], default: str) -> str:

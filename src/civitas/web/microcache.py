@@ -1,11 +1,15 @@
-"""A short-lived cache of public Open311 list answers, per city.
+"""Short-lived caches: public Open311 list answers per city, and the directory of cities.
 
 Lists of requests are read far more than they change. Answers are kept for
 ``CIVITAS_OPEN311_LIST_CACHE_SECONDS`` (default 2 s; 0 turns the cache off). A committed
 change to anything a list shows (requests, notes, photos, services, departments) clears
 that city's entries in this process at once; other processes see it within the time
 limit. Single requests (``requests/{id}``) are never cached, so a client reads its own
-writes."""
+writes.
+
+The directory maps a jurisdiction_id to its city for ``CITY_SECONDS``: a committed change
+to a city clears it in this process at once. Entries are detached copies; a request merges
+one into its own session (no query) before using it."""
 
 from __future__ import annotations
 
@@ -15,16 +19,18 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from civitas.cases.models import RequestMedia, RequestNote, RoutingRule, ServiceRequest
 from civitas.catalogue.models import Service
-from civitas.cities.models import Department
+from civitas.cities.models import City, Department
 
 MAX_ENTRIES = 1024
+CITY_SECONDS = 30.0
 SHOWN = (ServiceRequest, RequestNote, RequestMedia, Service, Department, RoutingRule)
 _KEY = "civitas_changed_cities"
+_CITY_KEY = "civitas_city_changed"
 
 
 @dataclass(frozen=True)
@@ -70,20 +76,54 @@ class ListCache:
 lists = ListCache()
 
 
+class CityDirectory:
+    """jurisdiction_id (or "" for the only city) -> a detached, fully loaded City."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, City]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> City | None:
+        with self._lock:
+            found = self._entries.get(key)
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1]
+
+    def put(self, key: str, city: City) -> None:
+        """Keep a detached copy of the city's columns (the session keeps its own object)."""
+        copy = City(**{a.key: getattr(city, a.key) for a in inspect(City).column_attrs})
+        make_transient_to_detached(copy)
+        with self._lock:
+            self._entries[key] = (time.monotonic() + CITY_SECONDS, copy)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+cities = CityDirectory()
+
+
 @event.listens_for(Session, "before_flush")
 def _note_changes(session: Session, _ctx: Any, _instances: Any) -> None:
     changed: set[int] = session.info.setdefault(_KEY, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, SHOWN):
             changed.add(obj.tenant_id)
+        elif isinstance(obj, City):
+            session.info[_CITY_KEY] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _clear_changed(session: Session) -> None:
     for city_id in session.info.pop(_KEY, set()):
         lists.clear_city(city_id)
+    if session.info.pop(_CITY_KEY, False):
+        cities.clear()
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_changes(session: Session) -> None:
     session.info.pop(_KEY, None)
+    session.info.pop(_CITY_KEY, None)

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -23,15 +24,16 @@ from civitas.catalogue import open311 as catalogue311
 from civitas.catalogue import service as catalogue
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
-from civitas.cities.schemas import CityView
 from civitas.cities.service import enter_city, get_city_by_jurisdiction
 from civitas.core import idempotency
 from civitas.core.config import Settings
+from civitas.core.db import session_factory
 from civitas.core.errors import InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_
 from civitas.core.xml import to_xml
+from civitas.notifications import service as outbox
 from civitas.web import microcache
-from civitas.web.deps import AppSettings, DbSession, choose_language
+from civitas.web.deps import AppSettings, DbSession, choose_language, in_session
 from civitas.web.idempotent import run_once
 from civitas.web.jobs import kick_outbox
 from civitas.web.media import clean_uploads, photo_url, read_uploads
@@ -42,9 +44,14 @@ SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-23T00:00:00Z"
 
 
-def resolve_city(request: Request, db: Session, jurisdiction_id: str | None) -> City:
+def find_city(db: Session, jurisdiction_id: str | None) -> City:
     """The city named by ``jurisdiction_id``; optional only where one city is served
-    (Definitions: jurisdiction_id)."""
+    (Definitions: jurisdiction_id). Taken from the short-lived directory when known there,
+    merged into this session without a query."""
+    key = jurisdiction_id or ""
+    known = microcache.cities.get(key)
+    if known is not None:
+        return db.merge(known, load=False)
     if jurisdiction_id:
         city = get_city_by_jurisdiction(db, jurisdiction_id)
     else:
@@ -55,8 +62,13 @@ def resolve_city(request: Request, db: Session, jurisdiction_id: str | None) -> 
                 "jurisdiction_id is required: this server serves {count} cities.", count=count
             )
         city = cities[0]
+    microcache.cities.put(key, city)
+    return city
+
+
+def resolve_city(request: Request, db: Session, jurisdiction_id: str | None) -> City:
+    city = find_city(db, jurisdiction_id)
     enter_city(db, city)
-    request.state.city = CityView.model_validate(city)
     choose_language(request, city.languages, city.default_language)
     return city
 
@@ -146,16 +158,14 @@ def _moment(name: str, value: str | None) -> datetime | None:
 
 
 @router.post("/requests.{fmt}", summary="POST Service Request (form-encoded; needs api_key)")
-async def post_request(
-    request: Request, fmt: Format, db: DbSession, settings: AppSettings
-) -> Response:
+async def post_request(request: Request, fmt: Format, settings: AppSettings) -> Response:
     """Form-encoded, or multipart with photos in ``media`` (JPEG, PNG or WebP)."""
     form = await request.form()
     fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     uploads = await read_uploads(form.multi_items(), settings)
     first = dict(reversed(fields))
 
-    def work() -> Response:
+    def work(db: Session) -> Response:
         city = resolve_city(
             request, db, first.get("jurisdiction_id") or request.query_params.get("jurisdiction_id")
         )
@@ -205,46 +215,79 @@ async def post_request(
             fp=fp,
             produce=produce,
         )
-        if new:
+        if new and outbox.written(db):
             kick_outbox()
         return response
 
-    return await run_in_threadpool(work)
+    return await run_in_threadpool(in_session, work)
+
+
+class RequestFilters(BaseModel):
+    """The spec's filters, and the common extensions: ``page``/``page_size``,
+    ``extensions=true``, and the CitySDK filters ``updated_after``, ``updated_before``,
+    ``lat``/``long``/``radius`` (metres), ``keyword`` and ``agency_responsible``. All are
+    read as text and checked by the endpoint, so every problem is reported at once."""
+
+    jurisdiction_id: str | None = None
+    service_request_id: str | None = None
+    service_code: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+    status: str | None = None
+    updated_after: str | None = None
+    updated_before: str | None = None
+    lat: str | None = None
+    long: str | None = None
+    radius: str | None = None
+    keyword: str | None = None
+    agency_responsible: str | None = None
+    page: str | None = None
+    page_size: str | None = None
+    extensions: str | None = None
 
 
 @router.get("/requests.{fmt}", summary="GET Service Requests (filters; last 90 days, 1000 at most)")
-def get_requests(
+async def get_requests(
     request: Request,
     fmt: Format,
-    city: Open311City,
-    db: DbSession,
+    filters: Annotated[RequestFilters, Query()],
     settings: AppSettings,
-    service_request_id: str | None = None,
-    service_code: str | None = None,
-    start_date: str | None = None,
-    end_date: str | None = None,
-    status: str | None = None,
-    updated_after: str | None = None,
-    updated_before: str | None = None,
-    lat: str | None = None,
-    long: str | None = None,
-    radius: str | None = None,
-    keyword: str | None = None,
-    agency_responsible: str | None = None,
-    page: str | None = None,
-    page_size: str | None = None,
-    extensions: str | None = None,
 ) -> Response:
-    """The spec's filters, and the common extensions: ``page``/``page_size``,
-    ``extensions=true``, and the CitySDK filters ``updated_after``, ``updated_before``,
-    ``lat``/``long``/``radius`` (metres), ``keyword`` and ``agency_responsible``."""
-    cache_key = f"{fmt}|{request.state.lang}|{sorted(request.query_params.multi_items())}"
+    """Lists are answered from the short per-city cache when they can be, without leaving
+    the event loop; otherwise from the database in a worker thread."""
     seconds = settings.open311_list_cache_seconds
-    if seconds and (hit := microcache.lists.get(city.id, cache_key)):
-        return Response(hit.body, media_type=hit.media_type)
+    known = microcache.cities.get(filters.jurisdiction_id or "") if seconds else None
+    if known is not None:
+        lang = choose_language(request, known.languages, known.default_language)
+        hit = microcache.lists.get(known.id, _cache_key(request, fmt, lang))
+        if hit is not None:
+            return Response(hit.body, media_type=hit.media_type)
+    return await run_in_threadpool(_list_requests, request, fmt, filters, settings)
+
+
+def _cache_key(request: Request, fmt: str, lang: str) -> str:
+    return f"{fmt}|{lang}|{sorted(request.query_params.multi_items())}"
+
+
+def _list_requests(
+    request: Request, fmt: Format, filters: RequestFilters, settings: Settings
+) -> Response:
+    with session_factory()() as db:
+        city = resolve_city(request, db, filters.jurisdiction_id)
+        query = _request_query(filters)
+        found = cases.query_requests(db, city, query)
+        items = _entries(request, db, city, found, settings, extended=query.with_attributes)
+    response = answer(fmt, "service_requests", items)
+    if seconds := settings.open311_list_cache_seconds:
+        key = _cache_key(request, fmt, request.state.lang)
+        microcache.lists.put(city.id, key, bytes(response.body), response.media_type or "", seconds)
+    return response
+
+
+def _request_query(f: RequestFilters) -> cases.RequestQuery:
     problems: list[Problem] = []
     numbers: list[int] = []
-    for part in _csv(service_request_id):
+    for part in _csv(f.service_request_id):
         if part.isdigit():
             numbers.append(int(part))
         else:
@@ -255,43 +298,35 @@ def get_requests(
                     {"value": part},
                 )
             )
-    statuses = _csv(status)
+    statuses = _csv(f.status)
     if any(s not in ("open", "closed") for s in statuses):
         problems.append(
             Problem("status", N_("Choose one of: {expected}."), {"expected": "open, closed"})
         )
-    near = _near(lat, long, radius, problems)
-    page_number = _whole("page", page, 1, 1, 10**6, problems)
-    size = _whole("page_size", page_size, cases.DEFAULT_LIMIT, 1, cases.DEFAULT_LIMIT, problems)
+    near = _near(f.lat, f.long, f.radius, problems)
+    page_number = _whole("page", f.page, 1, 1, 10**6, problems)
+    size = _whole("page_size", f.page_size, cases.DEFAULT_LIMIT, 1, cases.DEFAULT_LIMIT, problems)
     if problems:
         raise InvalidInput(
             "The request has {count} problem(s).", problems=problems, count=len(problems)
         )
-    query = cases.RequestQuery(
+    keyword = (f.keyword or "").strip()
+    agency = (f.agency_responsible or "").strip()
+    return cases.RequestQuery(
         numbers=numbers or None,
-        service_codes=_csv(service_code) or None,
-        start=_moment("start_date", start_date),
-        end=_moment("end_date", end_date),
+        service_codes=_csv(f.service_code) or None,
+        start=_moment("start_date", f.start_date),
+        end=_moment("end_date", f.end_date),
         statuses=statuses or None,
-        updated_after=_moment("updated_after", updated_after),
-        updated_before=_moment("updated_before", updated_before),
+        updated_after=_moment("updated_after", f.updated_after),
+        updated_before=_moment("updated_before", f.updated_before),
         near=near,
-        keyword=keyword.strip() if keyword and keyword.strip() else None,
-        agency=agency_responsible.strip()
-        if agency_responsible and agency_responsible.strip()
-        else None,
+        keyword=keyword or None,
+        agency=agency or None,
         page=page_number,
         page_size=size,
-        with_attributes=(extensions or "").lower() == "true",
+        with_attributes=(f.extensions or "").lower() == "true",
     )
-    found = cases.query_requests(db, city, query)
-    items = _entries(request, db, city, found, settings, extended=query.with_attributes)
-    response = answer(fmt, "service_requests", items)
-    if seconds:
-        microcache.lists.put(
-            city.id, cache_key, bytes(response.body), response.media_type or "", seconds
-        )
-    return response
 
 
 def _whole(
@@ -399,12 +434,12 @@ def get_updates(
 
 
 @router.post("/servicerequestupdates.{fmt}", summary="Post an update (FixMyStreet; needs api_key)")
-async def post_update(request: Request, fmt: Format, db: DbSession) -> Response:
+async def post_update(request: Request, fmt: Format) -> Response:
     form = await request.form()
     fields = [(k, v.strip()) for k, v in form.multi_items() if isinstance(v, str)]
     first = dict(reversed(fields))
 
-    def work() -> Response:
+    def work(db: Session) -> Response:
         city = resolve_city(
             request, db, first.get("jurisdiction_id") or request.query_params.get("jurisdiction_id")
         )
@@ -466,11 +501,11 @@ async def post_update(request: Request, fmt: Format, db: DbSession) -> Response:
         response, new = run_once(
             db, client=f"api_key:{key.id}", header=client_id, fp=fp, produce=produce
         )
-        if new:
+        if new and outbox.written(db):
             kick_outbox()
         return response
 
-    return await run_in_threadpool(work)
+    return await run_in_threadpool(in_session, work)
 
 
 @router.get("/tokens/{token}.{fmt}", summary="GET service_request_id from a token")
