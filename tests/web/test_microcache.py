@@ -77,3 +77,85 @@ def test_the_cache_can_be_turned_off(client, two_cities, monkeypatch):
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+def test_a_change_to_the_city_is_seen_at_once(client, two_cities):
+    """The directory of cities keeps them 30 s, but a committed change clears it."""
+    from civitas.web.microcache import cities
+
+    assert client.get(URL).status_code == 200
+    assert cities.get("trujillo.example") is not None
+    with session_scope() as db:
+        get_city_by_slug(db, "trujillo").jurisdiction_id = "trujillo.renamed"
+    assert cities.get("trujillo.example") is None
+    assert client.get(URL).status_code == 404
+    renamed = "/open311/v2/requests.json?jurisdiction_id=trujillo.renamed"
+    assert client.get(renamed).status_code == 200
+
+
+def test_the_directory_keeps_a_copy_the_requests_cannot_share(client, two_cities):
+    """Each request merges the cached city into its own session; the copy stays detached."""
+    from sqlalchemy import inspect
+
+    from civitas.web.microcache import cities
+
+    client.get(URL)
+    client.get(URL + "&page_size=5")
+    cached = cities.get("trujillo.example")
+    assert cached is not None
+    state = inspect(cached)
+    assert state.detached
+    assert state.session is None
+    assert cached.slug == "trujillo"
+
+
+def test_one_computation_per_key_when_many_wait():
+    import asyncio
+
+    from civitas.web.microcache import Flights
+
+    flights = Flights()
+    calls = 0
+
+    async def work() -> tuple[bytes, str]:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.05)
+        return b"list", "application/json"
+
+    async def main() -> list[tuple[bytes, str]]:
+        return await asyncio.gather(*(flights.run("k", work) for _ in range(10)))
+
+    answers = asyncio.run(main())
+    assert calls == 1
+    assert answers == [(b"list", "application/json")] * 10
+
+
+def test_a_failed_computation_fails_only_its_own_request():
+    import asyncio
+
+    import pytest
+
+    from civitas.web.microcache import Flights
+
+    flights = Flights()
+    calls = 0
+
+    async def work() -> tuple[bytes, str]:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.02)
+        if calls == 1:
+            raise RuntimeError("first one fails")
+        return b"ok", "text/plain"
+
+    async def main() -> list[object]:
+        return await asyncio.gather(
+            *(flights.run("k", work) for _ in range(3)), return_exceptions=True
+        )
+
+    first, *others = asyncio.run(main())
+    assert isinstance(first, RuntimeError)
+    assert others == [(b"ok", "text/plain")] * 2
+    with pytest.raises(KeyError):
+        flights._running["k"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -66,13 +67,49 @@ class Base(DeclarativeBase):
 
 BUSY_TIMEOUT_S = 10.0
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
-_gates: dict[str, threading.BoundedSemaphore] = {}
+
+
+class FairGate:
+    """A lock handed to its waiters in the order they came (threading.Lock lets a thread
+    that just left take it again at once, so under load some waiters starve)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiters: deque[threading.Lock] = deque()
+        self._held = False
+
+    def acquire(self, timeout: float) -> bool:
+        with self._lock:
+            if not self._held:
+                self._held = True
+                return True
+            me = threading.Lock()
+            me.acquire()
+            self._waiters.append(me)
+        if me.acquire(timeout=timeout):
+            return True  # handed over by release()
+        with self._lock:
+            try:
+                self._waiters.remove(me)
+            except ValueError:
+                return True  # handed over just as the wait ran out
+            return False
+
+    def release(self) -> None:
+        with self._lock:
+            if self._waiters:
+                self._waiters.popleft().release()  # stays held, by the next in line
+            else:
+                self._held = False
+
+
+_gates: dict[str, FairGate] = {}
 _gates_lock = threading.Lock()
 
 
-def _gate_for(path: str) -> threading.BoundedSemaphore:
+def _gate_for(path: str) -> FairGate:
     with _gates_lock:
-        return _gates.setdefault(path, threading.BoundedSemaphore(1))
+        return _gates.setdefault(path, FairGate())
 
 
 class _GatedCursor(sqlite3.Cursor):
@@ -95,7 +132,7 @@ class GatedConnection(sqlite3.Connection):
     in the moment it is free. Writers of other processes (the worker, the CLI) still meet
     SQLite's own lock and its busy timeout."""
 
-    gate: threading.BoundedSemaphore
+    gate: FairGate
     holding = False
 
     def cursor(self, factory: Any = _GatedCursor) -> Any:

@@ -13,9 +13,11 @@ one into its own session (no query) before using it."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,3 +129,37 @@ def _clear_changed(session: Session) -> None:
 def _forget_changes(session: Session) -> None:
     session.info.pop(_KEY, None)
     session.info.pop(_CITY_KEY, None)
+
+
+class Flights:
+    """One computation per key at a time: when a cached list expires under load, the
+    first request computes it and the others waiting for the same key take its answer,
+    instead of all computing the same list at once. Event-loop only (not thread-safe)."""
+
+    def __init__(self) -> None:
+        self._running: dict[Hashable, asyncio.Future[tuple[bytes, str]]] = {}
+
+    async def run(
+        self, key: Hashable, work: Callable[[], Awaitable[tuple[bytes, str]]]
+    ) -> tuple[bytes, str]:
+        running = self._running.get(key)
+        if running is not None:
+            try:
+                return await asyncio.shield(running)
+            except Exception:  # the first one failed: its error is reported to it alone
+                return await work()
+        future: asyncio.Future[tuple[bytes, str]] = asyncio.get_running_loop().create_future()
+        self._running[key] = future
+        try:
+            result = await work()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no warning when nobody else waited
+            raise
+        finally:
+            del self._running[key]
+        future.set_result(result)
+        return result
+
+
+flights = Flights()

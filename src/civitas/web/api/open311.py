@@ -257,12 +257,20 @@ async def get_requests(
     the event loop; otherwise from the database in a worker thread."""
     seconds = settings.open311_list_cache_seconds
     known = microcache.cities.get(filters.jurisdiction_id or "") if seconds else None
-    if known is not None:
-        lang = choose_language(request, known.languages, known.default_language)
-        hit = microcache.lists.get(known.id, _cache_key(request, fmt, lang))
-        if hit is not None:
-            return Response(hit.body, media_type=hit.media_type)
-    return await run_in_threadpool(_list_requests, request, fmt, filters, settings)
+    if known is None:
+        return await run_in_threadpool(_list_requests, request, fmt, filters, settings)
+    lang = choose_language(request, known.languages, known.default_language)
+    key = _cache_key(request, fmt, lang)
+    hit = microcache.lists.get(known.id, key)
+    if hit is not None:
+        return Response(hit.body, media_type=hit.media_type)
+
+    async def work() -> tuple[bytes, str]:
+        made = await run_in_threadpool(_list_requests, request, fmt, filters, settings)
+        return bytes(made.body), made.media_type or ""
+
+    body, media_type = await microcache.flights.run((known.id, key), work)
+    return Response(body, media_type=media_type)
 
 
 def _cache_key(request: Request, fmt: str, lang: str) -> str:
