@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     open311_list_cache_seconds: float = Field(
         default=2.0, ge=0, le=300, description="How long Open311 lists may be served from cache."
     )
+    db_slots: int = Field(
+        default=2, ge=1, le=256, description="Requests at work in the database at once per process."
+    )
     max_upload_bytes: int = Field(
         default=25 * 1024 * 1024, gt=0, description="Limit of multipart bodies (photos)."
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Annotated, TypeVar
 
@@ -43,6 +45,27 @@ def in_session(work: Callable[[Session], T]) -> T:
     database work in one worker thread instead of through dependencies)."""
     with session_factory()() as db:
         return work(db)
+
+
+_db_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def db_slots() -> asyncio.Semaphore:
+    """How many requests work in the database at once in this process (``CIVITAS_DB_SLOTS``),
+    for endpoints that take a slot around their worker thread.
+
+    Their work is mostly Python (the ORM), so threads beyond a few only take turns at the
+    GIL, and each turn costs: a write holds a lock in the database (SQLite's one writer, a
+    city's counter row in PostgreSQL) until it commits, and its holder waits for the GIL
+    again and again while everyone behind it waits for the lock. The others wait here,
+    holding nothing."""
+    loop = asyncio.get_running_loop()
+    slots = _db_slots.get(loop)
+    if slots is None:
+        slots = _db_slots[loop] = asyncio.Semaphore(get_settings().db_slots)
+    return slots
 
 
 DbSession = Annotated[Session, Depends(get_db)]

@@ -33,7 +33,7 @@ from civitas.core.i18n import N_
 from civitas.core.xml import to_xml
 from civitas.notifications import service as outbox
 from civitas.web import microcache
-from civitas.web.deps import AppSettings, DbSession, choose_language, in_session
+from civitas.web.deps import AppSettings, DbSession, choose_language, db_slots, in_session
 from civitas.web.idempotent import run_once
 from civitas.web.jobs import kick_outbox
 from civitas.web.media import clean_uploads, photo_url, read_uploads
@@ -219,7 +219,8 @@ async def post_request(request: Request, fmt: Format, settings: AppSettings) -> 
             kick_outbox()
         return response
 
-    return await run_in_threadpool(in_session, work)
+    async with db_slots():
+        return await run_in_threadpool(in_session, work)
 
 
 class RequestFilters(BaseModel):
@@ -258,7 +259,8 @@ async def get_requests(
     seconds = settings.open311_list_cache_seconds
     known = microcache.cities.get(filters.jurisdiction_id or "") if seconds else None
     if known is None:
-        return await run_in_threadpool(_list_requests, request, fmt, filters, settings)
+        async with db_slots():
+            return await run_in_threadpool(_list_requests, request, fmt, filters, settings)
     lang = choose_language(request, known.languages, known.default_language)
     key = _cache_key(request, fmt, lang)
     hit = microcache.lists.get(known.id, key)
@@ -266,7 +268,8 @@ async def get_requests(
         return Response(hit.body, media_type=hit.media_type)
 
     async def work() -> tuple[bytes, str]:
-        made = await run_in_threadpool(_list_requests, request, fmt, filters, settings)
+        async with db_slots():
+            made = await run_in_threadpool(_list_requests, request, fmt, filters, settings)
         return bytes(made.body), made.media_type or ""
 
     body, media_type = await microcache.flights.run((known.id, key), work)
@@ -513,7 +516,8 @@ async def post_update(request: Request, fmt: Format) -> Response:
             kick_outbox()
         return response
 
-    return await run_in_threadpool(in_session, work)
+    async with db_slots():
+        return await run_in_threadpool(in_session, work)
 
 
 @router.get("/tokens/{token}.{fmt}", summary="GET service_request_id from a token")
