@@ -8,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from civitas.core.config import get_settings
+from civitas.web import deps
 from civitas.web.api import open311
 
 
@@ -16,7 +17,7 @@ def test_concurrent_posts_are_all_stored_two_at_a_time(client, two_cities, monke
     active = 0
     most = 0
     lock = threading.Lock()
-    real = open311.in_session
+    real = deps.in_session
 
     def counted(work):
         nonlocal active, most
@@ -33,7 +34,7 @@ def test_concurrent_posts_are_all_stored_two_at_a_time(client, two_cities, monke
     monkeypatch.setattr(open311, "in_session", counted)
 
     def post(n: int) -> int:
-        return client.post(
+        response = client.post(
             "/open311/v2/requests.json",
             data={
                 "api_key": two_cities.a.api_key,
@@ -42,7 +43,8 @@ def test_concurrent_posts_are_all_stored_two_at_a_time(client, two_cities, monke
                 "address_string": f"Plaza {n}",
                 "attribute[fault]": "out",
             },
-        ).status_code
+        )
+        return int(response.status_code)
 
     with ThreadPoolExecutor(8) as pool:
         codes = list(pool.map(post, range(8)))
