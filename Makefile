@@ -3,6 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+ASSETS := src/civitas/web/static/vendor/.built
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
@@ -14,7 +15,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(ASSETS): package.json package-lock.json scripts/build-assets.sh
+	bash scripts/build-assets.sh
+	touch $(ASSETS)
+
+setup: $(STAMP) $(ASSETS)
 
 ## Set everything up, migrate, load the demo cities and serve on http://127.0.0.1:8000
 run: setup

@@ -8,6 +8,7 @@ export CIVITAS_TEST_POSTGRES_URL=${CIVITAS_TEST_POSTGRES_URL:-postgresql+psycopg
 echo "== ruff check";          "$BIN/ruff" check .
 echo "== ruff format --check"; "$BIN/ruff" format --check .
 echo "== mypy";                "$BIN/mypy"
+bash scripts/ensure-chromium.sh >/dev/null   # the browser tests drive Debian's chromium
 echo "== pytest on SQLite";    "$BIN/pytest" -q -p no:cacheprovider --db sqlite "$@"
 bash scripts/ensure-postgres.sh
 echo "== pytest on PostgreSQL"; "$BIN/pytest" -q -p no:cacheprovider --db postgresql "$@"

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from civitas import __version__
 from civitas.core.config import Settings, get_settings
@@ -22,7 +23,7 @@ from civitas.web.api import cities as cities_api
 from civitas.web.api import health, open311
 from civitas.web.api import routing as routing_api
 from civitas.web.errors import install_error_handlers
-from civitas.web.middleware import BodyLimit, RequestContext
+from civitas.web.middleware import BodyLimit, RequestContext, SecurityHeaders
 from civitas.web.pages import accounts as accounts_pages
 from civitas.web.pages import catalogue as catalogue_pages
 from civitas.web.pages import media as media_pages
@@ -62,5 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
     )
+    app.add_middleware(SecurityHeaders, map_tiles=settings.map_tiles_url)
+    app.add_middleware(GZipMiddleware, minimum_size=600)
     app.add_middleware(RequestContext)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from civitas.cases.schemas import Status
 from civitas.cases.service import change_status
 from civitas.cities.service import get_city_by_slug
@@ -109,6 +111,15 @@ def test_the_directory_keeps_a_copy_the_requests_cannot_share(client, two_cities
     assert cached.slug == "trujillo"
 
 
+def run_apart(coro: Any) -> Any:
+    """asyncio.run in a thread of its own (the browser tests keep a loop in this one)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def test_one_computation_per_key_when_many_wait():
     import asyncio
 
@@ -126,7 +137,7 @@ def test_one_computation_per_key_when_many_wait():
     async def main() -> list[tuple[bytes, str]]:
         return await asyncio.gather(*(flights.run("k", work) for _ in range(10)))
 
-    answers = asyncio.run(main())
+    answers = run_apart(main())
     assert calls == 1
     assert answers == [(b"list", "application/json")] * 10
 
@@ -154,7 +165,7 @@ def test_a_failed_computation_fails_only_its_own_request():
             *(flights.run("k", work) for _ in range(3)), return_exceptions=True
         )
 
-    first, *others = asyncio.run(main())
+    first, *others = run_apart(main())
     assert isinstance(first, RuntimeError)
     assert others == [(b"ok", "text/plain")] * 2
     with pytest.raises(KeyError):

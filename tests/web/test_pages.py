@@ -42,3 +42,24 @@ def test_unpublished_service_page_is_404(client, two_cities):
     assert (
         client.get("/trujillo/services/a-draft", headers={"Accept": "text/html"}).status_code == 404
     )
+
+
+def test_pages_carry_a_strict_content_security_policy(client, two_cities):
+    r = client.get("/trujillo/")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self';" in csp
+    assert "'unsafe-inline'" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "img-src 'self' data: https://tile.openstreetmap.org;" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "same-origin"
+    # the API docs are built by FastAPI from a CDN with an inline script: left without CSP
+    assert "content-security-policy" not in client.get("/docs").headers
+
+
+def test_pages_are_compressed_for_clients_that_ask(client, two_cities):
+    r = client.get("/trujillo/", headers={"Accept-Encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip"
+    plain = client.get("/trujillo/", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert r.text == plain.text

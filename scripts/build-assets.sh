@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Front-end assets from the npm registry (package-lock.json), copied where the app serves
+# them: src/civitas/web/static/vendor (git-ignored). No CDN is used at run time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v npm >/dev/null; then
+  echo "build-assets: npm is needed (Debian: apt-get install npm)" >&2
+  exit 1
+fi
+npm ci --no-audit --no-fund --loglevel=error
+out=src/civitas/web/static/vendor
+rm -rf "$out"
+mkdir -p "$out/leaflet/images"
+cp node_modules/htmx.org/dist/htmx.min.js "$out/htmx.min.js"
+cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$out/leaflet/"
+cp node_modules/leaflet/dist/images/*.png "$out/leaflet/images/"
+cp node_modules/htmx.org/LICENSE "$out/htmx.LICENSE" 2>/dev/null || true
+cp node_modules/leaflet/LICENSE "$out/leaflet/LICENSE" 2>/dev/null || true
+echo "build-assets: $(du -sh "$out" | cut -f1) in $out"

@@ -1,0 +1,131 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against a real server.
+
+The server is uvicorn in a thread of this process, on the test database. Pages are checked
+with axe-core (from the npm registry, ``node_modules/axe-core``); screenshots of every page
+a test visits are written to ``var/screenshots/`` (git-ignored)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = ROOT / "var" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+PHONE = {"width": 360, "height": 740}
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium")
+    if not found:
+        raise pytest.UsageError(
+            "Debian's chromium is needed for the browser tests: bash scripts/ensure-chromium.sh"
+        )
+    return found
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def live_server(engine: Any) -> Iterator[str]:
+    """The app on a free loopback port, served by uvicorn in a thread."""
+    import uvicorn
+
+    from civitas.main import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(), host="127.0.0.1", port=port, log_config=None, access_log=False
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+class Pages:
+    """A browser context with helpers: screenshots by name, axe checks, console errors."""
+
+    def __init__(self, context: Any, base: str, test_name: str) -> None:
+        self.context = context
+        self.base = base
+        self.test = re.sub(r"[^a-z0-9_]+", "_", test_name.lower())
+        self.errors: list[str] = []
+
+    def new(self) -> Any:
+        page = self.context.new_page()
+        page.on(
+            "console",
+            lambda m: self.errors.append(m.text) if m.type == "error" else None,
+        )
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        return page
+
+    def shot(self, page: Any, name: str) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{self.test}__{name}.png"), full_page=True)
+
+    def axe(self, page: Any) -> list[dict[str, Any]]:
+        """Serious and critical WCAG 2.1 A/AA violations on the page (none is the aim)."""
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+        result = page.evaluate(
+            """async () => {
+                const r = await axe.run(document, {runOnly: {type: 'tag',
+                    values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+                return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.map(n => n.target.join(' '))}));
+            }"""
+        )
+        return [v for v in result if v["impact"] in ("serious", "critical")]
+
+    def check(self, page: Any, name: str) -> None:
+        """Screenshot, then assert no serious or critical accessibility violation."""
+        self.shot(page, name)
+        bad = self.axe(page)
+        assert bad == [], f"{name}: " + json.dumps(bad, indent=1, ensure_ascii=False)
+
+
+@pytest.fixture
+def pages(browser: Any, live_server: str, request: pytest.FixtureRequest) -> Iterator[Pages]:
+    context = browser.new_context(
+        base_url=live_server, viewport=PHONE, is_mobile=True, has_touch=True, locale="es-PE"
+    )
+    helper = Pages(context, live_server, request.node.name)
+    yield helper
+    context.close()
+    csp = [e for e in helper.errors if "Content Security Policy" in e]
+    assert csp == [], csp
