@@ -27,6 +27,7 @@ from civitas.web.middleware import BodyLimit, RequestContext, SecurityHeaders
 from civitas.web.pages import accounts as accounts_pages
 from civitas.web.pages import catalogue as catalogue_pages
 from civitas.web.pages import media as media_pages
+from civitas.web.pages import report as report_pages
 from civitas.web.templating import TEMPLATES
 
 API_ROUTERS = [
@@ -38,7 +39,12 @@ API_ROUTERS = [
     routing_api.router,
     open311.router,
 ]
-PAGE_ROUTERS = [accounts_pages.router, media_pages.router, catalogue_pages.router]
+PAGE_ROUTERS = [
+    accounts_pages.router,
+    media_pages.router,
+    report_pages.router,
+    catalogue_pages.router,
+]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

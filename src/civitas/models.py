@@ -2,6 +2,7 @@
 
 from civitas.accounts.models import ApiKey, AuthToken, User
 from civitas.cases.models import (
+    ReportDraft,
     RequestFollower,
     RequestMedia,
     RequestNote,
@@ -26,6 +27,7 @@ __all__ = [
     "Department",
     "IdempotencyRecord",
     "OutboxMessage",
+    "ReportDraft",
     "RequestFollower",
     "RequestMedia",
     "RequestNote",

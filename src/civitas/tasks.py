@@ -6,6 +6,7 @@ import structlog
 from huey import crontab
 
 from civitas.accounts.service import purge_expired_tokens
+from civitas.cases import drafts
 from civitas.cases import service as cases
 from civitas.core import idempotency
 from civitas.core.config import get_settings
@@ -59,6 +60,15 @@ def purge_idempotency() -> int:
     with session_scope() as db:
         removed = idempotency.purge(db)
     log.info("purged idempotency records", removed=removed)
+    return removed
+
+
+@huey.periodic_task(crontab(minute="37", hour="3"))  # type: ignore[untyped-decorator]
+def purge_report_drafts() -> int:
+    """Nightly: drop residents' unsent request drafts older than a day."""
+    with session_scope() as db:
+        removed = drafts.purge_drafts(db)
+    log.info("purged report drafts", removed=removed)
     return removed
 
 

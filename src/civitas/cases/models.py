@@ -138,3 +138,16 @@ class RoutingRule(TenantMixin, Base):
     max_lon: Mapped[float] = mapped_column(Float)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReportDraft(TenantMixin, Base):
+    """A web request in the making (see cases/drafts.py); purged after a day."""
+
+    __tablename__ = "report_drafts"
+
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)
+    service_code: Mapped[str] = mapped_column(String(60))
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    photos: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

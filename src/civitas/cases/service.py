@@ -97,6 +97,7 @@ def create_request(
     now: datetime | None = None,
     earlier_problems: list[Problem] | None = None,
     location_given: bool = True,
+    token: bool = False,
 ) -> ServiceRequest:
     """Check everything, then store the request in the caller's transaction. Problems the
     caller found in the raw input come in ``earlier_problems`` and are reported together
@@ -114,7 +115,8 @@ def create_request(
     # the counter takes the write lock: from here on only writes, up to the commit
     request = ServiceRequest(
         number=next_value(db, "service_request"),
-        token=secrets.token_urlsafe(12) if service.open311_type == "batch" else None,
+        # a token for batch services (Open311) and where the caller wants a private link
+        token=secrets.token_urlsafe(12) if token or service.open311_type == "batch" else None,
         service=service,  # set, not only its id: the answer and the e-mail need no reload
         status=Status.RECEIVED,
         channel=data.channel,
@@ -266,17 +268,44 @@ def duplicate_candidates(
     request = get_request(db, city, number=number)
     if request.lat is None or request.long is None:
         return []
+    return nearby_open(
+        db,
+        city,
+        service_id=request.service_id,
+        lat=request.lat,
+        lon=request.long,
+        radius_m=radius_m,
+        limit=limit,
+        besides=request.id,
+    )
+
+
+def nearby_open(
+    db: Session,
+    city: City,
+    *,
+    service_id: int,
+    lat: float,
+    lon: float,
+    radius_m: float = 150.0,
+    limit: int = 5,
+    besides: int | None = None,
+) -> list[ServiceRequest]:
+    """Open requests for a service near a point, oldest first (offered to a reporter before
+    filing, and to staff for merging)."""
+    enter_city(db, city)
     stmt = (
         select(ServiceRequest)
         .where(
-            ServiceRequest.service_id == request.service_id,
-            ServiceRequest.id != request.id,
+            ServiceRequest.service_id == service_id,
             ServiceRequest.status.in_([s.value for s in OPEN_STATUSES]),
-            within(Near(request.lat, request.long, radius_m)),
+            within(Near(lat, lon, radius_m)),
         )
         .order_by(ServiceRequest.requested_at)
         .limit(limit)
     )
+    if besides is not None:
+        stmt = stmt.where(ServiceRequest.id != besides)
     return list(db.scalars(stmt))
 
 

@@ -86,18 +86,18 @@ class CityView(BaseModel):
     default_language: str
     timezone: str
     currency: str
-
-
-class CityRead(CityView):
-    """A city as the API shows it: the view plus its Open311 id and map."""
-
-    jurisdiction_id: str
     center_lat: float
     center_lon: float
     min_lat: float
     min_lon: float
     max_lat: float
     max_lon: float
+
+
+class CityRead(CityView):
+    """A city as the API shows it: the view plus its Open311 id."""
+
+    jurisdiction_id: str
 
 
 class DepartmentCreate(BaseModel):

@@ -62,9 +62,14 @@ def clean_uploads(uploads: list[tuple[str, bytes]], settings: Settings) -> list[
     return images
 
 
+def photo_path(city_slug: str, request: ServiceRequest, media: RequestMedia) -> str:
+    """The photo's address on this server (for pages)."""
+    extension = media.path.rsplit(".", 1)[-1]
+    return f"/media/{city_slug}/{request.number}/{media.id}.{extension}"
+
+
 def photo_url(
     settings: Settings, city_slug: str, request: ServiceRequest, media: RequestMedia
 ) -> str:
-    extension = media.path.rsplit(".", 1)[-1]
-    base = settings.public_url.rstrip("/")
-    return f"{base}/media/{city_slug}/{request.number}/{media.id}.{extension}"
+    """The photo's full address (for API clients)."""
+    return settings.public_url.rstrip("/") + photo_path(city_slug, request, media)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
 from babel.numbers import format_currency, get_currency_precision
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from civitas.catalogue.schemas import label
 from civitas.core.config import get_settings
 from civitas.core.i18n import LANGUAGE_NAMES, locale_for, pick, translate, translations
-from civitas.core.security import sign
+from civitas.core.security import sign, signature_ok
 
 SESSION_COOKIE = "civitas_session"
+VISITOR_COOKIE = "civitas_visitor"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES))
 
@@ -33,9 +35,59 @@ def duration_text(hours: int | None, lang: str) -> str:
     return translate(lang, "{n} hour(s)", n=hours)
 
 
-def _csrf(request: Request) -> str:
+def visitor(request: Request) -> str:
+    """An anonymous visitor's random id (a cookie), made on first need; forms of residents
+    without an account are bound to it against cross-site requests."""
+    found = request.cookies.get(VISITOR_COOKIE) or getattr(request.state, "visitor", None)
+    if not found:
+        found = secrets.token_urlsafe(18)
+        request.state.visitor = found
+    return str(found)
+
+
+def csrf_token(request: Request) -> str:
+    """The form token: bound to the staff session if there is one, else to the visitor."""
+    secret = get_settings().secret_key
     session = request.cookies.get(SESSION_COOKIE)
-    return sign(get_settings().secret_key, "csrf:" + session) if session else ""
+    if session:
+        return sign(secret, "csrf:" + session)
+    return sign(secret, "csrf-visitor:" + visitor(request))
+
+
+def csrf_ok(request: Request, token: str) -> bool:
+    secret = get_settings().secret_key
+    session = request.cookies.get(SESSION_COOKIE)
+    if session and signature_ok(secret, "csrf:" + session, token):
+        return True
+    known = request.cookies.get(VISITOR_COOKIE)
+    return bool(known) and signature_ok(secret, "csrf-visitor:" + str(known), token)
+
+
+class _LazyCsrf:
+    """Computed when a template prints it, so pages without forms set no cookie."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+
+    def __str__(self) -> str:
+        return csrf_token(self.request)
+
+    def __html__(self) -> str:
+        return str(self)
+
+
+def remember_visitor(request: Request, response: Response) -> None:
+    made = getattr(request.state, "visitor", None)
+    if made and request.cookies.get(VISITOR_COOKIE) != made:
+        response.set_cookie(
+            VISITOR_COOKIE,
+            made,
+            max_age=7 * 24 * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=get_settings().secure_cookies,
+            path="/",
+        )
 
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
@@ -59,9 +111,11 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
         "language_names": LANGUAGE_NAMES,
         "label": label,
         "principal": getattr(request.state, "principal", None),
-        "csrf": _csrf(request),
+        "csrf": _LazyCsrf(request),
     }
-    return templates.TemplateResponse(request, name, base | context, status_code=status)
+    response = templates.TemplateResponse(request, name, base | context, status_code=status)
+    remember_visitor(request, response)
+    return response
 
 
 def render_error_page(

@@ -1,0 +1,50 @@
+/* Civitas: small enhancements; every page works without them. No inline scripts (CSP). */
+(function () {
+  "use strict";
+
+  // GOV.UK pattern: move focus to the error summary so that it is read out first
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+
+  // A map to choose a point: fills the lat/long fields of the form
+  var box = document.querySelector("[data-map]");
+  if (!box || typeof L === "undefined") { return; }
+  var lat = document.getElementById("lat");
+  var lon = document.getElementById("long");
+  var text = box.querySelector("[data-point-text]");
+  var center = box.getAttribute("data-center").split(",").map(Number);
+  var b = box.getAttribute("data-bounds").split(",").map(Number);
+  var map = L.map("map", { maxBounds: [[b[0], b[1]], [b[2], b[3]]], maxBoundsViscosity: 0.8 });
+  L.tileLayer(box.getAttribute("data-tiles"), {
+    maxZoom: 19, attribution: box.getAttribute("data-attribution")
+  }).addTo(map);
+  var marker = null;
+
+  function place(latlng, pan) {
+    var la = Math.round(latlng.lat * 1e6) / 1e6;
+    var lo = Math.round(latlng.lng * 1e6) / 1e6;
+    lat.value = la; lon.value = lo;
+    if (marker) { marker.setLatLng(latlng); } else {
+      marker = L.marker(latlng, { draggable: true, keyboard: true }).addTo(map);
+      marker.on("dragend", function () { place(marker.getLatLng(), false); });
+    }
+    if (pan) { map.panTo(latlng); }
+    if (text) { text.textContent = la + ", " + lo; }
+  }
+
+  var given = lat.value && lon.value ? [Number(lat.value), Number(lon.value)] : null;
+  map.setView(given || center, given ? 17 : 14);
+  if (given) { place(L.latLng(given[0], given[1]), false); }
+  map.on("click", function (e) { place(e.latlng, false); });
+
+  var locate = box.querySelector("[data-locate]");
+  if (locate && navigator.geolocation) {
+    locate.hidden = false;
+    locate.addEventListener("click", function () {
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        var p = L.latLng(pos.coords.latitude, pos.coords.longitude);
+        place(p, true); map.setZoom(17);
+      });
+    });
+  }
+})();
