@@ -302,6 +302,40 @@ ROUTES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/{city}/requests/{number}"): Case(200, auth="cookie", params=lambda w: {"number": 1}),
     ("GET", "/{city}/track"): Case(200, auth="cookie"),
+    # the back office in the browser
+    ("GET", "/{city}/staff/cases"): Case(200, auth="cookie"),
+    ("GET", "/{city}/staff/cases/{number}"): Case(
+        200, auth="cookie", params=lambda w: {"number": 1}
+    ),
+    ("POST", "/{city}/staff/cases/{number}/assign"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        params=lambda w: {"number": 1},
+        request=lambda w: {"data": {"username": w.users["case_worker"]}},
+    ),
+    ("POST", "/{city}/staff/cases/{number}/status"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        params=lambda w: {"number": 1},
+        request=lambda w: {"data": {"status": "acknowledged", "note": "Seen."}},
+    ),
+    ("POST", "/{city}/staff/cases/{number}/note"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        params=lambda w: {"number": 1},
+        request=lambda w: {"data": {"text": "Called the reporter."}},
+    ),
+    ("POST", "/{city}/staff/cases/{number}/merge"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        params=lambda w: {"number": 1},
+        request=lambda w: {"data": {"into": "2"}},
+        setup=lambda w: second_request(w),
+    ),
 }
 
 # routes that address no city at all
@@ -389,7 +423,8 @@ def credentials(client: Any, case: Case, city: CityWorld, route: str) -> dict[st
         req: dict[str, Any] = {"cookies": cookies}
         if case.extra.get("csrf"):
             req["data"] = {
-                "csrf": sign(get_settings().secret_key, "csrf:" + cookies["civitas_session"])
+                **case.request(city).get("data", {}),
+                "csrf": sign(get_settings().secret_key, "csrf:" + cookies["civitas_session"]),
             }
         return req
     return {"headers": bearer(client, city.slug, city.users["administrator"])}

@@ -28,6 +28,7 @@ from civitas.web.pages import accounts as accounts_pages
 from civitas.web.pages import catalogue as catalogue_pages
 from civitas.web.pages import media as media_pages
 from civitas.web.pages import report as report_pages
+from civitas.web.pages import staff as staff_pages
 from civitas.web.templating import TEMPLATES
 
 API_ROUTERS = [
@@ -43,6 +44,7 @@ PAGE_ROUTERS = [
     accounts_pages.router,
     media_pages.router,
     report_pages.router,
+    staff_pages.router,
     catalogue_pages.router,
 ]
 

@@ -85,9 +85,18 @@ class Pages:
         self.base = base
         self.test = re.sub(r"[^a-z0-9_]+", "_", test_name.lower())
         self.errors: list[str] = []
+        self.extra: list[Any] = []
+
+    def new_context(self, **options: Any) -> Any:
+        """Another browser (e.g. a member of staff at a desk), with the same checks."""
+        context = self.context.browser.new_context(base_url=self.base, **options)
+        self.extra.append(context)
+        return _Watched(context, self)
 
     def new(self) -> Any:
-        page = self.context.new_page()
+        return self.watch(self.context.new_page())
+
+    def watch(self, page: Any) -> Any:
         page.on(
             "console",
             lambda m: self.errors.append(m.text) if m.type == "error" else None,
@@ -119,6 +128,17 @@ class Pages:
         assert bad == [], f"{name}: " + json.dumps(bad, indent=1, ensure_ascii=False)
 
 
+class _Watched:
+    """A second context whose pages are watched like the first's."""
+
+    def __init__(self, context: Any, pages: Pages) -> None:
+        self.context = context
+        self.pages = pages
+
+    def new_page(self) -> Any:
+        return self.pages.watch(self.context.new_page())
+
+
 @pytest.fixture
 def pages(browser: Any, live_server: str, request: pytest.FixtureRequest) -> Iterator[Pages]:
     context = browser.new_context(
@@ -126,6 +146,8 @@ def pages(browser: Any, live_server: str, request: pytest.FixtureRequest) -> Ite
     )
     helper = Pages(context, live_server, request.node.name)
     yield helper
+    for extra in helper.extra:
+        extra.close()
     context.close()
     csp = [e for e in helper.errors if "Content Security Policy" in e]
     assert csp == [], csp

@@ -8,8 +8,6 @@ import io
 
 from PIL import Image
 
-from tests.factories import bearer
-
 
 def _photo(tmp_path):
     path = tmp_path / "lamp.jpg"
@@ -84,14 +82,32 @@ def test_a_resident_files_and_follows_a_request(pages, two_cities, tmp_path, cli
     assert len(stored["extended_attributes"]["photos"]) == 1
     assert stored["extended_attributes"]["attributes"] == [{"code": "fault", "value": "out"}]
 
-    # a case worker closes it with a public note (the staff pages come later: the API)
-    worker = bearer(client, "trujillo", "a-caseworker")
-    r = client.post(
-        "/api/v1/cities/trujillo/requests/2/status",
-        json={"status": "resolved", "note": "We replaced the lamp."},
-        headers=worker,
-    )
-    assert r.status_code == 200, r.text
+    # a case worker, at a desk, finds it in the queue, takes it and closes it with a note
+    desk = pages.new_context(viewport={"width": 1280, "height": 900})
+    staff = desk.new_page()
+    staff.goto("/trujillo/login?lang=en")
+    staff.get_by_label("User name").fill("a-caseworker")
+    staff.get_by_label("Password").fill("correct-horse-battery")
+    staff.get_by_role("button", name="Sign in").click()
+    staff.goto("/trujillo/staff/cases?lang=en")
+    pages.check(staff, "staff-queue")
+    staff.get_by_label("Channel").select_option("web")
+    staff.get_by_role("button", name="Filter").click()
+    assert staff.locator("table.cases tbody tr").count() == 1
+    staff.get_by_role("link", name="2", exact=True).click()
+    staff.wait_for_url("**/staff/cases/2**")
+    pages.check(staff, "staff-case")
+    assert "ana@example.org" in staff.locator(".facts").inner_text()  # staff see the reporter
+    staff.get_by_label("Assign to").select_option("a-caseworker")
+    staff.get_by_role("button", name="Assign").click()
+    staff.wait_for_url("**done=assigned**")
+    assert staff.locator("#case-assignee").inner_text() != "Nobody"
+    staff.get_by_label("New status").select_option("resolved")
+    staff.get_by_label("Public note for the resident").fill("We replaced the lamp.")
+    staff.get_by_role("button", name="Change status").click()
+    staff.wait_for_url("**done=status**")
+    assert staff.locator("#case-status").inner_text() == "Resolved"
+    pages.check(staff, "staff-case-resolved")
 
     # the resident follows the private link and sees it
     page.goto(f"/trujillo/track?ref={page.url.split('token=')[1].split('&')[0]}&lang=en")

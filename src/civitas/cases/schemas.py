@@ -74,6 +74,16 @@ class RequestChannel(StrEnum):
     CHATBOT = "chatbot"
 
 
+CHANNEL_LABELS = {
+    RequestChannel.WEB: N_("Web form"),
+    RequestChannel.OPEN311: N_("App (Open311)"),
+    RequestChannel.PHONE: N_("Phone"),
+    RequestChannel.OFFICE: N_("Office visit"),
+    RequestChannel.EMAIL: N_("E-mail"),
+    RequestChannel.CHATBOT: N_("Chatbot"),
+}
+
+
 def contains_markup(value: str) -> bool:
     return bool(_HTML.search(value))
 

@@ -726,6 +726,7 @@ class CaseFilter:
     service_code: str | None = None
     overdue: bool = False
     text: str | None = None
+    channel: str | None = None
     page: int = 1
     page_size: int = 50
 
@@ -742,6 +743,8 @@ def list_cases(
         stmt = stmt.where(ServiceRequest.status.in_([s.value for s in OPEN_STATUSES]))
     if flt.overdue:
         stmt = stmt.where(ServiceRequest.expected_at < (now or utcnow()))
+    if flt.channel:
+        stmt = stmt.where(ServiceRequest.channel == flt.channel)
     if flt.department:
         stmt = stmt.join(Department, ServiceRequest.department_id == Department.id).where(
             Department.code == flt.department
@@ -770,6 +773,27 @@ def list_cases(
         .limit(flt.page_size)
     )
     return list(db.scalars(page)), int(total)
+
+
+def queue_counts(db: Session, city: City, *, now: datetime | None = None) -> dict[str, int]:
+    """Cases per status, and how many open ones are overdue (the queue's headline)."""
+    enter_city(db, city)
+    counts = {s.value: 0 for s in Status}
+    for status, n in db.execute(
+        select(ServiceRequest.status, func.count()).group_by(ServiceRequest.status)
+    ):
+        counts[status] = int(n)
+    counts["open"] = sum(counts[s.value] for s in OPEN_STATUSES)
+    counts["overdue"] = int(
+        db.scalar(
+            select(func.count()).where(
+                ServiceRequest.status.in_([s.value for s in OPEN_STATUSES]),
+                ServiceRequest.expected_at < (now or utcnow()),
+            )
+        )
+        or 0
+    )
+    return counts
 
 
 def usernames(db: Session, city: City, user_ids: set[int]) -> dict[int, str]:

@@ -1,0 +1,316 @@
+"""The back office in the browser: the queue of cases and the case page with its actions
+(assign, change status with a public note, internal note, merge a duplicate, reopen).
+
+Thin: every action is a form posted to a route that calls the same service function as
+the staff JSON API, then redirects back (post/redirect/get)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from civitas.accounts.models import User
+from civitas.accounts.service import Principal, list_users
+from civitas.cases import service as cases
+from civitas.cases.models import ServiceRequest
+from civitas.cases.schemas import CHANNEL_LABELS, STATUS_LABELS, TRANSITIONS, Status
+from civitas.catalogue import service as catalogue
+from civitas.cities.models import City
+from civitas.cities.service import list_departments
+from civitas.core import audit
+from civitas.core.errors import CivitasError, PermissionDenied
+from civitas.core.i18n import translate
+from civitas.core.permissions import Permission, Role
+from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal
+from civitas.web.media import photo_path
+from civitas.web.templating import csrf_ok
+from civitas.web.templating import page as render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 25
+
+
+def _signed_in(city: City, principal: Principal | None, permission: Permission) -> Principal:
+    if principal is None:
+        raise _Login(city)
+    if not principal.can(permission):
+        raise PermissionDenied(
+            "Your role does not allow this ({permission}).", permission=str(permission)
+        )
+    return principal
+
+
+class _Login(Exception):  # noqa: N818 - a redirect, not an error
+    def __init__(self, city: City) -> None:
+        self.city = city
+
+
+def _login(city: City) -> Response:
+    return RedirectResponse(f"/{city.slug}/login", status_code=303)
+
+
+def _labels(lang: str) -> dict[str, str]:
+    return {s.value: translate(lang, label) for s, label in STATUS_LABELS.items()}
+
+
+def _channels(lang: str) -> dict[str, str]:
+    return {c.value: translate(lang, label) for c, label in CHANNEL_LABELS.items()}
+
+
+def _page_url(request: Request, number: int) -> str:
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+    return "?" + urlencode([*params, ("page", str(number))])
+
+
+@router.get("/{city}/staff/cases", response_class=HTMLResponse, response_model=None)
+def queue(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    status: str = "",
+    department: str = "",
+    service: str = "",
+    channel: str = "",
+    assignee: str = "",
+    overdue: str = "",
+    q: str = "",
+    page: int = 1,
+) -> Response:
+    try:
+        _signed_in(city, principal, Permission.CASES_REQUEST_READ)
+    except _Login:
+        return _login(city)
+    statuses = [Status(s) for s in status.split(",") if s in {x.value for x in Status}]
+    flt = cases.CaseFilter(
+        statuses=statuses or None,
+        open_only=status == "open",
+        department=department or None,
+        assignee=assignee or None,
+        service_code=service or None,
+        overdue=overdue == "1",
+        text=q.strip() or None,
+        channel=channel or None,
+        page=max(page, 1),
+        page_size=PAGE_SIZE,
+    )
+    found, total = cases.list_cases(db, city, flt)
+    counts = cases.queue_counts(db, city)
+    names = cases.usernames(db, city, {r.assignee_id for r in found if r.assignee_id})
+    infos = cases.service_infos(db, city, {r.service_id for r in found})
+    lang = request.state.lang
+    rows = [
+        {
+            "number": r.number,
+            "service": infos[r.service_id].name,
+            "department": infos[r.service_id].department_name,
+            "status": Status(r.status),
+            "channel": r.channel,
+            "assignee": names.get(r.assignee_id) if r.assignee_id else None,
+            "address": r.address,
+            "requested_at": r.requested_at,
+            "overdue": cases.is_overdue(r),
+        }
+        for r in found
+    ]
+    return render(
+        request,
+        "staff/queue.html",
+        {
+            "rows": rows,
+            "total": total,
+            "counts": counts,
+            "filters": {
+                "status": status,
+                "department": department,
+                "service": service,
+                "channel": channel,
+                "assignee": assignee,
+                "overdue": overdue,
+                "q": q,
+            },
+            "page_number": flt.page,
+            "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+            "departments": list_departments(db, city),
+            "services": catalogue.list_services(db, city, include_unpublished=True),
+            "users": [u for u in list_users(db, city) if u.is_active],
+            "status_labels": _labels(lang),
+            "channel_labels": _channels(lang),
+            "prev_url": _page_url(request, flt.page - 1),
+            "next_url": _page_url(request, flt.page + 1),
+            "timezone": ZoneInfo(city.timezone),
+        },
+    )
+
+
+def _case_context(
+    request: Request, db: Session, city: City, found: ServiceRequest, principal: Principal
+) -> dict[str, Any]:
+    notes = cases.notes_of(db, city, number=found.number, public_only=False)
+    photos = cases.photos_of(db, city, [found.id]).get(found.id, [])
+    assignee = db.get(User, found.assignee_id) if found.assignee_id else None
+    original = db.get(ServiceRequest, found.duplicate_of_id) if found.duplicate_of_id else None
+    status = Status(found.status)
+    return {
+        "case": found,
+        "service": found.service,
+        "department": found.department,
+        "status": status,
+        "next_statuses": sorted(TRANSITIONS[status], key=lambda s: list(Status).index(s)),
+        "notes": notes,
+        "photos": [photo_path(city.slug, found, m) for m in photos],
+        "assignee": assignee,
+        "original": original,
+        "overdue": cases.is_overdue(found),
+        "duplicates": cases.duplicate_candidates(db, city, number=found.number),
+        "history": audit.list_entries(
+            db, entity_type="service_request", entity_id=str(found.number), oldest_first=True
+        ),
+        "users": [
+            u
+            for u in list_users(db, city)
+            if u.is_active
+            and {Role.CASE_WORKER.value, Role.MANAGER.value, Role.FIELD_WORKER.value} & set(u.roles)
+        ],
+        "can_handle": principal.can(Permission.CASES_REQUEST_HANDLE),
+        "status_labels": _labels(request.state.lang),
+        "channel_labels": _channels(request.state.lang),
+        "timezone": ZoneInfo(city.timezone),
+    }
+
+
+@router.get("/{city}/staff/cases/{number}", response_class=HTMLResponse, response_model=None)
+def case_page(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    number: int,
+    done: str = "",
+) -> Response:
+    try:
+        who = _signed_in(city, principal, Permission.CASES_REQUEST_READ)
+    except _Login:
+        return _login(city)
+    found = cases.get_request(db, city, number=number)
+    context = _case_context(request, db, city, found, who)
+    context["done"] = done
+    return render(request, "staff/case.html", context)
+
+
+def _act(
+    request: Request,
+    city: City,
+    db: Session,
+    principal: Principal | None,
+    number: int,
+    csrf: str,
+    action: str,
+    work: Any,
+) -> Response:
+    """Check the form token and the role, run the action, commit, and go back to the case;
+    a refused action shows the case again with the reason."""
+    try:
+        who = _signed_in(city, principal, Permission.CASES_REQUEST_HANDLE)
+    except _Login:
+        return _login(city)
+    if not csrf_ok(request, csrf):
+        raise PermissionDenied("The form has expired; reload the page and try again.")
+    try:
+        work(who)
+    except CivitasError as exc:
+        db.rollback()
+        found = cases.get_request(db, city, number=number)
+        context = _case_context(request, db, city, found, who)
+        context["error"] = translate(request.state.lang, exc.message, **exc.params)
+        context["problems_list"] = [
+            translate(request.state.lang, p.message, **p.params) for p in exc.problems
+        ]
+        return render(request, "staff/case.html", context, exc.status)
+    db.commit()
+    from civitas.web.jobs import kick_outbox
+
+    kick_outbox()
+    lang = request.state.lang
+    return RedirectResponse(
+        f"/{city.slug}/staff/cases/{number}?lang={lang}&done={action}", status_code=303
+    )
+
+
+@router.post("/{city}/staff/cases/{number}/assign", response_model=None)
+def assign(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    number: int,
+    csrf: Annotated[str, Form(max_length=128)] = "",
+    username: Annotated[str, Form(max_length=80)] = "",
+) -> Response:
+    def work(who: Principal) -> None:
+        cases.assign(db, city, number=number, username=username or None, actor=who.label)
+
+    return _act(request, city, db, principal, number, csrf, "assigned", work)
+
+
+@router.post("/{city}/staff/cases/{number}/status", response_model=None)
+def change_status(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    number: int,
+    csrf: Annotated[str, Form(max_length=128)] = "",
+    status: Annotated[str, Form(max_length=20)] = "",
+    note: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    def work(who: Principal) -> None:
+        try:
+            target = Status(status)
+        except ValueError:
+            from civitas.core.errors import InvalidInput
+
+            raise InvalidInput("Choose the new status.") from None
+        cases.change_status(
+            db, city, number=number, status=target, actor=who.label, note=note.strip()
+        )
+
+    return _act(request, city, db, principal, number, csrf, "status", work)
+
+
+@router.post("/{city}/staff/cases/{number}/note", response_model=None)
+def add_note(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    number: int,
+    csrf: Annotated[str, Form(max_length=128)] = "",
+    text: Annotated[str, Form(max_length=4000)] = "",
+    public: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    def work(who: Principal) -> None:
+        cases.add_note(db, city, number=number, text=text, public=public == "1", actor=who.label)
+
+    return _act(request, city, db, principal, number, csrf, "note", work)
+
+
+@router.post("/{city}/staff/cases/{number}/merge", response_model=None)
+def merge(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    number: int,
+    csrf: Annotated[str, Form(max_length=128)] = "",
+    into: Annotated[int, Form()] = 0,
+) -> Response:
+    def work(who: Principal) -> None:
+        cases.merge(db, city, number=number, into=into, actor=who.label)
+
+    return _act(request, city, db, principal, number, csrf, "merged", work)

@@ -1,0 +1,126 @@
+"""The back office in the browser over HTTP: who may see and do what, and each action
+changes the case as the staff API does."""
+
+from __future__ import annotations
+
+import re
+
+from civitas.cases.schemas import RequestChannel, RequestCreate
+from civitas.cases.service import create_request, get_request, notes_of
+from civitas.cities.service import get_city_by_slug
+from civitas.core.db import session_scope
+from tests.factories import session_cookie
+
+CASE = "/trujillo/staff/cases/1"
+
+
+def _signed_in(client, username: str) -> str:
+    client.cookies.update(session_cookie(client, "trujillo", username))
+    page = client.get(f"{CASE}?lang=en")
+    assert page.status_code == 200, page.text
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    return found.group(1) if found else ""
+
+
+def _status(number: int = 1) -> str:
+    with session_scope() as db:
+        return get_request(db, get_city_by_slug(db, "trujillo"), number=number).status
+
+
+def test_the_back_office_needs_a_sign_in(client, two_cities):
+    for path in ("/trujillo/staff/cases", CASE):
+        r = client.get(path, follow_redirects=False)
+        assert r.status_code == 303
+        assert r.headers["location"] == "/trujillo/login"
+
+
+def test_an_agent_reads_cases_but_cannot_handle_them(client, two_cities):
+    _signed_in(client, "a-agent")
+    page = client.get(f"{CASE}?lang=en").text
+    assert "Change status" not in page  # no action forms for this role
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/trujillo/").text)
+    r = client.post(
+        f"{CASE}/status",
+        data={"csrf": token.group(1) if token else "", "status": "acknowledged"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 403
+    assert _status() == "received"
+
+
+def test_a_case_worker_changes_the_status_with_a_public_note(client, two_cities):
+    csrf = _signed_in(client, "a-caseworker")
+    r = client.post(
+        f"{CASE}/status?lang=en",
+        data={"csrf": csrf, "status": "in_progress", "note": "A crew is on its way."},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == f"{CASE}?lang=en&done=status"
+    assert _status() == "in_progress"
+    public = client.get("/trujillo/requests/1?lang=en").text
+    assert "A crew is on its way." in public
+
+
+def test_an_internal_note_stays_internal(client, two_cities):
+    csrf = _signed_in(client, "a-caseworker")
+    client.post(f"{CASE}/note", data={"csrf": csrf, "text": "Neighbour is difficult."})
+    client.post(
+        f"{CASE}/note", data={"csrf": csrf, "text": "We will come on Monday.", "public": "1"}
+    )
+    case_page = client.get(f"{CASE}?lang=en").text
+    assert "Neighbour is difficult." in case_page
+    assert "Internal" in case_page
+    public = client.get("/trujillo/requests/1?lang=en").text
+    assert "We will come on Monday." in public
+    assert "Neighbour is difficult." not in public
+
+
+def test_a_refused_transition_shows_why_and_changes_nothing(client, two_cities):
+    csrf = _signed_in(client, "a-caseworker")
+    r = client.post(f"{CASE}/status?lang=en", data={"csrf": csrf, "status": "closed"})
+    assert r.status_code in (400, 409)
+    assert "There is a problem" in r.text
+    assert _status() == "received"
+    r = client.post(f"{CASE}/status?lang=en", data={"csrf": "bad", "status": "acknowledged"})
+    assert r.status_code == 403
+    assert _status() == "received"
+
+
+def test_assign_and_merge(client, two_cities):
+    with session_scope() as db:
+        city = get_city_by_slug(db, "trujillo")
+        create_request(
+            db,
+            city,
+            data=RequestCreate(
+                service_code="a-light",
+                channel=RequestChannel.PHONE,
+                address_string="Elsewhere",
+                attributes={"fault": "out"},
+            ),
+            filed_by="test",
+        )
+    csrf = _signed_in(client, "a-caseworker")
+    client.post(f"{CASE}/assign", data={"csrf": csrf, "username": "a-caseworker"})
+    assert "case_worker of Trujillo" in client.get(f"{CASE}?lang=en").text
+    r = client.post(f"{CASE}/merge", data={"csrf": csrf, "into": "2"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert _status(1) == "duplicate"
+    with session_scope() as db:
+        notes = notes_of(db, get_city_by_slug(db, "trujillo"), number=1, public_only=True)
+        assert any("2" in n.text for n in notes)
+
+
+def test_the_queue_filters_and_counts(client, two_cities):
+    _signed_in(client, "a-caseworker")
+    page = client.get("/trujillo/staff/cases?lang=en").text
+    assert "1 case(s)" in page
+    assert "Open: <strong>1</strong>" in page
+    assert "0 case(s)" in client.get("/trujillo/staff/cases?channel=web&lang=en").text
+    assert "1 case(s)" in client.get("/trujillo/staff/cases?channel=phone&lang=en").text
+    assert "0 case(s)" in client.get("/trujillo/staff/cases?overdue=1&lang=en").text
+    assert "1 case(s)" in client.get("/trujillo/staff/cases?q=city+hall&lang=en").text
+    # city B's case never shows up in city A's queue
+    assert "/trujillo/staff/cases/1?" in page
+    assert "musterstadt" not in page.split("<main")[1]
