@@ -402,6 +402,11 @@ def test_every_route_is_covered():
     assert not stale, f"these routes no longer exist: {stale}"
 
 
+# a failed sign-in is recorded, for throttling, in the city where it was tried; it grants
+# nothing, and leaving it out of the comparison is the only exception
+NOT_COMPARED = {"login_failures"}
+
+
 def snapshot(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
     with engine.connect() as conn:
         return {
@@ -409,6 +414,7 @@ def snapshot(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
                 tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key))
             ]
             for table in Base.metadata.sorted_tables
+            if table.name not in NOT_COMPARED
         }
 
 

@@ -1,6 +1,6 @@
 """Every model, imported once so that ``Base.metadata`` is complete (Alembic, tests)."""
 
-from civitas.accounts.models import ApiKey, AuthToken, User
+from civitas.accounts.models import ApiKey, AuthToken, LoginFailure, User
 from civitas.cases.models import (
     ReportDraft,
     RequestFollower,
@@ -26,6 +26,7 @@ __all__ = [
     "Counter",
     "Department",
     "IdempotencyRecord",
+    "LoginFailure",
     "OutboxMessage",
     "ReportDraft",
     "RequestFollower",

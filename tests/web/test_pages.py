@@ -63,3 +63,34 @@ def test_pages_are_compressed_for_clients_that_ask(client, two_cities):
     plain = client.get("/trujillo/", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers
     assert r.text == plain.text
+
+
+def test_the_chosen_language_is_remembered(client, two_cities):
+    r = client.get("/trujillo/?lang=en")
+    assert r.cookies.get("civitas_lang") == "en"
+    again = client.get("/trujillo/")  # no ?lang=, the cookie decides
+    assert '<html lang="en">' in again.text
+    client.get("/trujillo/?lang=es")
+    assert '<html lang="es">' in client.get("/trujillo/").text
+    # a language the city does not offer is ignored: the city's default
+    client.cookies.set("civitas_lang", "de")
+    assert '<html lang="es">' in client.get("/trujillo/").text
+
+
+def test_search_ignores_accents_and_case_in_every_language(db, client, two_cities):
+    from civitas.catalogue.service import fold
+
+    assert fold("Crème BRÛLÉE Ñandú Straße") == "creme brulee nandu strasse"
+    # "Descripción." in Spanish, "Beschreibung." in German, "Description." in English
+    for text in ("DESCRIPCION", "descripción", "beschreibung", "Descrip light"):
+        page = client.get("/trujillo/", params={"q": text, "lang": "en"}).text
+        assert "/trujillo/services/a-light" in page, text
+    none = client.get("/trujillo/", params={"q": "zzz", "lang": "en"}).text
+    assert "No service matches your search." in none
+
+
+def test_the_catalogue_by_life_situation(client, two_cities):
+    page = client.get("/trujillo/?by=life_situation&lang=en").text
+    assert 'aria-current="page">By life situation' in page
+    assert "/trujillo/services/a-light" in page
+    assert "Mobility" in page or "mobility" in page.lower()

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from civitas.accounts.models import ApiKey, AuthToken, User
+from civitas.accounts.models import ApiKey, AuthToken, LoginFailure, User
 from civitas.accounts.schemas import ApiKeyCreate, UserCreate, UserUpdate
 from civitas.cities.models import City
 from civitas.cities.service import enter_city, get_department
 from civitas.core import audit
 from civitas.core.db import utcnow
-from civitas.core.errors import Conflict, NotFound, Unauthenticated
+from civitas.core.errors import Conflict, NotFound, TooManyAttempts, Unauthenticated
 from civitas.core.permissions import Permission, permissions_for
 from civitas.core.security import (
     hash_password,
@@ -122,13 +123,44 @@ def get_user(db: Session, city: City, *, username: str) -> User:
     return user
 
 
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+
+
 def authenticate(db: Session, city: City, *, username: str, password: str) -> User:
-    """The active user with these credentials in this city, or Unauthenticated."""
+    """The active user with these credentials in this city, or Unauthenticated.
+
+    After ``MAX_FAILURES`` wrong passwords for one user name within ``FAILURE_WINDOW``,
+    further attempts are refused without checking the password (TooManyAttempts), for known
+    and unknown names alike. A failure is committed at once, even though the caller's
+    request fails: sign-in is the first thing its transaction does."""
     enter_city(db, city)
-    user = db.scalar(select(User).where(User.username == username.strip().lower()))
+    key = username.strip().lower()[:80]
+    now = utcnow()
+    recent = list(
+        db.scalars(
+            select(LoginFailure.at)
+            .where(LoginFailure.username == key, LoginFailure.at >= now - FAILURE_WINDOW)
+            .order_by(LoginFailure.at)
+        )
+    )
+    if len(recent) >= MAX_FAILURES:
+        wait = recent[-MAX_FAILURES] + FAILURE_WINDOW - now
+        raise TooManyAttempts(
+            "Too many failed sign-ins for this user name; try again in {minutes} minute(s).",
+            minutes=max(1, math.ceil(wait.total_seconds() / 60)),
+        )
+    user = db.scalar(select(User).where(User.username == key))
     if not verify_password(user.password_hash if user else None, password):
+        db.add(LoginFailure(username=key, at=now))
+        db.commit()
         raise Unauthenticated("Wrong user name or password.")
     assert user is not None
+    db.execute(
+        delete(LoginFailure)
+        .where(LoginFailure.username == key)
+        .execution_options(synchronize_session=False)
+    )
     if not user.is_active:
         raise Unauthenticated("This account is disabled; ask your city's administrator.")
     if needs_rehash(user.password_hash):
@@ -175,7 +207,8 @@ def revoke_token(db: Session, city: City, *, raw: str) -> None:
 
 
 def purge_expired_tokens(db: Session, *, now: datetime | None = None) -> int:
-    """Delete expired or long-revoked tokens of every city (a system job)."""
+    """Delete expired or long-revoked tokens, and spent sign-in failures, of every city (a
+    system job)."""
     bind_all_cities(db)
     cutoff = now or utcnow()
     result = db.execute(
@@ -183,6 +216,8 @@ def purge_expired_tokens(db: Session, *, now: datetime | None = None) -> int:
             (AuthToken.expires_at < cutoff) | (AuthToken.revoked_at < cutoff - timedelta(days=7))
         )
     )
+    # failed sign-ins older than the throttling window count for nothing any more
+    db.execute(delete(LoginFailure).where(LoginFailure.at < cutoff - FAILURE_WINDOW))
     return int(getattr(result, "rowcount", 0) or 0)
 
 

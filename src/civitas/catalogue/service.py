@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from sqlalchemy import select
@@ -195,3 +196,24 @@ def apply_import(
         _, created = _upsert(db, data, ids[data.department], actor)
         counts["created" if created else "updated"] += 1
     return counts
+
+
+def fold(text: str) -> str:
+    """Text for matching: lower case, accents removed (é → e, ü → u, ñ → n)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def search_services(db: Session, city: City, text: str) -> list[Service]:
+    """Published services whose name, description or keywords contain every word of the
+    text, in any of the city's languages, ignoring accents and case."""
+    words = fold(text).split()
+    services = list_services(db, city)
+    if not words:
+        return services
+
+    def haystack(s: Service) -> str:
+        parts = [*s.name.values(), *s.description.values(), *s.keywords, s.code]
+        return fold(" ".join(parts))
+
+    return [s for s in services if all(w in haystack(s) for w in words)]

@@ -57,5 +57,10 @@ class PermissionDenied(CivitasError):
     status = 403
 
 
+class TooManyAttempts(CivitasError):
+    code = "too_many_attempts"
+    status = 429
+
+
 class TenancyViolation(RuntimeError):
     """A programming error: code tried to cross the boundary between cities."""

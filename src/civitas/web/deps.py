@@ -19,7 +19,7 @@ from civitas.core.db import session_factory
 from civitas.core.errors import PermissionDenied, Unauthenticated
 from civitas.core.i18n import negotiate
 from civitas.core.permissions import Permission
-from civitas.web.templating import SESSION_COOKIE
+from civitas.web.templating import LANG_COOKIE, SESSION_COOKIE
 
 T = TypeVar("T")
 
@@ -73,9 +73,12 @@ AppSettings = Annotated[Settings, Depends(app_settings)]
 
 
 def choose_language(request: Request, available: tuple[str, ...] | list[str], default: str) -> str:
-    lang = negotiate(
-        request.query_params.get("lang"), request.headers.get("accept-language"), available, default
-    )
+    """``?lang=``, then the language the reader chose before (a cookie), then the
+    browser's wishes, then the city's default."""
+    asked = request.query_params.get("lang")
+    if not asked or asked not in available:
+        asked = request.cookies.get(LANG_COOKIE)
+    lang = negotiate(asked, request.headers.get("accept-language"), available, default)
     request.state.lang = lang
     return lang
 

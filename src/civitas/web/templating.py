@@ -18,6 +18,7 @@ from civitas.core.security import sign, signature_ok
 
 SESSION_COOKIE = "civitas_session"
 VISITOR_COOKIE = "civitas_visitor"
+LANG_COOKIE = "civitas_lang"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES))
 
@@ -115,7 +116,22 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
     }
     response = templates.TemplateResponse(request, name, base | context, status_code=status)
     remember_visitor(request, response)
+    remember_language(request, response, lang)
     return response
+
+
+def remember_language(request: Request, response: Response, lang: str) -> None:
+    """A language chosen with ``?lang=`` is kept for the reader's next visits."""
+    if request.query_params.get("lang") == lang and request.cookies.get(LANG_COOKIE) != lang:
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=get_settings().secure_cookies,
+            path="/",
+        )
 
 
 def render_error_page(

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from civitas.accounts import service
 from civitas.accounts.models import User
 from civitas.accounts.service import SESSION
-from civitas.core.errors import PermissionDenied, Unauthenticated
+from civitas.core.errors import PermissionDenied, TooManyAttempts, Unauthenticated
 from civitas.core.i18n import translate
 from civitas.core.security import signature_ok
 from civitas.web.deps import AppSettings, CurrentCity, DbSession, OptionalPrincipal
@@ -36,9 +36,10 @@ def login(
 ) -> Response:
     try:
         user = service.authenticate(db, city, username=username, password=password)
-    except Unauthenticated as exc:
+    except (Unauthenticated, TooManyAttempts) as exc:
         message = translate(request.state.lang, exc.message, **exc.params)
-        return page(request, "accounts/login.html", {"error": message, "username": username}, 401)
+        context = {"error": message, "username": username}
+        return page(request, "accounts/login.html", context, exc.status)
     raw, _ = service.issue_token(
         db, city, user=user, kind=SESSION, lifetime=timedelta(hours=settings.session_hours)
     )

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from itertools import groupby
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from civitas.catalogue import service
 from civitas.cities.service import list_cities
-from civitas.core.i18n import pick
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, choose_language
 from civitas.web.templating import page
 
@@ -22,21 +22,23 @@ def index(request: Request, db: DbSession) -> HTMLResponse:
 
 @router.get("/{city}/", response_class=HTMLResponse)
 def catalogue_page(
-    request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal, q: str = ""
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    q: str = "",
+    by: str = "category",
 ) -> HTMLResponse:
-    lang = request.state.lang
-    services = service.list_services(db, city)
-    needle = q.strip().lower()
-    if needle:
-        services = [
-            s
-            for s in services
-            if needle in pick(s.name, lang).lower()
-            or needle in pick(s.description, lang).lower()
-            or any(needle in k.lower() for k in s.keywords)
-        ]
-    groups = [(cat, list(items)) for cat, items in groupby(services, key=lambda s: s.category)]
-    return page(request, "catalogue/index.html", {"groups": groups, "q": q})
+    """The services by category or by life situation; a search ignores accents and case and
+    looks in every language of the city."""
+    by = by if by in ("category", "life_situation") else "category"
+    services = service.search_services(db, city, q[:200])
+
+    def key(s: Any) -> str:
+        return str(getattr(s, by) or "")
+
+    groups = [(k, list(items)) for k, items in groupby(sorted(services, key=key), key=key)]
+    return page(request, "catalogue/index.html", {"groups": groups, "q": q, "by": by})
 
 
 @router.get("/{city}/services/{code}", response_class=HTMLResponse)
