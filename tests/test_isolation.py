@@ -328,6 +328,17 @@ ROUTES: dict[tuple[str, str], Case] = {
         params=lambda w: {"number": 1},
         request=lambda w: {"data": {"text": "Called the reporter."}},
     ),
+    ("GET", "/{city}/staff/hotline"): Case(200, auth="cookie"),
+    ("GET", "/{city}/staff/hotline/{code}"): Case(
+        200, auth="cookie", params=lambda w: {"code": w.published}
+    ),
+    ("POST", "/{city}/staff/hotline/{code}"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        params=lambda w: {"code": w.published},
+        request=lambda w: {"data": {"address": "Plaza", "attribute[fault]": "out"}},
+    ),
     ("POST", "/{city}/staff/cases/{number}/merge"): Case(
         303,
         auth="cookie",

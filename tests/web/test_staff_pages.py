@@ -124,3 +124,45 @@ def test_the_queue_filters_and_counts(client, two_cities):
     # city B's case never shows up in city A's queue
     assert "/trujillo/staff/cases/1?" in page
     assert "musterstadt" not in page.split("<main")[1]
+
+
+def test_the_hotline_files_for_a_caller_and_reads_back(client, two_cities):
+    csrf = _signed_in(client, "a-agent")
+    found = client.get("/trujillo/staff/hotline?q=lámpara&lang=en").text
+    assert "No service matches your search." in found  # "lamp" is the keyword, not lámpara
+    found = client.get("/trujillo/staff/hotline?q=Lamp&lang=en").text
+    assert "/trujillo/staff/hotline/a-light" in found
+    r = client.post(
+        "/trujillo/staff/hotline/a-light?lang=en",
+        data={"csrf": csrf, "channel": "office", "address": "", "phone": "12"},
+    )
+    assert r.status_code == 400  # no place, the required question unanswered, a bad phone
+    assert 'href="#address_string"' in r.text
+    assert 'href="#attribute-fault"' in r.text
+    assert 'href="#phone"' in r.text
+    r = client.post(
+        "/trujillo/staff/hotline/a-light?lang=en",
+        data={
+            "csrf": csrf,
+            "channel": "office",
+            "address": "Plaza de Armas",
+            "attribute[fault]": "out",
+            "first_name": "Rosa",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert "filed=2" in r.headers["location"]
+    with session_scope() as db:
+        filed = get_request(db, get_city_by_slug(db, "trujillo"), number=2)
+        assert filed.channel == "office"
+        assert filed.first_name == "Rosa"
+        assert filed.filed_by == "user:a-agent"
+    back = client.get(r.headers["location"]).text
+    assert "Request 2 filed." in back
+    assert "Received" in back
+
+
+def test_a_field_worker_has_no_hotline(client, two_cities):
+    _signed_in(client, "a-fieldworker")
+    assert client.get("/trujillo/staff/hotline").status_code == 403

@@ -6,7 +6,6 @@ Every page works without JavaScript; the map only helps to pick the point."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +24,7 @@ from civitas.core.config import Settings
 from civitas.core.errors import InvalidInput, NotFound, PermissionDenied
 from civitas.core.i18n import translate
 from civitas.web.deps import AppSettings, CurrentCity, DbSession
+from civitas.web.forms import attribute_answers
 from civitas.web.media import clean_uploads, photo_path, read_uploads
 from civitas.web.templating import csrf_ok, page
 
@@ -187,34 +187,6 @@ def details_form(
     )
 
 
-def _attribute_answers(city: City, service: Service, form: Any) -> dict[str, Any]:
-    """The service's questions as the form sent them; a datetime-local value gets the
-    city's offset (browsers send local time without one)."""
-    given: dict[str, Any] = {}
-    for attr in service.attributes:
-        if not attr.get("variable", True):
-            continue
-        name = f"attribute[{attr['code']}]"
-        if attr["datatype"] == "multivaluelist":
-            values = [v for v in form.getlist(name) if isinstance(v, str) and v]
-            if values:
-                given[attr["code"]] = values
-            continue
-        value = form.get(name)
-        if not isinstance(value, str) or not value.strip():
-            continue
-        value = value.strip()
-        if attr["datatype"] == "datetime":
-            try:
-                moment = datetime.fromisoformat(value)
-                if moment.tzinfo is None:
-                    value = moment.replace(tzinfo=ZoneInfo(city.timezone)).isoformat()
-            except ValueError:
-                pass
-        given[attr["code"]] = value
-    return given
-
-
 @router.post("/{city}/report/{code}/details", response_model=None)
 async def details_answer(
     request: Request, city: CurrentCity, db: DbSession, settings: AppSettings, code: str
@@ -236,7 +208,7 @@ async def details_answer(
         drafts.remove_photo(db, city, draft, sha256=remove)
         db.commit()
         return _go(f"{_base(city, code)}/details", request, draft)
-    attributes = _attribute_answers(city, service, form)
+    attributes = attribute_answers(city, service, form)
     description = text.get("description", "")
     try:
         images, upload_problems = clean_uploads(raw_uploads, settings), []

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from civitas.accounts.models import User
 from civitas.accounts.service import Principal, list_users
+from civitas.cases import open311 as cases311
 from civitas.cases import service as cases
 from civitas.cases.models import ServiceRequest
 from civitas.cases.schemas import CHANNEL_LABELS, STATUS_LABELS, TRANSITIONS, Status
@@ -23,10 +24,11 @@ from civitas.catalogue import service as catalogue
 from civitas.cities.models import City
 from civitas.cities.service import list_departments
 from civitas.core import audit
-from civitas.core.errors import CivitasError, PermissionDenied
+from civitas.core.errors import CivitasError, InvalidInput, PermissionDenied
 from civitas.core.i18n import translate
 from civitas.core.permissions import Permission, Role
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal
+from civitas.web.forms import attribute_answers
 from civitas.web.media import photo_path
 from civitas.web.templating import csrf_ok
 from civitas.web.templating import page as render
@@ -273,8 +275,6 @@ def change_status(
         try:
             target = Status(status)
         except ValueError:
-            from civitas.core.errors import InvalidInput
-
             raise InvalidInput("Choose the new status.") from None
         cases.change_status(
             db, city, number=number, status=target, actor=who.label, note=note.strip()
@@ -314,3 +314,131 @@ def merge(
         cases.merge(db, city, number=number, into=into, actor=who.label)
 
     return _act(request, city, db, principal, number, csrf, "merged", work)
+
+
+# --- the hotline screen: an agent on a call -------------------------------------------
+
+
+@router.get("/{city}/staff/hotline", response_class=HTMLResponse, response_model=None)
+def hotline(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    q: str = "",
+    number: str = "",
+    filed: str = "",
+) -> Response:
+    """Search the catalogue while talking, read a request's status back, start filing."""
+    try:
+        _signed_in(city, principal, Permission.CASES_REQUEST_FILE)
+    except _Login:
+        return _login(city)
+    lang = request.state.lang
+    found = catalogue.search_services(db, city, q[:200]) if q.strip() else []
+    looked_up: dict[str, Any] | None = None
+    if number.strip():
+        try:
+            case = cases.get_request(db, city, number=int(number.strip().lstrip("#")))
+        except (ValueError, CivitasError):
+            looked_up = {"missing": True}
+        else:
+            notes = cases.notes_of(db, city, number=case.number, public_only=True)
+            looked_up = {
+                "case": case,
+                "status": _labels(lang)[case.status],
+                "notes": notes[-3:],
+                "service": case.service,
+            }
+    return render(
+        request,
+        "staff/hotline.html",
+        {
+            "q": q,
+            "number": number,
+            "found": found,
+            "looked_up": looked_up,
+            "filed": filed,
+            "timezone": ZoneInfo(city.timezone),
+        },
+    )
+
+
+@router.get("/{city}/staff/hotline/{code}", response_class=HTMLResponse, response_model=None)
+def hotline_form(
+    request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal, code: str
+) -> Response:
+    try:
+        _signed_in(city, principal, Permission.CASES_REQUEST_FILE)
+    except _Login:
+        return _login(city)
+    found = catalogue.get_service(db, city, code=code)
+    return render(
+        request,
+        "staff/hotline_file.html",
+        {"service": found, "answers": {}, "problems": {}, "channel": "phone"},
+    )
+
+
+@router.post("/{city}/staff/hotline/{code}", response_model=None)
+async def hotline_file(
+    request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal, code: str
+) -> Response:
+    """File the caller's (or walk-in's) request, as the API does for staff channels."""
+    form = await request.form()
+    text = {k: v.strip() for k, v in form.multi_items() if isinstance(v, str)}
+    try:
+        who = _signed_in(city, principal, Permission.CASES_REQUEST_FILE)
+    except _Login:
+        return _login(city)
+    if not csrf_ok(request, text.get("csrf", "")):
+        raise PermissionDenied("The form has expired; reload the page and try again.")
+    found = catalogue.get_service(db, city, code=code)
+    channel = text.get("channel", "phone")
+    attributes = attribute_answers(city, found, form)
+    raw = {
+        "service_code": code,
+        "channel": channel if channel in ("phone", "office", "email") else "phone",
+        "description": text.get("description") or None,
+        "address_string": text.get("address") or None,
+        "attributes": attributes,
+        "first_name": text.get("first_name") or None,
+        "last_name": text.get("last_name") or None,
+        "email": text.get("email") or None,
+        "phone": text.get("phone") or None,
+        "language": request.state.lang,
+    }
+    data, problems = cases311.validate_post(raw)
+    lang = request.state.lang
+    try:
+        if data is None:
+            raise InvalidInput(
+                "The request has {count} problem(s); nothing was stored.",
+                problems=problems,
+                count=len(problems),
+            )
+        created = cases.create_request(
+            db, city, data=data, filed_by=who.label, earlier_problems=problems
+        )
+    except CivitasError as exc:
+        db.rollback()
+        shown: dict[str, str] = {}
+        for p in exc.problems:
+            where = "address_string" if p.location in ("location", "lat", "long") else p.location
+            shown.setdefault(where, translate(lang, p.message, **p.params))
+        if not shown:
+            shown["form"] = translate(lang, exc.message, **exc.params)
+        return render(
+            request,
+            "staff/hotline_file.html",
+            {"service": found, "answers": text, "problems": shown, "channel": channel},
+            400,
+        )
+    db.commit()
+    from civitas.web.jobs import kick_outbox
+
+    kick_outbox()
+    return RedirectResponse(
+        f"/{city.slug}/staff/hotline?lang={lang}&filed={created.number}&number={created.number}",
+        status_code=303,
+    )
