@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from civitas import __version__
@@ -23,7 +22,7 @@ from civitas.web.api import cities as cities_api
 from civitas.web.api import health, open311
 from civitas.web.api import routing as routing_api
 from civitas.web.errors import install_error_handlers
-from civitas.web.middleware import BodyLimit, RequestContext, SecurityHeaders
+from civitas.web.middleware import BodyLimit, CachedStatic, RequestContext, SecurityHeaders
 from civitas.web.pages import accounts as accounts_pages
 from civitas.web.pages import catalogue as catalogue_pages
 from civitas.web.pages import media as media_pages
@@ -66,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in API_ROUTERS + PAGE_ROUTERS:
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=str(TEMPLATES.parent / "static")), name="static")
+    app.mount("/static", CachedStatic(directory=str(TEMPLATES.parent / "static")), name="static")
     install_error_handlers(app)
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes

@@ -6,9 +6,12 @@ import json
 import time
 import urllib.parse
 import uuid
+from typing import Any
 
 import structlog
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger("civitas.http")
@@ -143,3 +146,13 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class CachedStatic(StaticFiles):
+    """Static files with a cache lifetime: a repeat visit loads no asset again for a day
+    (the vendored ones change only with a release)."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["cache-control"] = "public, max-age=86400"
+        return response
