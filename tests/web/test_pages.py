@@ -94,3 +94,19 @@ def test_the_catalogue_by_life_situation(client, two_cities):
     assert 'aria-current="page">By life situation' in page
     assert "/trujillo/services/a-light" in page
     assert "Mobility" in page or "mobility" in page.lower()
+
+
+def test_dates_in_the_readers_locale_and_the_citys_time_zone():
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from civitas.web.templating import when
+
+    moment = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
+    lima = SimpleNamespace(timezone="America/Lima")
+    berlin = SimpleNamespace(timezone="Europe/Berlin")
+    assert when(moment, "datetime", "es_PE", lima).startswith("23/11/26, 9:05")  # UTC-5
+    assert when(moment, "date", "es_PE", lima) == "23 nov. 2026"
+    assert when(moment, "datetime", "de_DE", berlin) == "23.11.26, 15:05"
+    assert when(moment, "date", "en", lima) == "Nov 23, 2026"
+    assert when(None, "date", "en", lima) == ""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, get_currency_precision
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -26,6 +29,18 @@ templates = Jinja2Templates(directory=str(TEMPLATES))
 def money(amount_minor: int, currency: str, locale: str) -> str:
     digits = get_currency_precision(currency)
     return format_currency(amount_minor / 10**digits, currency, locale=locale)
+
+
+def when(moment: datetime | None, kind: str, locale: str, city: Any) -> str:
+    """A date or date and time in the reader's locale and the city's time zone."""
+    if moment is None:
+        return ""
+    zone = ZoneInfo(city.timezone) if city else UTC
+    if kind == "date":
+        return format_date(moment.astimezone(zone).date(), "medium", locale=locale)
+    if kind == "seconds":
+        return format_datetime(moment, "medium", tzinfo=zone, locale=locale)
+    return format_datetime(moment, "short", tzinfo=zone, locale=locale)
 
 
 def duration_text(hours: int | None, lang: str) -> str:
@@ -109,6 +124,9 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
             amount, currency, locale_for(lang, city.country if city else None)
         ),
         "duration": lambda hours: duration_text(hours, lang),
+        "when": lambda moment, kind="datetime": when(
+            moment, kind, locale_for(lang, city.country if city else None), city
+        ),
         "language_names": LANGUAGE_NAMES,
         "label": label,
         "principal": getattr(request.state, "principal", None),
