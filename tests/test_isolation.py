@@ -302,6 +302,7 @@ ROUTES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/{city}/requests/{number}"): Case(200, auth="cookie", params=lambda w: {"number": 1}),
     ("GET", "/{city}/track"): Case(200, auth="cookie"),
+    ("GET", "/{city}/requests"): Case(200, auth="cookie"),
     # the back office in the browser
     ("GET", "/{city}/staff/cases"): Case(200, auth="cookie"),
     ("GET", "/{city}/staff/cases/{number}"): Case(
@@ -484,6 +485,7 @@ PUBLIC = {
     "/{city}/report/{code}/check",
     "/{city}/requests/{number}",
     "/{city}/track",
+    "/{city}/requests",
 }
 
 

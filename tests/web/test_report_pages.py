@@ -183,3 +183,15 @@ def test_track_finds_by_number_and_by_token(client, two_cities):
     r = client.get(f"/musterstadt/track?ref={two_cities.a.token}&lang=en")
     assert r.status_code == 404
     assert "No request has this number or code." in r.text
+
+
+def test_the_public_list_of_requests(client, two_cities):
+    page = client.get("/trujillo/requests?lang=en")
+    assert page.status_code == 200
+    assert "/trujillo/requests/1?" in page.text
+    assert "reporter@a.example" not in page.text  # never who filed it
+    assert "/musterstadt/" not in page.text.split("<main")[1].split("</main>")[0]
+    assert "No requests match." in client.get("/trujillo/requests?status=closed&lang=en").text
+    assert "/trujillo/requests/1?" in client.get("/trujillo/requests?status=open").text
+    other = client.get("/trujillo/requests?service=a-draft&lang=en").text
+    assert "No requests match." in other

@@ -18,6 +18,7 @@ from civitas.cases import drafts
 from civitas.cases import service as cases
 from civitas.cases.models import ReportDraft
 from civitas.cases.schemas import OPEN_STATUSES, STATUS_LABELS, Status
+from civitas.catalogue import service as catalogue
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
 from civitas.core.config import Settings
@@ -27,6 +28,7 @@ from civitas.web.deps import AppSettings, CurrentCity, DbSession
 from civitas.web.forms import attribute_answers
 from civitas.web.media import clean_uploads, photo_path, read_uploads
 from civitas.web.templating import csrf_ok, page
+from civitas.web.templating import page as page_
 
 router = APIRouter(include_in_schema=False)
 DRAFT_COOKIE = "civitas_draft"
@@ -379,3 +381,53 @@ def track(request: Request, city: CurrentCity, db: DbSession, ref: str = "") -> 
         message = translate(request.state.lang, "No request has this number or code.")
         return page(request, "report/track.html", {"ref": ref, "problems": {"ref": message}}, 404)
     return _go(f"/{city.slug}/requests/{found.number}", request)
+
+
+@router.get("/{city}/requests", response_class=HTMLResponse)
+def public_requests(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    settings: AppSettings,
+    service: str = "",
+    status: str = "",
+    page: int = 1,
+) -> HTMLResponse:
+    """Requests of the last 90 days on a map and in a list, as Open311 shows them (never
+    who filed them)."""
+    page = max(1, min(page, 10_000))
+    query = cases.RequestQuery(
+        service_codes=[service] if service else None,
+        statuses=[status] if status in ("open", "closed") else None,
+        page=page,
+        page_size=20,
+    )
+    found = cases.query_requests(db, city, query)
+    infos = cases.service_infos(db, city, {r.service_id for r in found})
+    lang = request.state.lang
+    rows = [
+        {
+            "number": r.number,
+            "service": infos[r.service_id].name,
+            "status": translate(lang, STATUS_LABELS[Status(r.status)]),
+            "open": Status(r.status) in OPEN_STATUSES,
+            "address": r.address,
+            "lat": r.lat,
+            "long": r.long,
+            "requested_at": r.requested_at,
+        }
+        for r in found
+    ]
+    return page_(
+        request,
+        "report/list.html",
+        {
+            "rows": rows,
+            "services": [s for s in catalogue.list_services(db, city) if s.is_open311],
+            "filters": {"service": service, "status": status},
+            "page_number": page,
+            "more": len(found) == query.page_size,
+            "map_tiles": settings.map_tiles_url,
+            "map_attribution": settings.map_attribution,
+        },
+    )

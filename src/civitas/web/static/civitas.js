@@ -6,6 +6,25 @@
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
 
+  // A map of requests: one marker per request with a link to its page
+  var shown = document.querySelector("[data-points-map]");
+  if (shown && typeof L !== "undefined") {
+    var points = JSON.parse(shown.getAttribute("data-points") || "[]");
+    var middle = shown.getAttribute("data-center").split(",").map(Number);
+    var view = L.map(shown.id).setView(middle, 13);
+    L.tileLayer(shown.getAttribute("data-tiles"), {
+      maxZoom: 19, attribution: shown.getAttribute("data-attribution")
+    }).addTo(view);
+    var bounds = [];
+    points.forEach(function (p) {
+      var link = document.createElement("a");
+      link.href = p.url; link.textContent = "#" + p.n + " " + p.label;
+      L.marker([p.lat, p.long], { title: "#" + p.n + " " + p.label }).addTo(view).bindPopup(link);
+      bounds.push([p.lat, p.long]);
+    });
+    if (bounds.length > 1) { view.fitBounds(bounds, { padding: [20, 20] }); }
+  }
+
   // A map to choose a point: fills the lat/long fields of the form
   var box = document.querySelector("[data-map]");
   if (!box || typeof L === "undefined") { return; }
