@@ -53,6 +53,7 @@ def service_data(code: str, currency: str, **overrides: Any) -> ServiceIn:
         "channels": ["online", "open311"],
         "department": "roads",
         "fees": [{"amount_minor": 1250, "currency": currency, "label": {"en": "Fee"}}],
+        "eligibility": {"en": "People who live in the city.", "es": "Vecinos de la ciudad."},
         "documents": [{"code": "id-card", "name": {"en": "Identity document"}}],
         "legal_basis": [{"title": {"en": "Municipal law"}, "url": "https://example.org/law"}],
         "target_hours": 48,

@@ -93,6 +93,14 @@ def test_fees_documents_legal_basis_and_processing_time_are_exported(demo_export
     assert law["@id"] == "https://www.gesetze-im-internet.de/bmg/"
     evidence = nodes[service["cpsv:hasInput"][0]["@id"]]
     assert evidence["dct:identifier"] == "id-card"
+    # who can use it: a Requirement (CPSV-AP 3.2 Requirement: identifier and name required)
+    requirement = nodes[service["cv:holdsRequirement"][0]["@id"]]
+    assert requirement["@type"] == "cv:Requirement"
+    assert requirement["dct:identifier"] == "eligibility"
+    assert {"@language": "de", "@value": "Wer kann es nutzen"} in requirement["dct:title"]
+    assert {"@language": "en", "@value": "People registered as living in the city."} in (
+        requirement["dct:description"]
+    )
     channels = [nodes[c["@id"]] for c in service["cv:hasChannel"]]
     assert {c["dct:identifier"] for c in channels} == {
         "residence-certificate-online",

@@ -36,6 +36,8 @@ def test_service_page_shows_fees_hours_documents_and_law(client, two_cities):
     assert "Identity document" in r.text
     assert 'href="https://example.org/law"' in r.text
     assert "2 día(s)" in r.text
+    assert "Quién puede usarlo" in r.text
+    assert "Vecinos de la ciudad." in r.text
 
 
 def test_unpublished_service_page_is_404(client, two_cities):

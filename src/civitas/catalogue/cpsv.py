@@ -16,7 +16,7 @@ from babel.numbers import get_currency_precision
 from civitas.catalogue.models import Service
 from civitas.catalogue.schemas import Channel, LifeSituation, label
 from civitas.cities.models import City, Department
-from civitas.core.i18n import translate
+from civitas.core.i18n import N_, translate
 
 CONTEXT = {
     "cpsv": "http://purl.org/vocab/cpsv#",
@@ -183,6 +183,18 @@ class _Builder:
         if service.fees:
             node["cv:hasCost"] = [
                 self.cost(iri, i, fee, owner) for i, fee in enumerate(service.fees)
+            ]
+        if service.eligibility:
+            node["cv:holdsRequirement"] = [
+                self.add(
+                    {
+                        "@id": f"{iri}#requirement-eligibility",
+                        "@type": "cv:Requirement",
+                        "dct:identifier": "eligibility",
+                        "dct:title": _labels(N_("Who can use it"), self.langs),
+                        "dct:description": _texts(service.eligibility),
+                    }
+                )
             ]
         if service.documents:
             node["cpsv:hasInput"] = [

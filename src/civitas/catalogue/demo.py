@@ -24,8 +24,11 @@ def demo_catalogue(city: City) -> CatalogueFile:
     services = []
     for raw in _load("services.yaml"):
         item = {
-            k: v for k, v in raw.items() if k not in ("fee", "law", "hours", "docs", "keywords")
+            k: v
+            for k, v in raw.items()
+            if k not in ("fee", "law", "hours", "docs", "keywords", "who")
         }
+        item["eligibility"] = common["audiences"][raw.get("who", "everyone")]
         if "fee" in raw:
             item["fees"] = [{"amount_minor": raw["fee"][city.currency], "currency": city.currency}]
         if "law" in raw:

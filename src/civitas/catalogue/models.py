@@ -28,6 +28,7 @@ class Service(TenantMixin, Base):
     channels: Mapped[list[str]]
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="RESTRICT"))
     fees: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
+    eligibility: Mapped[dict[str, str]] = mapped_column(default=dict)  # who can use it
     documents: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     legal_basis: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     target_hours: Mapped[int | None] = mapped_column(Integer, default=None)

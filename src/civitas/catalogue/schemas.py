@@ -178,6 +178,7 @@ class ServiceIn(BaseModel):
     channels: list[Channel] = Field(min_length=1)
     department: Code
     fees: list[Fee] = Field(default_factory=list)
+    eligibility: I18nText | None = None  # who can use it
     documents: list[Document] = Field(default_factory=list)
     legal_basis: list[LegalReference] = Field(default_factory=list)
     target_hours: int | None = Field(default=None, ge=1, le=24 * 365)

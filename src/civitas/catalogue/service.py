@@ -22,6 +22,7 @@ def service_fields(data: ServiceIn) -> dict[str, Any]:
     """The model's columns from a validated service (the department is resolved apart)."""
     dumped = data.model_dump(mode="json", exclude={"department", "open311", "code"})
     dumped["open311_type"] = data.open311.type
+    dumped["eligibility"] = dumped.get("eligibility") or {}
     dumped["keywords"] = list(data.open311.keywords)
     dumped["group"] = data.open311.group
     dumped["attributes"] = [a.model_dump(mode="json") for a in data.open311.attributes]
@@ -39,6 +40,7 @@ def service_to_schema(service: Service) -> ServiceIn:
             "channels": service.channels,
             "department": service.department.code,
             "fees": service.fees,
+            "eligibility": service.eligibility or None,
             "documents": service.documents,
             "legal_basis": service.legal_basis,
             "target_hours": service.target_hours,
