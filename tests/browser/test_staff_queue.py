@@ -1,0 +1,24 @@
+"""The queue filters without reloading the page (htmx), and keeps the filters in the URL."""
+
+from __future__ import annotations
+
+
+def test_the_queue_filters_in_place(pages, two_cities):
+    desk = pages.new_context(viewport={"width": 1280, "height": 900})
+    page = desk.new_page()
+    page.goto("/trujillo/login?lang=en")
+    page.get_by_label("User name").fill("a-caseworker")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/trujillo/staff/cases?lang=en")
+    assert page.locator("table.cases tbody tr").count() == 1
+    page.evaluate("window.stillHere = true")
+    page.get_by_label("Channel").select_option("web")  # a change filters at once
+    page.wait_for_url("**channel=web**")
+    assert page.locator("table.cases tbody tr").count() == 0
+    assert "0 case(s)" in page.locator("#results").inner_text()
+    assert page.evaluate("window.stillHere === true")  # the page was not reloaded
+    page.get_by_label("Channel").select_option("phone")
+    page.wait_for_url("**channel=phone**")
+    assert page.locator("table.cases tbody tr").count() == 1
+    pages.check(page, "queue-filtered")
