@@ -329,6 +329,31 @@ ROUTES: dict[tuple[str, str], Case] = {
         params=lambda w: {"number": 1},
         request=lambda w: {"data": {"text": "Called the reporter."}},
     ),
+    ("GET", "/{city}/staff/users"): Case(200, auth="cookie"),
+    ("GET", "/{city}/staff/users/new"): Case(200, auth="cookie"),
+    ("POST", "/{city}/staff/users/new"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        request=lambda w: {
+            "data": {
+                "username": "newcomer",
+                "full_name": "New Comer",
+                "password": "a-long-enough-password",
+                "roles": "agent",
+            }
+        },
+    ),
+    ("GET", "/{city}/staff/users/{username}"): Case(
+        200, auth="cookie", params=lambda w: {"username": w.users["agent"]}
+    ),
+    ("POST", "/{city}/staff/users/{username}"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        params=lambda w: {"username": w.users["agent"]},
+        request=lambda w: {"data": {"full_name": "Changed", "roles": "agent", "is_active": "1"}},
+    ),
     ("GET", "/{city}/staff/hotline"): Case(200, auth="cookie"),
     ("GET", "/{city}/staff/hotline/{code}"): Case(
         200, auth="cookie", params=lambda w: {"code": w.published}

@@ -24,6 +24,7 @@ from civitas.web.api import routing as routing_api
 from civitas.web.errors import install_error_handlers
 from civitas.web.middleware import BodyLimit, CachedStatic, RequestContext, SecurityHeaders
 from civitas.web.pages import accounts as accounts_pages
+from civitas.web.pages import admin as admin_pages
 from civitas.web.pages import catalogue as catalogue_pages
 from civitas.web.pages import media as media_pages
 from civitas.web.pages import report as report_pages
@@ -44,6 +45,7 @@ PAGE_ROUTERS = [
     media_pages.router,
     report_pages.router,
     staff_pages.router,
+    admin_pages.router,
     catalogue_pages.router,
 ]
 

@@ -22,3 +22,26 @@ def test_the_queue_filters_in_place(pages, two_cities):
     page.wait_for_url("**channel=phone**")
     assert page.locator("table.cases tbody tr").count() == 1
     pages.check(page, "queue-filtered")
+
+
+def test_user_administration_pages_are_accessible(pages, two_cities):
+    desk = pages.new_context(viewport={"width": 1280, "height": 900})
+    page = desk.new_page()
+    page.goto("/trujillo/login?lang=en")
+    page.get_by_label("User name").fill("a-administrator")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Users").click()
+    pages.check(page, "users")
+    page.get_by_role("link", name="Add a user").click()
+    pages.check(page, "user-new")
+    page.get_by_role("button", name="Save").click()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    pages.check(page, "user-new-errors")
+    page.get_by_label("User name").fill("rosa")
+    page.get_by_label("Name", exact=True).fill("Rosa Quispe")
+    page.get_by_label("Password").fill("a-long-enough-password")
+    page.get_by_label("Case worker").check()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/staff/users?**")
+    assert "Rosa Quispe" in page.locator("table").inner_text()

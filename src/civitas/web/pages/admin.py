@@ -1,0 +1,199 @@
+"""Administration in the browser: the city's staff users (list, add, change roles, reset a
+password, disable). Thin: the same service functions as the accounts API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from civitas.accounts.schemas import UserCreate, UserUpdate
+from civitas.accounts.service import create_user, get_user, list_users, update_user
+from civitas.cities.models import City
+from civitas.cities.service import list_departments
+from civitas.core.errors import CivitasError, PermissionDenied
+from civitas.core.i18n import N_, translate
+from civitas.core.permissions import Permission, Role
+from civitas.core.validation import template_for
+from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal
+from civitas.web.templating import csrf_ok, page
+
+router = APIRouter(include_in_schema=False)
+
+ROLE_LABELS = {
+    Role.ADMINISTRATOR: N_("Administrator"),
+    Role.MANAGER: N_("Manager"),
+    Role.CASE_WORKER: N_("Case worker"),
+    Role.AGENT: N_("Hotline or front-office agent"),
+    Role.FIELD_WORKER: N_("Field worker"),
+}
+
+
+def _allowed(
+    city: City, principal: Any, permission: Permission = Permission.ACCOUNTS_USER_WRITE
+) -> Response | None:
+    if principal is None:
+        return RedirectResponse(f"/{city.slug}/login", status_code=303)
+    if not principal.can(permission):
+        raise PermissionDenied(
+            "Your role does not allow this ({permission}).", permission=str(permission)
+        )
+    return None
+
+
+def _roles(lang: str) -> dict[str, str]:
+    return {r.value: translate(lang, label) for r, label in ROLE_LABELS.items()}
+
+
+def _problems(lang: str, exc: ValidationError | CivitasError) -> dict[str, str]:
+    found: dict[str, str] = {}
+    if isinstance(exc, ValidationError):
+        for err in exc.errors():
+            template, params = template_for(err)
+            field = str(err["loc"][0]) if err["loc"] else "form"
+            found.setdefault(field, translate(lang, template, **params))
+        return found
+    for p in exc.problems:
+        found.setdefault(p.location, translate(lang, p.message, **p.params))
+    if not found:
+        found["username" if exc.status == 409 else "form"] = translate(
+            lang, exc.message, **exc.params
+        )
+    return found
+
+
+@router.get("/{city}/staff/users", response_class=HTMLResponse, response_model=None)
+def users(
+    request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
+) -> Response:
+    if (go := _allowed(city, principal, Permission.ACCOUNTS_USER_READ)) is not None:
+        return go
+    return page(
+        request,
+        "admin/users.html",
+        {"users": list_users(db, city), "role_labels": _roles(request.state.lang)},
+    )
+
+
+def _form(
+    request: Request,
+    db: Any,
+    city: City,
+    user: Any,
+    answers: dict[str, Any],
+    problems: dict[str, str],
+    status: int = 200,
+) -> HTMLResponse:
+    return page(
+        request,
+        "admin/user_form.html",
+        {
+            "user": user,
+            "answers": answers,
+            "problems": problems,
+            "role_labels": _roles(request.state.lang),
+            "departments": list_departments(db, city),
+        },
+        status,
+    )
+
+
+@router.get("/{city}/staff/users/new", response_class=HTMLResponse, response_model=None)
+def new_user(
+    request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
+) -> Response:
+    if (go := _allowed(city, principal)) is not None:
+        return go
+    return _form(request, db, city, None, {"roles": [], "is_active": True}, {})
+
+
+@router.post("/{city}/staff/users/new", response_model=None)
+async def add_user(
+    request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
+) -> Response:
+    form = await request.form()
+    if (go := _allowed(city, principal)) is not None:
+        return go
+    assert principal is not None
+    text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+    if not csrf_ok(request, text.get("csrf", "")):
+        raise PermissionDenied("The form has expired; reload the page and try again.")
+    roles = [str(r) for r in form.getlist("roles")]
+    answers: dict[str, Any] = {**text, "roles": roles}
+    lang = request.state.lang
+    try:
+        data = UserCreate(
+            username=text.get("username", "").lower(),
+            full_name=text.get("full_name", ""),
+            email=text.get("email") or None,
+            password=text.get("password", ""),
+            roles=roles,  # checked by the model
+            department=text.get("department") or None,
+        )
+        create_user(db, city, data=data, actor=principal.label)
+    except (ValidationError, CivitasError) as exc:
+        db.rollback()
+        return _form(request, db, city, None, answers, _problems(lang, exc), 400)
+    db.commit()
+    return RedirectResponse(f"/{city.slug}/staff/users?lang={lang}", status_code=303)
+
+
+@router.get("/{city}/staff/users/{username}", response_class=HTMLResponse, response_model=None)
+def edit_user(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    username: str,
+) -> Response:
+    if (go := _allowed(city, principal)) is not None:
+        return go
+    user = get_user(db, city, username=username)
+    answers = {
+        "full_name": user.full_name,
+        "email": user.email or "",
+        "roles": list(user.roles),
+        "is_active": user.is_active,
+    }
+    return _form(request, db, city, user, answers, {})
+
+
+@router.post("/{city}/staff/users/{username}", response_model=None)
+async def change_user(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    username: str,
+) -> Response:
+    form = await request.form()
+    if (go := _allowed(city, principal)) is not None:
+        return go
+    assert principal is not None
+    text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+    if not csrf_ok(request, text.get("csrf", "")):
+        raise PermissionDenied("The form has expired; reload the page and try again.")
+    user = get_user(db, city, username=username)
+    roles = [str(r) for r in form.getlist("roles")]
+    active = text.get("is_active") == "1"
+    answers: dict[str, Any] = {**text, "roles": roles, "is_active": active}
+    lang = request.state.lang
+    changes: dict[str, Any] = {
+        "full_name": text.get("full_name", ""),
+        "email": text.get("email") or None,
+        "roles": roles,
+        "is_active": active,
+    }
+    if text.get("password"):
+        changes["password"] = text["password"]
+    try:
+        if user.id == principal.user_id and (not active or Role.ADMINISTRATOR not in roles):
+            raise PermissionDenied("You cannot take away your own administration or account.")
+        update_user(db, city, username=username, data=UserUpdate(**changes), actor=principal.label)
+    except (ValidationError, CivitasError) as exc:
+        db.rollback()
+        return _form(request, db, city, user, answers, _problems(lang, exc), 400)
+    db.commit()
+    return RedirectResponse(f"/{city.slug}/staff/users?lang={lang}", status_code=303)
