@@ -354,6 +354,41 @@ ROUTES: dict[tuple[str, str], Case] = {
         params=lambda w: {"username": w.users["agent"]},
         request=lambda w: {"data": {"full_name": "Changed", "roles": "agent", "is_active": "1"}},
     ),
+    ("GET", "/{city}/staff/catalogue"): Case(200, auth="cookie"),
+    ("GET", "/{city}/staff/catalogue/new"): Case(200, auth="cookie"),
+    ("GET", "/{city}/staff/catalogue/{code}"): Case(
+        200, auth="cookie", params=lambda w: {"code": w.unpublished}
+    ),
+    ("POST", "/{city}/staff/catalogue/new"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        request=lambda w: {
+            "data": {
+                "code": "new-thing",
+                "name-en": "New thing",
+                "description-en": "Something new.",
+                "category": "waste",
+                "channels": "online",
+                "department": "roads",
+            }
+        },
+    ),
+    ("POST", "/{city}/staff/catalogue/{code}"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        params=lambda w: {"code": w.unpublished},
+        request=lambda w: {
+            "data": {
+                "name-en": "Changed",
+                "description-en": "Changed.",
+                "category": "waste",
+                "channels": "online",
+                "department": "roads",
+            }
+        },
+    ),
     ("GET", "/{city}/staff/hotline"): Case(200, auth="cookie"),
     ("GET", "/{city}/staff/hotline/{code}"): Case(
         200, auth="cookie", params=lambda w: {"code": w.published}

@@ -26,6 +26,7 @@ from civitas.web.middleware import BodyLimit, CachedStatic, RequestContext, Secu
 from civitas.web.pages import accounts as accounts_pages
 from civitas.web.pages import admin as admin_pages
 from civitas.web.pages import catalogue as catalogue_pages
+from civitas.web.pages import catalogue_admin as catalogue_admin_pages
 from civitas.web.pages import media as media_pages
 from civitas.web.pages import report as report_pages
 from civitas.web.pages import staff as staff_pages
@@ -46,6 +47,7 @@ PAGE_ROUTERS = [
     report_pages.router,
     staff_pages.router,
     admin_pages.router,
+    catalogue_admin_pages.router,
     catalogue_pages.router,
 ]
 

@@ -45,3 +45,21 @@ def test_user_administration_pages_are_accessible(pages, two_cities):
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/staff/users?**")
     assert "Rosa Quispe" in page.locator("table").inner_text()
+
+
+def test_the_catalogue_editor_is_accessible(pages, two_cities):
+    desk = pages.new_context(viewport={"width": 1280, "height": 900})
+    page = desk.new_page()
+    page.goto("/trujillo/login?lang=en")
+    page.get_by_label("User name").fill("a-administrator")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Catalogue").click()
+    pages.check(page, "catalogue-admin")
+    page.get_by_role("link", name="Service a-light").click()
+    pages.check(page, "service-editor")
+    page.locator("#name-es").fill("")
+    page.locator("#name-en").fill("")
+    page.get_by_role("button", name="Save").click()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    pages.check(page, "service-editor-errors")
