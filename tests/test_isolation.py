@@ -303,6 +303,17 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/{city}/requests/{number}"): Case(200, auth="cookie", params=lambda w: {"number": 1}),
     ("GET", "/{city}/track"): Case(200, auth="cookie"),
     ("GET", "/{city}/requests"): Case(200, auth="cookie"),
+    # a resident's own account: public pages; forms need the visitor's token
+    ("GET", "/{city}/account"): Case(200, auth="cookie"),
+    ("GET", "/{city}/account/link/{token}"): Case(
+        401, auth="cookie", params=lambda w: {"token": "cvl_unknown"}
+    ),
+    ("POST", "/{city}/account/link"): Case(
+        403, auth="cookie", request=lambda w: {"data": {"email": "x@example.org"}}
+    ),
+    ("POST", "/{city}/account/signin"): Case(403, auth="cookie"),
+    ("POST", "/{city}/account/password"): Case(403, auth="cookie"),
+    ("POST", "/{city}/account/signout"): Case(403, auth="cookie"),
     # the back office in the browser
     ("GET", "/{city}/staff/cases"): Case(200, auth="cookie"),
     ("GET", "/{city}/staff/cases/{number}"): Case(
@@ -546,6 +557,12 @@ PUBLIC = {
     "/{city}/requests/{number}",
     "/{city}/track",
     "/{city}/requests",
+    "/{city}/account",
+    "/{city}/account/link/{token}",
+    "/{city}/account/link",
+    "/{city}/account/signin",
+    "/{city}/account/password",
+    "/{city}/account/signout",
 }
 
 

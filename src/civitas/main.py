@@ -29,6 +29,7 @@ from civitas.web.pages import catalogue as catalogue_pages
 from civitas.web.pages import catalogue_admin as catalogue_admin_pages
 from civitas.web.pages import media as media_pages
 from civitas.web.pages import report as report_pages
+from civitas.web.pages import residents as residents_pages
 from civitas.web.pages import staff as staff_pages
 from civitas.web.templating import TEMPLATES
 
@@ -45,6 +46,7 @@ PAGE_ROUTERS = [
     accounts_pages.router,
     media_pages.router,
     report_pages.router,
+    residents_pages.router,
     staff_pages.router,
     admin_pages.router,
     catalogue_admin_pages.router,

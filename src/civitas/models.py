@@ -16,6 +16,7 @@ from civitas.core.db import Base
 from civitas.core.idempotency import IdempotencyRecord
 from civitas.core.sequences import Counter
 from civitas.notifications.models import OutboxMessage
+from civitas.residents.models import ResidentAccount, ResidentToken
 
 __all__ = [
     "ApiKey",
@@ -32,6 +33,8 @@ __all__ = [
     "RequestFollower",
     "RequestMedia",
     "RequestNote",
+    "ResidentAccount",
+    "ResidentToken",
     "RoutingRule",
     "Service",
     "ServiceRequest",

@@ -13,6 +13,7 @@ from civitas.core.config import get_settings
 from civitas.core.db import session_factory, session_scope
 from civitas.core.jobs import huey
 from civitas.notifications.service import deliver_due
+from civitas.residents import service as residents
 
 __all__ = [
     "deliver_outbox",
@@ -65,9 +66,12 @@ def purge_idempotency() -> int:
 
 @huey.periodic_task(crontab(minute="37", hour="3"))  # type: ignore[untyped-decorator]
 def purge_report_drafts() -> int:
-    """Nightly: drop residents' unsent request drafts older than a day."""
+    """Nightly: drop residents' unsent request drafts older than a day, and their spent or
+    expired sign-in links and sessions."""
     with session_scope() as db:
         removed = drafts.purge_drafts(db)
+    with session_scope() as db:
+        removed += residents.purge_tokens(db)
     log.info("purged report drafts", removed=removed)
     return removed
 

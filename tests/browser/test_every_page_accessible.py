@@ -18,6 +18,7 @@ PAGES = [
     "/{city}/track",
     "/{city}/track?ref=999",
     "/{city}/login",
+    "/{city}/account",
 ]
 
 

@@ -127,15 +127,9 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 
 
-def authenticate(db: Session, city: City, *, username: str, password: str) -> User:
-    """The active user with these credentials in this city, or Unauthenticated.
-
-    After ``MAX_FAILURES`` wrong passwords for one user name within ``FAILURE_WINDOW``,
-    further attempts are refused without checking the password (TooManyAttempts), for known
-    and unknown names alike. A failure is committed at once, even though the caller's
-    request fails: sign-in is the first thing its transaction does."""
-    enter_city(db, city)
-    key = username.strip().lower()[:80]
+def throttle(db: Session, key: str) -> None:
+    """Refuse a sign-in for ``key`` (a user name, or ``resident:<e-mail>``) after
+    ``MAX_FAILURES`` failures within ``FAILURE_WINDOW``, known names and unknown alike."""
     now = utcnow()
     recent = list(
         db.scalars(
@@ -150,17 +144,35 @@ def authenticate(db: Session, city: City, *, username: str, password: str) -> Us
             "Too many failed sign-ins for this user name; try again in {minutes} minute(s).",
             minutes=max(1, math.ceil(wait.total_seconds() / 60)),
         )
-    user = db.scalar(select(User).where(User.username == key))
-    if not verify_password(user.password_hash if user else None, password):
-        db.add(LoginFailure(username=key, at=now))
-        db.commit()
-        raise Unauthenticated("Wrong user name or password.")
-    assert user is not None
+
+
+def record_failure(db: Session, key: str) -> None:
+    """Keep a failed sign-in. It is committed at once, though the caller's request fails:
+    sign-in is the first thing its transaction does."""
+    db.add(LoginFailure(username=key, at=utcnow()))
+    db.commit()
+
+
+def forget_failures(db: Session, key: str) -> None:
     db.execute(
         delete(LoginFailure)
         .where(LoginFailure.username == key)
         .execution_options(synchronize_session=False)
     )
+
+
+def authenticate(db: Session, city: City, *, username: str, password: str) -> User:
+    """The active user with these credentials in this city, or Unauthenticated; throttled
+    (see :func:`throttle`)."""
+    enter_city(db, city)
+    key = username.strip().lower()[:80]
+    throttle(db, key)
+    user = db.scalar(select(User).where(User.username == key))
+    if not verify_password(user.password_hash if user else None, password):
+        record_failure(db, key)
+        raise Unauthenticated("Wrong user name or password.")
+    assert user is not None
+    forget_failures(db, key)
     if not user.is_active:
         raise Unauthenticated("This account is disabled; ask your city's administrator.")
     if needs_rehash(user.password_hash):

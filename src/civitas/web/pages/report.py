@@ -24,6 +24,7 @@ from civitas.cities.models import City
 from civitas.core.config import Settings
 from civitas.core.errors import InvalidInput, NotFound, PermissionDenied
 from civitas.core.i18n import translate
+from civitas.residents import service as residents
 from civitas.web.deps import AppSettings, CurrentCity, DbSession
 from civitas.web.forms import attribute_answers
 from civitas.web.media import clean_uploads, photo_path, read_uploads
@@ -257,7 +258,10 @@ def contact_form(
     draft = _draft(request, db, city, code)
     if draft is None:
         return _go(f"{_base(city, code)}/where", request)
-    return _step_page(request, city, service, draft, "contact", settings)
+    # a signed-in resident's address is offered, so that the request shows in "my requests"
+    account = residents.signed_in(db, city, raw=request.cookies.get("civitas_resident"))
+    given = {"email": account.email} if account and not draft.answers.get("email") else None
+    return _step_page(request, city, service, draft, "contact", settings, given=given)
 
 
 @router.post("/{city}/report/{code}/contact", response_model=None)
