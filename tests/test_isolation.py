@@ -303,6 +303,7 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/{city}/requests/{number}"): Case(200, auth="cookie", params=lambda w: {"number": 1}),
     ("GET", "/{city}/track"): Case(200, auth="cookie"),
     ("GET", "/{city}/requests"): Case(200, auth="cookie"),
+    ("GET", "/{city}/theme.css"): Case(200, auth="cookie"),
     # a resident's own account: public pages; forms need the visitor's token
     ("GET", "/{city}/account"): Case(200, auth="cookie"),
     ("GET", "/{city}/account/link/{token}"): Case(
@@ -557,6 +558,7 @@ PUBLIC = {
     "/{city}/requests/{number}",
     "/{city}/track",
     "/{city}/requests",
+    "/{city}/theme.css",
     "/{city}/account",
     "/{city}/account/link/{token}",
     "/{city}/account/link",

@@ -37,6 +37,8 @@ DEMO_CITIES = [
         center_lat=-8.1116,
         center_lon=-79.0287,
         extent=Extent(min_lat=-8.2, min_lon=-79.12, max_lat=-8.02, max_lon=-78.94),
+        colour="#8a1538",
+        logo="trujillo.svg",
     ),
     CityCreate(
         slug="musterstadt",
@@ -50,6 +52,8 @@ DEMO_CITIES = [
         center_lat=51.3397,
         center_lon=12.3731,
         extent=Extent(min_lat=51.24, min_lon=12.24, max_lat=51.45, max_lon=12.54),
+        colour="#00594f",
+        logo="musterstadt.svg",
     ),
 ]
 
@@ -86,6 +90,8 @@ def load_demo_city(db: Session, settings: Settings, data: CityCreate) -> DemoCit
     created = city is None
     if city is None:
         city = create_city(db, data)
+    elif (city.colour, city.logo) != (data.colour, data.logo):
+        city.colour, city.logo = data.colour, data.logo  # a demo made before branding
     enter_city(db, city)
     catalogue = demo_catalogue(city)
     apply_import(

@@ -112,3 +112,33 @@ def test_dates_in_the_readers_locale_and_the_citys_time_zone():
     assert when(moment, "datetime", "de_DE", berlin) == "23.11.26, 15:05"
     assert when(moment, "date", "en", lima) == "Nov 23, 2026"
     assert when(None, "date", "en", lima) == ""
+
+
+def test_each_city_has_its_own_colour_and_logo(client, two_cities):
+    page = client.get("/trujillo/").text
+    assert '<link rel="stylesheet" href="/trujillo/theme.css">' in page
+    assert '<img src="/static/cities/trujillo.svg" alt=""' in page
+    css = client.get("/trujillo/theme.css")
+    assert css.headers["content-type"].startswith("text/css")
+    assert "--accent: #8a1538;" in css.text
+    assert "--accent: #00594f;" in client.get("/musterstadt/theme.css").text
+    assert client.get("/static/cities/trujillo.svg").status_code == 200
+
+
+def test_a_city_colour_must_keep_text_readable():
+    import pytest
+    from pydantic import ValidationError
+
+    from civitas.cities.schemas import CityCreate, contrast_with_white
+    from civitas.demo import DEMO_CITIES
+
+    assert round(contrast_with_white("#000000"), 1) == 21.0
+    assert round(contrast_with_white("#ffffff"), 1) == 1.0
+    base = DEMO_CITIES[0].model_dump()
+    with pytest.raises(ValidationError, match="too light"):
+        CityCreate.model_validate({**base, "colour": "#ffcc00"})  # yellow on white: 1.6:1
+    with pytest.raises(ValidationError, match="#rrggbb"):
+        CityCreate.model_validate({**base, "colour": "red"})
+    with pytest.raises(ValidationError):
+        CityCreate.model_validate({**base, "logo": "../../etc/passwd"})
+    assert CityCreate.model_validate({**base, "colour": "#0B5CAD"}).colour == "#0b5cad"

@@ -29,6 +29,8 @@ class City(Base):
     min_lon: Mapped[float] = mapped_column(Float)
     max_lat: Mapped[float] = mapped_column(Float)
     max_lon: Mapped[float] = mapped_column(Float)
+    colour: Mapped[str] = mapped_column(String(7), default="#0b5cad")
+    logo: Mapped[str | None] = mapped_column(String(100), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def contains(self, lat: float, lon: float) -> bool:

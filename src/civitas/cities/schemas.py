@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import zoneinfo
 
 from babel import Locale
@@ -25,6 +26,18 @@ class Extent(BaseModel):
         return self
 
 
+def contrast_with_white(colour: str) -> float:
+    """The WCAG 2.1 contrast ratio of a #rrggbb colour against white."""
+
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return 1.05 / (luminance + 0.05)
+
+
 class CityCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -39,6 +52,27 @@ class CityCreate(BaseModel):
     center_lat: float = Field(ge=-90, le=90)
     center_lon: float = Field(ge=-180, le=180)
     extent: Extent
+    colour: str = Field(default="#0b5cad", description="The city's colour, #rrggbb")
+    logo: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9-]*\.(svg|png)$",
+        description="A file in static/cities/, e.g. trujillo.svg",
+    )
+
+    @field_validator("colour")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+            raise invalid("Give the colour as #rrggbb, e.g. #0b5cad.")
+        ratio = contrast_with_white(value)
+        if ratio < 4.5:
+            raise invalid(
+                "The colour {value} is too light for white text and links "
+                "(contrast {ratio}:1, at least 4.5:1 is needed).",
+                value=value,
+                ratio=round(ratio, 2),
+            )
+        return value.lower()
 
     @field_validator("country")
     @classmethod
@@ -92,6 +126,8 @@ class CityView(BaseModel):
     min_lon: float
     max_lat: float
     max_lon: float
+    colour: str = "#0b5cad"
+    logo: str | None = None
 
 
 class CityRead(CityView):

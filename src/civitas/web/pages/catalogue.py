@@ -4,7 +4,7 @@ from itertools import groupby
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from civitas.catalogue import service
 from civitas.cities.service import list_cities
@@ -47,3 +47,11 @@ def service_page(
 ) -> HTMLResponse:
     found = service.get_service(db, city, code=code)
     return page(request, "catalogue/service.html", {"service": found})
+
+
+@router.get("/{city}/theme.css", include_in_schema=False)
+def theme(city: CurrentCity) -> Response:
+    """The city's own colour for the pages (a stylesheet, since the CSP allows no inline
+    styles). The colour was checked for contrast with white when it was set."""
+    css = f":root {{ --accent: {city.colour}; --brand: {city.colour}; }}\n"
+    return Response(css, media_type="text/css", headers={"cache-control": "public, max-age=300"})
