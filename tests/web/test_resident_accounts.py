@@ -104,3 +104,19 @@ def test_a_bad_address_is_named(client, two_cities):
     assert r.status_code == 400
     assert 'href="#email"' in r.text
     assert "nombre@ejemplo.org" in r.text
+
+
+def test_sign_in_links_are_limited_per_address(client, two_cities):
+    csrf = _csrf(client)
+    for _ in range(5):
+        r = client.post(f"{ACCOUNT}/link?lang=en", data={"csrf": csrf, "email": "x@example.org"})
+        assert r.status_code == 200
+    r = client.post(f"{ACCOUNT}/link?lang=en", data={"csrf": csrf, "email": "x@example.org"})
+    assert r.status_code == 429
+    assert "Too many sign-in links for this address" in r.text
+    with session_scope() as db:
+        bind_all_cities(db)
+        sent = db.scalars(
+            select(OutboxMessage).where(OutboxMessage.recipient == "x@example.org")
+        ).all()
+        assert len(sent) == 5

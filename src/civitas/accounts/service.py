@@ -16,6 +16,7 @@ from civitas.cities.service import enter_city, get_department
 from civitas.core import audit
 from civitas.core.db import utcnow
 from civitas.core.errors import Conflict, NotFound, TooManyAttempts, Unauthenticated
+from civitas.core.i18n import N_
 from civitas.core.permissions import Permission, permissions_for
 from civitas.core.security import (
     hash_password,
@@ -127,7 +128,10 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 
 
-def throttle(db: Session, key: str) -> None:
+TOO_MANY = N_("Too many failed sign-ins for this user name; try again in {minutes} minute(s).")
+
+
+def throttle(db: Session, key: str, *, message: str = TOO_MANY) -> None:
     """Refuse a sign-in for ``key`` (a user name, or ``resident:<e-mail>``) after
     ``MAX_FAILURES`` failures within ``FAILURE_WINDOW``, known names and unknown alike."""
     now = utcnow()
@@ -140,10 +144,7 @@ def throttle(db: Session, key: str) -> None:
     )
     if len(recent) >= MAX_FAILURES:
         wait = recent[-MAX_FAILURES] + FAILURE_WINDOW - now
-        raise TooManyAttempts(
-            "Too many failed sign-ins for this user name; try again in {minutes} minute(s).",
-            minutes=max(1, math.ceil(wait.total_seconds() / 60)),
-        )
+        raise TooManyAttempts(message, minutes=max(1, math.ceil(wait.total_seconds() / 60)))
 
 
 def record_failure(db: Session, key: str) -> None:

@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from civitas.accounts.models import LoginFailure
 from civitas.accounts.service import forget_failures, record_failure, throttle
 from civitas.cases.models import ServiceRequest
 from civitas.cities.models import City
@@ -50,6 +51,14 @@ def send_link(db: Session, city: City, *, email: str, base_url: str, language: s
     The answer is the same whether or not the address is known."""
     enter_city(db, city)
     address = normalised_email(email)
+    # at most five links per address in 15 minutes: nobody's mailbox is flooded from here
+    key = f"link:{address}"[:80]
+    throttle(
+        db,
+        key,
+        message=N_("Too many sign-in links for this address; try again in {minutes} minute(s)."),
+    )
+    db.add(LoginFailure(username=key, at=utcnow()))
     account = db.scalar(select(ResidentAccount).where(ResidentAccount.email == address))
     if account is None:
         account = ResidentAccount(email=address, language=language)

@@ -107,7 +107,7 @@ def ask_for_link(
     except CivitasError as exc:
         db.rollback()
         problems = _problems(request, exc, "email")
-        return _page(request, db, city, None, problems=problems, status=400)
+        return _page(request, db, city, None, problems=problems, status=exc.status)
     db.commit()
     kick_outbox()
     return _page(request, db, city, None, sent=True)
