@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from civitas.accounts.schemas import UserCreate, UserUpdate
 from civitas.accounts.service import create_user, get_user, list_users, update_user
@@ -114,30 +115,34 @@ async def add_user(
     request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
 ) -> Response:
     form = await request.form()
-    if (go := _allowed(city, principal)) is not None:
-        return go
-    assert principal is not None
-    text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-    if not csrf_ok(request, text.get("csrf", "")):
-        raise PermissionDenied("The form has expired; reload the page and try again.")
-    roles = [str(r) for r in form.getlist("roles")]
-    answers: dict[str, Any] = {**text, "roles": roles}
-    lang = request.state.lang
-    try:
-        data = UserCreate(
-            username=text.get("username", "").lower(),
-            full_name=text.get("full_name", ""),
-            email=text.get("email") or None,
-            password=text.get("password", ""),
-            roles=roles,  # checked by the model
-            department=text.get("department") or None,
-        )
-        create_user(db, city, data=data, actor=principal.label)
-    except (ValidationError, CivitasError) as exc:
-        db.rollback()
-        return _form(request, db, city, None, answers, _problems(lang, exc), 400)
-    db.commit()
-    return RedirectResponse(f"/{city.slug}/staff/users?lang={lang}", status_code=303)
+
+    def work() -> Response:
+        if (go := _allowed(city, principal)) is not None:
+            return go
+        assert principal is not None
+        text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+        if not csrf_ok(request, text.get("csrf", "")):
+            raise PermissionDenied("The form has expired; reload the page and try again.")
+        roles = [str(r) for r in form.getlist("roles")]
+        answers: dict[str, Any] = {**text, "roles": roles}
+        lang = request.state.lang
+        try:
+            data = UserCreate(
+                username=text.get("username", "").lower(),
+                full_name=text.get("full_name", ""),
+                email=text.get("email") or None,
+                password=text.get("password", ""),
+                roles=roles,  # checked by the model
+                department=text.get("department") or None,
+            )
+            create_user(db, city, data=data, actor=principal.label)
+        except (ValidationError, CivitasError) as exc:
+            db.rollback()
+            return _form(request, db, city, None, answers, _problems(lang, exc), 400)
+        db.commit()
+        return RedirectResponse(f"/{city.slug}/staff/users?lang={lang}", status_code=303)
+
+    return await run_in_threadpool(work)
 
 
 @router.get("/{city}/staff/users/{username}", response_class=HTMLResponse, response_model=None)
@@ -169,31 +174,37 @@ async def change_user(
     username: str,
 ) -> Response:
     form = await request.form()
-    if (go := _allowed(city, principal)) is not None:
-        return go
-    assert principal is not None
-    text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-    if not csrf_ok(request, text.get("csrf", "")):
-        raise PermissionDenied("The form has expired; reload the page and try again.")
-    user = get_user(db, city, username=username)
-    roles = [str(r) for r in form.getlist("roles")]
-    active = text.get("is_active") == "1"
-    answers: dict[str, Any] = {**text, "roles": roles, "is_active": active}
-    lang = request.state.lang
-    changes: dict[str, Any] = {
-        "full_name": text.get("full_name", ""),
-        "email": text.get("email") or None,
-        "roles": roles,
-        "is_active": active,
-    }
-    if text.get("password"):
-        changes["password"] = text["password"]
-    try:
-        if user.id == principal.user_id and (not active or Role.ADMINISTRATOR not in roles):
-            raise PermissionDenied("You cannot take away your own administration or account.")
-        update_user(db, city, username=username, data=UserUpdate(**changes), actor=principal.label)
-    except (ValidationError, CivitasError) as exc:
-        db.rollback()
-        return _form(request, db, city, user, answers, _problems(lang, exc), 400)
-    db.commit()
-    return RedirectResponse(f"/{city.slug}/staff/users?lang={lang}", status_code=303)
+
+    def work() -> Response:
+        if (go := _allowed(city, principal)) is not None:
+            return go
+        assert principal is not None
+        text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+        if not csrf_ok(request, text.get("csrf", "")):
+            raise PermissionDenied("The form has expired; reload the page and try again.")
+        user = get_user(db, city, username=username)
+        roles = [str(r) for r in form.getlist("roles")]
+        active = text.get("is_active") == "1"
+        answers: dict[str, Any] = {**text, "roles": roles, "is_active": active}
+        lang = request.state.lang
+        changes: dict[str, Any] = {
+            "full_name": text.get("full_name", ""),
+            "email": text.get("email") or None,
+            "roles": roles,
+            "is_active": active,
+        }
+        if text.get("password"):
+            changes["password"] = text["password"]
+        try:
+            if user.id == principal.user_id and (not active or Role.ADMINISTRATOR not in roles):
+                raise PermissionDenied("You cannot take away your own administration or account.")
+            update_user(
+                db, city, username=username, data=UserUpdate(**changes), actor=principal.label
+            )
+        except (ValidationError, CivitasError) as exc:
+            db.rollback()
+            return _form(request, db, city, user, answers, _problems(lang, exc), 400)
+        db.commit()
+        return RedirectResponse(f"/{city.slug}/staff/users?lang={lang}", status_code=303)
+
+    return await run_in_threadpool(work)

@@ -14,6 +14,7 @@ import yaml
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from civitas.catalogue import service as catalogue
 from civitas.catalogue.schemas import Category, Channel, LifeSituation, ServiceIn
@@ -135,83 +136,87 @@ async def _save(
     request: Request, city: City, db: Any, principal: Any, code: str | None
 ) -> Response:
     form = await request.form()
-    if (go := _allowed(city, principal)) is not None:
-        return go
-    text = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-    if not csrf_ok(request, text.get("csrf", "")):
-        raise PermissionDenied("The form has expired; reload the page and try again.")
-    lang = request.state.lang
-    channels = [str(c) for c in form.getlist("channels")]
-    answers: dict[str, Any] = {
-        **text,
-        "channels": channels,
-        "published": text.get("published") == "1",
-        "code": code or text.get("code", "").strip(),
-    }
-    problems: dict[str, str] = {}
-    structured: Any = {}
-    try:
-        structured = yaml.safe_load(text.get("structured") or "") or {}
-        if not isinstance(structured, dict):
-            raise yaml.YAMLError("not a mapping")
-    except yaml.YAMLError:
-        problems["structured"] = translate(
-            lang, "Write the structured parts as YAML: keys such as fees: and documents:."
-        )
-        structured = {}
-    raw: dict[str, Any] = {
-        "code": answers["code"],
-        "category": text.get("category", ""),
-        "life_situation": text.get("life_situation") or None,
-        "channels": channels,
-        "department": text.get("department", ""),
-        "target_hours": int(text["target_hours"])
-        if text.get("target_hours", "").isdigit()
-        else None,
-        "published": answers["published"],
-        **{k: v for k, v in structured.items() if k in STRUCTURED},
-    }
-    for key in TEXTS:
-        given = {
-            lang_: text.get(f"{key}-{lang_}", "").strip()
-            for lang_ in city.languages
-            if text.get(f"{key}-{lang_}", "").strip()
+
+    def work() -> Response:
+        if (go := _allowed(city, principal)) is not None:
+            return go
+        text = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+        if not csrf_ok(request, text.get("csrf", "")):
+            raise PermissionDenied("The form has expired; reload the page and try again.")
+        lang = request.state.lang
+        channels = [str(c) for c in form.getlist("channels")]
+        answers: dict[str, Any] = {
+            **text,
+            "channels": channels,
+            "published": text.get("published") == "1",
+            "code": code or text.get("code", "").strip(),
         }
-        if given or key != "eligibility":
-            raw[key] = given
-    unknown = sorted(set(structured) - set(STRUCTURED))
-    if unknown:
-        problems.setdefault(
-            "structured",
-            translate(lang, "Unknown part(s): {names}.", names=", ".join(unknown)),
-        )
-    try:
-        data = ServiceIn.model_validate(raw)
-        if problems:
-            raise CivitasError("The service has problems.")
-        catalogue.save_service(db, city, data=data, actor=principal.label)
-    except ValidationError as exc:
-        db.rollback()
-        for err in exc.errors():
-            template, params = template_for(err)
-            where = _field(tuple(err["loc"]))
-            if where in TEXTS:  # the text as a whole (e.g. no language given): its first field
-                where = f"{where}-{city.default_language}"
-            message = translate(lang, template, **params)
-            if where == "structured":
-                message = f"{location(err['loc'])}: {message}"
-            problems.setdefault(where, message)
-        return _form(request, db, city, code, answers, problems, 400)
-    except CivitasError as exc:
-        db.rollback()
-        for p in exc.problems:
-            where = _field(tuple(p.location.split(".")[1:2])) if "." in p.location else "form"
-            problems.setdefault(where, translate(lang, p.message, **p.params))
-        if not problems:
-            problems["form"] = translate(lang, exc.message, **exc.params)
-        return _form(request, db, city, code, answers, problems, 400)
-    db.commit()
-    return RedirectResponse(f"/{city.slug}/staff/catalogue?lang={lang}", status_code=303)
+        problems: dict[str, str] = {}
+        structured: Any = {}
+        try:
+            structured = yaml.safe_load(text.get("structured") or "") or {}
+            if not isinstance(structured, dict):
+                raise yaml.YAMLError("not a mapping")
+        except yaml.YAMLError:
+            problems["structured"] = translate(
+                lang, "Write the structured parts as YAML: keys such as fees: and documents:."
+            )
+            structured = {}
+        raw: dict[str, Any] = {
+            "code": answers["code"],
+            "category": text.get("category", ""),
+            "life_situation": text.get("life_situation") or None,
+            "channels": channels,
+            "department": text.get("department", ""),
+            "target_hours": int(text["target_hours"])
+            if text.get("target_hours", "").isdigit()
+            else None,
+            "published": answers["published"],
+            **{k: v for k, v in structured.items() if k in STRUCTURED},
+        }
+        for key in TEXTS:
+            given = {
+                lang_: text.get(f"{key}-{lang_}", "").strip()
+                for lang_ in city.languages
+                if text.get(f"{key}-{lang_}", "").strip()
+            }
+            if given or key != "eligibility":
+                raw[key] = given
+        unknown = sorted(set(structured) - set(STRUCTURED))
+        if unknown:
+            problems.setdefault(
+                "structured",
+                translate(lang, "Unknown part(s): {names}.", names=", ".join(unknown)),
+            )
+        try:
+            data = ServiceIn.model_validate(raw)
+            if problems:
+                raise CivitasError("The service has problems.")
+            catalogue.save_service(db, city, data=data, actor=principal.label)
+        except ValidationError as exc:
+            db.rollback()
+            for err in exc.errors():
+                template, params = template_for(err)
+                where = _field(tuple(err["loc"]))
+                if where in TEXTS:  # the text as a whole (e.g. no language given): its first field
+                    where = f"{where}-{city.default_language}"
+                message = translate(lang, template, **params)
+                if where == "structured":
+                    message = f"{location(err['loc'])}: {message}"
+                problems.setdefault(where, message)
+            return _form(request, db, city, code, answers, problems, 400)
+        except CivitasError as exc:
+            db.rollback()
+            for p in exc.problems:
+                where = _field(tuple(p.location.split(".")[1:2])) if "." in p.location else "form"
+                problems.setdefault(where, translate(lang, p.message, **p.params))
+            if not problems:
+                problems["form"] = translate(lang, exc.message, **exc.params)
+            return _form(request, db, city, code, answers, problems, 400)
+        db.commit()
+        return RedirectResponse(f"/{city.slug}/staff/catalogue?lang={lang}", status_code=303)
+
+    return await run_in_threadpool(work)
 
 
 @router.post("/{city}/staff/catalogue/new", response_model=None)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from civitas.cases import drafts
@@ -203,51 +204,55 @@ async def details_answer(
         if n == "media" and isinstance(v, UploadFile) and v.filename
     ]
     raw_uploads = await read_uploads(chosen, settings)
-    service = drafts.reportable(db, city, code)
-    draft = _draft(request, db, city, code)
-    if draft is None:
-        return _go(f"{_base(city, code)}/where", request)
-    if remove := text.get("remove_photo"):
-        drafts.remove_photo(db, city, draft, sha256=remove)
-        db.commit()
-        return _go(f"{_base(city, code)}/details", request, draft)
-    attributes = attribute_answers(city, service, form)
-    description = text.get("description", "")
-    try:
-        images, upload_problems = clean_uploads(raw_uploads, settings), []
-    except InvalidInput as exc:
-        images, upload_problems = [], exc.problems
-    try:
-        drafts.save_details(
-            db,
-            city,
-            service,
-            draft,
-            description=description,
-            attributes=attributes,
-            photos=images,
-            media_root=settings.media_root,
-            earlier_problems=upload_problems,
-        )
-    except InvalidInput as exc:
-        db.rollback()
+
+    def work() -> Response:
+        service = drafts.reportable(db, city, code)
         draft = _draft(request, db, city, code)
-        return _step_page(
-            request,
-            city,
-            service,
-            draft,
-            "details",
-            settings,
-            _problems(request, exc),
-            {"description": description, "attributes": attributes},
-            400,
-            extra={"nearby": _nearby(request, db, city, service, draft) if draft else []},
-        )
-    db.commit()
-    if text.get("add_photo"):
-        return _go(f"{_base(city, code)}/details", request, draft)
-    return _go(f"{_base(city, code)}/contact", request, draft)
+        if draft is None:
+            return _go(f"{_base(city, code)}/where", request)
+        if remove := text.get("remove_photo"):
+            drafts.remove_photo(db, city, draft, sha256=remove)
+            db.commit()
+            return _go(f"{_base(city, code)}/details", request, draft)
+        attributes = attribute_answers(city, service, form)
+        description = text.get("description", "")
+        try:
+            images, upload_problems = clean_uploads(raw_uploads, settings), []
+        except InvalidInput as exc:
+            images, upload_problems = [], exc.problems
+        try:
+            drafts.save_details(
+                db,
+                city,
+                service,
+                draft,
+                description=description,
+                attributes=attributes,
+                photos=images,
+                media_root=settings.media_root,
+                earlier_problems=upload_problems,
+            )
+        except InvalidInput as exc:
+            db.rollback()
+            draft = _draft(request, db, city, code)
+            return _step_page(
+                request,
+                city,
+                service,
+                draft,
+                "details",
+                settings,
+                _problems(request, exc),
+                {"description": description, "attributes": attributes},
+                400,
+                extra={"nearby": _nearby(request, db, city, service, draft) if draft else []},
+            )
+        db.commit()
+        if text.get("add_photo"):
+            return _go(f"{_base(city, code)}/details", request, draft)
+        return _go(f"{_base(city, code)}/contact", request, draft)
+
+    return await run_in_threadpool(work)
 
 
 @router.get("/{city}/report/{code}/contact", response_class=HTMLResponse, response_model=None)

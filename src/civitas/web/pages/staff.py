@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from civitas.accounts.models import User
 from civitas.accounts.service import Principal, list_users
@@ -386,59 +387,65 @@ async def hotline_file(
 ) -> Response:
     """File the caller's (or walk-in's) request, as the API does for staff channels."""
     form = await request.form()
-    text = {k: v.strip() for k, v in form.multi_items() if isinstance(v, str)}
-    try:
-        who = _signed_in(city, principal, Permission.CASES_REQUEST_FILE)
-    except _Login:
-        return _login(city)
-    if not csrf_ok(request, text.get("csrf", "")):
-        raise PermissionDenied("The form has expired; reload the page and try again.")
-    found = catalogue.get_service(db, city, code=code)
-    channel = text.get("channel", "phone")
-    attributes = attribute_answers(city, found, form)
-    raw = {
-        "service_code": code,
-        "channel": channel if channel in ("phone", "office", "email") else "phone",
-        "description": text.get("description") or None,
-        "address_string": text.get("address") or None,
-        "attributes": attributes,
-        "first_name": text.get("first_name") or None,
-        "last_name": text.get("last_name") or None,
-        "email": text.get("email") or None,
-        "phone": text.get("phone") or None,
-        "language": request.state.lang,
-    }
-    data, problems = cases311.validate_post(raw)
-    lang = request.state.lang
-    try:
-        if data is None:
-            raise InvalidInput(
-                "The request has {count} problem(s); nothing was stored.",
-                problems=problems,
-                count=len(problems),
-            )
-        created = cases.create_request(
-            db, city, data=data, filed_by=who.label, earlier_problems=problems
-        )
-    except CivitasError as exc:
-        db.rollback()
-        shown: dict[str, str] = {}
-        for p in exc.problems:
-            where = "address_string" if p.location in ("location", "lat", "long") else p.location
-            shown.setdefault(where, translate(lang, p.message, **p.params))
-        if not shown:
-            shown["form"] = translate(lang, exc.message, **exc.params)
-        return render(
-            request,
-            "staff/hotline_file.html",
-            {"service": found, "answers": text, "problems": shown, "channel": channel},
-            400,
-        )
-    db.commit()
-    from civitas.web.jobs import kick_outbox
 
-    kick_outbox()
-    return RedirectResponse(
-        f"/{city.slug}/staff/hotline?lang={lang}&filed={created.number}&number={created.number}",
-        status_code=303,
-    )
+    def work() -> Response:
+        text = {k: v.strip() for k, v in form.multi_items() if isinstance(v, str)}
+        try:
+            who = _signed_in(city, principal, Permission.CASES_REQUEST_FILE)
+        except _Login:
+            return _login(city)
+        if not csrf_ok(request, text.get("csrf", "")):
+            raise PermissionDenied("The form has expired; reload the page and try again.")
+        found = catalogue.get_service(db, city, code=code)
+        channel = text.get("channel", "phone")
+        attributes = attribute_answers(city, found, form)
+        raw = {
+            "service_code": code,
+            "channel": channel if channel in ("phone", "office", "email") else "phone",
+            "description": text.get("description") or None,
+            "address_string": text.get("address") or None,
+            "attributes": attributes,
+            "first_name": text.get("first_name") or None,
+            "last_name": text.get("last_name") or None,
+            "email": text.get("email") or None,
+            "phone": text.get("phone") or None,
+            "language": request.state.lang,
+        }
+        data, problems = cases311.validate_post(raw)
+        lang = request.state.lang
+        try:
+            if data is None:
+                raise InvalidInput(
+                    "The request has {count} problem(s); nothing was stored.",
+                    problems=problems,
+                    count=len(problems),
+                )
+            created = cases.create_request(
+                db, city, data=data, filed_by=who.label, earlier_problems=problems
+            )
+        except CivitasError as exc:
+            db.rollback()
+            shown: dict[str, str] = {}
+            for p in exc.problems:
+                where = (
+                    "address_string" if p.location in ("location", "lat", "long") else p.location
+                )
+                shown.setdefault(where, translate(lang, p.message, **p.params))
+            if not shown:
+                shown["form"] = translate(lang, exc.message, **exc.params)
+            return render(
+                request,
+                "staff/hotline_file.html",
+                {"service": found, "answers": text, "problems": shown, "channel": channel},
+                400,
+            )
+        db.commit()
+        from civitas.web.jobs import kick_outbox
+
+        kick_outbox()
+        return RedirectResponse(
+            f"/{city.slug}/staff/hotline?lang={lang}&filed={created.number}&number={created.number}",
+            status_code=303,
+        )
+
+    return await run_in_threadpool(work)
