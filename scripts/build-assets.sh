@@ -11,6 +11,7 @@ npm ci --no-audit --no-fund --loglevel=error
 out=src/civitas/web/static/vendor
 rm -rf "$out"
 mkdir -p "$out/leaflet/images"
+cp node_modules/modern-normalize/modern-normalize.css "$out/modern-normalize.css"
 cp node_modules/htmx.org/dist/htmx.min.js "$out/htmx.min.js"
 cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$out/leaflet/"
 cp node_modules/leaflet/dist/images/*.png "$out/leaflet/images/"
