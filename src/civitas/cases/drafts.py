@@ -19,14 +19,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from civitas.cases.attributes import check_attributes
-from civitas.cases.media import CleanImage, store
-from civitas.cases.models import ReportDraft, RequestMedia, ServiceRequest
+from civitas.cases.media import CleanImage
+from civitas.cases.models import ReportDraft, ServiceRequest
 from civitas.cases.schemas import RequestChannel, RequestCreate
-from civitas.cases.service import check_location, create_request
+from civitas.cases.service import check_location, create_request, link_photos, stored_photo
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
-from civitas.core import audit
 from civitas.core.db import utcnow
 from civitas.core.errors import InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_
@@ -168,18 +167,9 @@ def save_details(
     _raise(problems)
     stored = list(draft.photos)
     for image in photos:
-        path, digest = store(media_root, city.id, image)
-        if all(p["sha256"] != digest for p in stored):
-            stored.append(
-                {
-                    "path": path,
-                    "sha256": digest,
-                    "content_type": image.content_type,
-                    "size": len(image.data),
-                    "width": image.width,
-                    "height": image.height,
-                }
-            )
+        photo = stored_photo(media_root, city, image)
+        if all(p["sha256"] != photo["sha256"] for p in stored):
+            stored.append(photo)
     draft.photos = stored
     # the raw answers are kept, so that the form shows them again as given
     return _save(
@@ -250,18 +240,7 @@ def submit(
         language=language,
     )
     created = create_request(db, city, data=data, filed_by=actor, token=True)
-    if draft.photos:
-        db.flush()
-        for photo in draft.photos:
-            db.add(RequestMedia(request_id=created.id, **photo))
-        audit.record(
-            db,
-            actor=actor,
-            action="request.photos_added",
-            entity_type="service_request",
-            entity_id=created.number,
-            changes={"count": len(draft.photos)},
-        )
+    link_photos(db, city, created, photos=draft.photos, actor=actor)
     db.delete(draft)
     return created
 

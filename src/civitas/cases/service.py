@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, load_only, raiseload
@@ -810,6 +810,42 @@ def file_request(
     return create_request(db, city, data=data, filed_by=actor, now=now)
 
 
+def stored_photo(media_root: Path, city: City, image: CleanImage) -> dict[str, Any]:
+    """Write a checked photo to the media store; returns the columns of its row."""
+    path, digest = store(media_root, city.id, image)
+    return {
+        "path": path,
+        "sha256": digest,
+        "content_type": image.content_type,
+        "size": len(image.data),
+        "width": image.width,
+        "height": image.height,
+    }
+
+
+def link_photos(
+    db: Session, city: City, request: ServiceRequest, *, photos: list[dict[str, Any]], actor: str
+) -> list[RequestMedia]:
+    """Link stored photos to the request, with one audit entry (in the caller's transaction)."""
+    enter_city(db, city)
+    if not photos:
+        return []
+    if request.id is None:
+        db.flush()  # the photos need the request's id
+    linked = [RequestMedia(request_id=request.id, **photo) for photo in photos]
+    db.add_all(linked)
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="request.photos_added",
+        entity_type="service_request",
+        entity_id=request.number,
+        changes={"photos": [m.id for m in linked]},
+    )
+    return linked
+
+
 def attach_photos(
     db: Session,
     city: City,
@@ -820,34 +856,8 @@ def attach_photos(
     actor: str,
 ) -> list[RequestMedia]:
     """Store checked photos and link them to the request (in the caller's transaction)."""
-    enter_city(db, city)
-    if images and request.id is None:
-        db.flush()  # the photos need the request's id
-    stored = []
-    for image in images:
-        path, digest = store(media_root, city.id, image)
-        media = RequestMedia(
-            request_id=request.id,
-            path=path,
-            content_type=image.content_type,
-            size=len(image.data),
-            sha256=digest,
-            width=image.width,
-            height=image.height,
-        )
-        db.add(media)
-        stored.append(media)
-    if stored:
-        db.flush()
-        audit.record(
-            db,
-            actor=actor,
-            action="request.photos_added",
-            entity_type="service_request",
-            entity_id=request.number,
-            changes={"photos": [m.id for m in stored]},
-        )
-    return stored
+    photos = [stored_photo(media_root, city, image) for image in images]
+    return link_photos(db, city, request, photos=photos, actor=actor)
 
 
 def photos_of(db: Session, city: City, request_ids: list[int]) -> dict[int, list[RequestMedia]]:
