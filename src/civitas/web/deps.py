@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Request
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from civitas.accounts.service import BEARER, SESSION, Principal, principal_for, resolve_token
@@ -147,3 +148,17 @@ def require(permission: Permission) -> Callable[..., Principal]:
 
 def Requires(permission: Permission) -> object:  # noqa: N802 - reads like a type in signatures
     return Depends(require(permission))
+
+
+def staff_page(
+    city: City, principal: Principal | None, permission: Permission
+) -> Principal | RedirectResponse:
+    """For a back-office page: the member of staff allowed to do this, or a redirect to
+    sign in; a role without the permission gets PermissionDenied."""
+    if principal is None:
+        return RedirectResponse(f"/{city.slug}/login", status_code=303)
+    if not principal.can(permission):
+        raise PermissionDenied(
+            "Your role does not allow this ({permission}).", permission=str(permission)
+        )
+    return principal

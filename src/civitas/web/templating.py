@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from civitas.catalogue.schemas import label
 from civitas.core.config import get_settings
+from civitas.core.errors import PermissionDenied
 from civitas.core.i18n import LANGUAGE_NAMES, locale_for, pick, translate, translations
 from civitas.core.security import sign, signature_ok
 
@@ -77,6 +78,12 @@ def csrf_ok(request: Request, token: str) -> bool:
         return True
     known = request.cookies.get(VISITOR_COOKIE)
     return bool(known) and signature_ok(secret, "csrf-visitor:" + str(known), token)
+
+
+def require_csrf(request: Request, token: str) -> None:
+    """Refuse a form whose token does not belong to whoever sends it."""
+    if not csrf_ok(request, token):
+        raise PermissionDenied("The form has expired; reload the page and try again.")
 
 
 class _LazyCsrf:

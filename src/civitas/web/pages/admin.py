@@ -18,8 +18,8 @@ from civitas.core.errors import CivitasError, PermissionDenied
 from civitas.core.i18n import N_, translate
 from civitas.core.permissions import Permission, Role
 from civitas.core.validation import template_for
-from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal
-from civitas.web.templating import csrf_ok, page
+from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
+from civitas.web.templating import page, require_csrf
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,18 +30,6 @@ ROLE_LABELS = {
     Role.AGENT: N_("Hotline or front-office agent"),
     Role.FIELD_WORKER: N_("Field worker"),
 }
-
-
-def _allowed(
-    city: City, principal: Any, permission: Permission = Permission.ACCOUNTS_USER_WRITE
-) -> Response | None:
-    if principal is None:
-        return RedirectResponse(f"/{city.slug}/login", status_code=303)
-    if not principal.can(permission):
-        raise PermissionDenied(
-            "Your role does not allow this ({permission}).", permission=str(permission)
-        )
-    return None
 
 
 def _roles(lang: str) -> dict[str, str]:
@@ -69,7 +57,7 @@ def _problems(lang: str, exc: ValidationError | CivitasError) -> dict[str, str]:
 def users(
     request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
 ) -> Response:
-    if (go := _allowed(city, principal, Permission.ACCOUNTS_USER_READ)) is not None:
+    if isinstance(go := staff_page(city, principal, Permission.ACCOUNTS_USER_READ), Response):
         return go
     return page(
         request,
@@ -105,7 +93,7 @@ def _form(
 def new_user(
     request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
 ) -> Response:
-    if (go := _allowed(city, principal)) is not None:
+    if isinstance(go := staff_page(city, principal, Permission.ACCOUNTS_USER_WRITE), Response):
         return go
     return _form(request, db, city, None, {"roles": [], "is_active": True}, {})
 
@@ -117,12 +105,11 @@ async def add_user(
     form = await request.form()
 
     def work() -> Response:
-        if (go := _allowed(city, principal)) is not None:
+        if isinstance(go := staff_page(city, principal, Permission.ACCOUNTS_USER_WRITE), Response):
             return go
         assert principal is not None
         text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-        if not csrf_ok(request, text.get("csrf", "")):
-            raise PermissionDenied("The form has expired; reload the page and try again.")
+        require_csrf(request, text.get("csrf", ""))
         roles = [str(r) for r in form.getlist("roles")]
         answers: dict[str, Any] = {**text, "roles": roles}
         lang = request.state.lang
@@ -153,7 +140,7 @@ def edit_user(
     principal: OptionalPrincipal,
     username: str,
 ) -> Response:
-    if (go := _allowed(city, principal)) is not None:
+    if isinstance(go := staff_page(city, principal, Permission.ACCOUNTS_USER_WRITE), Response):
         return go
     user = get_user(db, city, username=username)
     answers = {
@@ -176,12 +163,11 @@ async def change_user(
     form = await request.form()
 
     def work() -> Response:
-        if (go := _allowed(city, principal)) is not None:
+        if isinstance(go := staff_page(city, principal, Permission.ACCOUNTS_USER_WRITE), Response):
             return go
         assert principal is not None
         text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-        if not csrf_ok(request, text.get("csrf", "")):
-            raise PermissionDenied("The form has expired; reload the page and try again.")
+        require_csrf(request, text.get("csrf", ""))
         user = get_user(db, city, username=username)
         roles = [str(r) for r in form.getlist("roles")]
         active = text.get("is_active") == "1"

@@ -20,34 +20,24 @@ from civitas.catalogue import service as catalogue
 from civitas.catalogue.schemas import Category, Channel, LifeSituation, ServiceIn
 from civitas.cities.models import City
 from civitas.cities.service import list_departments
-from civitas.core.errors import CivitasError, PermissionDenied
+from civitas.core.errors import CivitasError
 from civitas.core.i18n import translate
 from civitas.core.permissions import Permission
 from civitas.core.validation import location, template_for
-from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal
-from civitas.web.templating import csrf_ok, page
+from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
+from civitas.web.templating import page, require_csrf
 
 router = APIRouter(include_in_schema=False)
+WRITE = Permission.CATALOGUE_SERVICE_WRITE
 STRUCTURED = ("fees", "documents", "legal_basis", "opening_hours", "open311")
 TEXTS = ("name", "description", "eligibility")
-
-
-def _allowed(city: City, principal: Any) -> Response | None:
-    if principal is None:
-        return RedirectResponse(f"/{city.slug}/login", status_code=303)
-    if not principal.can(Permission.CATALOGUE_SERVICE_WRITE):
-        raise PermissionDenied(
-            "Your role does not allow this ({permission}).",
-            permission=str(Permission.CATALOGUE_SERVICE_WRITE),
-        )
-    return None
 
 
 @router.get("/{city}/staff/catalogue", response_class=HTMLResponse, response_model=None)
 def services(
     request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
 ) -> Response:
-    if (go := _allowed(city, principal)) is not None:
+    if isinstance(go := staff_page(city, principal, WRITE), Response):
         return go
     found = catalogue.list_services(db, city, include_unpublished=True)
     return page(request, "admin/catalogue.html", {"services": found})
@@ -105,7 +95,7 @@ def _form(
 def new_service(
     request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
 ) -> Response:
-    if (go := _allowed(city, principal)) is not None:
+    if isinstance(go := staff_page(city, principal, WRITE), Response):
         return go
     return _form(request, db, city, None, _answers(None, city), {})
 
@@ -114,7 +104,7 @@ def new_service(
 def edit_service(
     request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal, code: str
 ) -> Response:
-    if (go := _allowed(city, principal)) is not None:
+    if isinstance(go := staff_page(city, principal, WRITE), Response):
         return go
     found = catalogue.get_service(db, city, code=code, include_unpublished=True)
     return _form(request, db, city, code, _answers(catalogue.service_to_schema(found), city), {})
@@ -138,11 +128,12 @@ async def _save(
     form = await request.form()
 
     def work() -> Response:
-        if (go := _allowed(city, principal)) is not None:
+        if isinstance(
+            go := staff_page(city, principal, Permission.CATALOGUE_SERVICE_WRITE), Response
+        ):
             return go
         text = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-        if not csrf_ok(request, text.get("csrf", "")):
-            raise PermissionDenied("The form has expired; reload the page and try again.")
+        require_csrf(request, text.get("csrf", ""))
         lang = request.state.lang
         channels = [str(c) for c in form.getlist("channels")]
         answers: dict[str, Any] = {

@@ -23,13 +23,14 @@ from civitas.catalogue import service as catalogue
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
 from civitas.core.config import Settings
-from civitas.core.errors import InvalidInput, NotFound, PermissionDenied
+from civitas.core.errors import InvalidInput, NotFound
 from civitas.core.i18n import translate
 from civitas.residents import service as residents
 from civitas.web.deps import AppSettings, CurrentCity, DbSession
 from civitas.web.forms import attribute_answers
+from civitas.web.jobs import kick_outbox
 from civitas.web.media import clean_uploads, photo_path, read_uploads
-from civitas.web.templating import csrf_ok, page
+from civitas.web.templating import page, require_csrf
 from civitas.web.templating import page as page_
 
 router = APIRouter(include_in_schema=False)
@@ -54,11 +55,6 @@ def _problems(request: Request, exc: InvalidInput) -> dict[str, str]:
     if not found:
         found["form"] = translate(lang, exc.message, **exc.params)
     return found
-
-
-def _check_csrf(request: Request, token: str) -> None:
-    if not csrf_ok(request, token):
-        raise PermissionDenied("The form has expired; reload the page and try again.")
 
 
 def _go(url: str, request: Request, draft: ReportDraft | None = None) -> Response:
@@ -139,7 +135,7 @@ def where_answer(
     lat: Annotated[str, Form(max_length=40)] = "",
     long: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    _check_csrf(request, csrf)
+    require_csrf(request, csrf)
     service = drafts.reportable(db, city, code)
     draft = _draft(request, db, city, code)
     try:
@@ -197,7 +193,7 @@ async def details_answer(
 ) -> Response:
     form = await request.form()
     text = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-    _check_csrf(request, text.get("csrf", ""))
+    require_csrf(request, text.get("csrf", ""))
     chosen = [
         (n, v)
         for n, v in form.multi_items()
@@ -282,7 +278,7 @@ def contact_answer(
     email: Annotated[str, Form(max_length=300)] = "",
     phone: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
-    _check_csrf(request, csrf)
+    require_csrf(request, csrf)
     service = drafts.reportable(db, city, code)
     draft = _draft(request, db, city, code)
     if draft is None:
@@ -319,7 +315,7 @@ def send(
     code: str,
     csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    _check_csrf(request, csrf)
+    require_csrf(request, csrf)
     service = drafts.reportable(db, city, code)
     draft = _draft(request, db, city, code)
     missing = drafts.missing_step(draft)
@@ -333,8 +329,6 @@ def send(
             request, city, service, draft, "check", settings, _problems(request, exc), status=400
         )
     db.commit()
-    from civitas.web.jobs import kick_outbox
-
     kick_outbox()
     response = _go(f"/{city.slug}/requests/{created.number}", request)
     response.headers["location"] += f"&token={created.token}&sent=1"

@@ -12,13 +12,13 @@ from civitas.cases.schemas import STATUS_LABELS, Status
 from civitas.cases.service import service_infos
 from civitas.cities.models import City
 from civitas.core.config import Settings
-from civitas.core.errors import CivitasError, PermissionDenied
+from civitas.core.errors import CivitasError
 from civitas.core.i18n import translate
 from civitas.residents import service as residents
 from civitas.residents.models import ResidentAccount
 from civitas.web.deps import AppSettings, CurrentCity, DbSession
 from civitas.web.jobs import kick_outbox
-from civitas.web.templating import csrf_ok, page
+from civitas.web.templating import page, require_csrf
 
 router = APIRouter(include_in_schema=False)
 COOKIE = "civitas_resident"
@@ -26,11 +26,6 @@ COOKIE = "civitas_resident"
 
 def current_resident(request: Request, db: DbSession, city: City) -> ResidentAccount | None:
     return residents.signed_in(db, city, raw=request.cookies.get(COOKIE))
-
-
-def _check(request: Request, csrf: str) -> None:
-    if not csrf_ok(request, csrf):
-        raise PermissionDenied("The form has expired; reload the page and try again.")
 
 
 def _signed_in_response(city: City, settings: Settings, raw: str, lang: str) -> RedirectResponse:
@@ -99,7 +94,7 @@ def ask_for_link(
     csrf: Annotated[str, Form(max_length=128)] = "",
     email: Annotated[str, Form(max_length=300)] = "",
 ) -> HTMLResponse:
-    _check(request, csrf)
+    require_csrf(request, csrf)
     try:
         residents.send_link(
             db, city, email=email, base_url=settings.public_url, language=request.state.lang
@@ -137,7 +132,7 @@ def sign_in(
     email: Annotated[str, Form(max_length=300)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    _check(request, csrf)
+    require_csrf(request, csrf)
     try:
         _, raw = residents.sign_in(db, city, email=email, password=password)
     except CivitasError as exc:
@@ -161,7 +156,7 @@ def set_password(
     csrf: Annotated[str, Form(max_length=128)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    _check(request, csrf)
+    require_csrf(request, csrf)
     account = current_resident(request, db, city)
     if account is None:
         return RedirectResponse(f"/{city.slug}/account", status_code=303)
@@ -181,7 +176,7 @@ def sign_out(
     db: DbSession,
     csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    _check(request, csrf)
+    require_csrf(request, csrf)
     if raw := request.cookies.get(COOKIE):
         residents.sign_out(db, city, raw=raw)
         db.commit()

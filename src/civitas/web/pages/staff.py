@@ -25,36 +25,18 @@ from civitas.catalogue import service as catalogue
 from civitas.cities.models import City
 from civitas.cities.service import list_departments
 from civitas.core import audit
-from civitas.core.errors import CivitasError, InvalidInput, PermissionDenied
+from civitas.core.errors import CivitasError, InvalidInput
 from civitas.core.i18n import translate
 from civitas.core.permissions import Permission, Role
-from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal
+from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
 from civitas.web.forms import attribute_answers
+from civitas.web.jobs import kick_outbox
 from civitas.web.media import photo_path
-from civitas.web.templating import csrf_ok
 from civitas.web.templating import page as render
+from civitas.web.templating import require_csrf
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
-
-
-def _signed_in(city: City, principal: Principal | None, permission: Permission) -> Principal:
-    if principal is None:
-        raise _Login(city)
-    if not principal.can(permission):
-        raise PermissionDenied(
-            "Your role does not allow this ({permission}).", permission=str(permission)
-        )
-    return principal
-
-
-class _Login(Exception):  # noqa: N818 - a redirect, not an error
-    def __init__(self, city: City) -> None:
-        self.city = city
-
-
-def _login(city: City) -> Response:
-    return RedirectResponse(f"/{city.slug}/login", status_code=303)
 
 
 def _labels(lang: str) -> dict[str, str]:
@@ -85,10 +67,9 @@ def queue(
     q: str = "",
     page: int = 1,
 ) -> Response:
-    try:
-        _signed_in(city, principal, Permission.CASES_REQUEST_READ)
-    except _Login:
-        return _login(city)
+    who = staff_page(city, principal, Permission.CASES_REQUEST_READ)
+    if isinstance(who, Response):
+        return who
     statuses = [Status(s) for s in status.split(",") if s in {x.value for x in Status}]
     flt = cases.CaseFilter(
         statuses=statuses or None,
@@ -196,10 +177,9 @@ def case_page(
     number: int,
     done: str = "",
 ) -> Response:
-    try:
-        who = _signed_in(city, principal, Permission.CASES_REQUEST_READ)
-    except _Login:
-        return _login(city)
+    who = staff_page(city, principal, Permission.CASES_REQUEST_READ)
+    if isinstance(who, Response):
+        return who
     found = cases.get_request(db, city, number=number)
     context = _case_context(request, db, city, found, who)
     context["done"] = done
@@ -218,12 +198,10 @@ def _act(
 ) -> Response:
     """Check the form token and the role, run the action, commit, and go back to the case;
     a refused action shows the case again with the reason."""
-    try:
-        who = _signed_in(city, principal, Permission.CASES_REQUEST_HANDLE)
-    except _Login:
-        return _login(city)
-    if not csrf_ok(request, csrf):
-        raise PermissionDenied("The form has expired; reload the page and try again.")
+    who = staff_page(city, principal, Permission.CASES_REQUEST_HANDLE)
+    if isinstance(who, Response):
+        return who
+    require_csrf(request, csrf)
     try:
         work(who)
     except CivitasError as exc:
@@ -236,8 +214,6 @@ def _act(
         ]
         return render(request, "staff/case.html", context, exc.status)
     db.commit()
-    from civitas.web.jobs import kick_outbox
-
     kick_outbox()
     lang = request.state.lang
     return RedirectResponse(
@@ -331,10 +307,9 @@ def hotline(
     filed: str = "",
 ) -> Response:
     """Search the catalogue while talking, read a request's status back, start filing."""
-    try:
-        _signed_in(city, principal, Permission.CASES_REQUEST_FILE)
-    except _Login:
-        return _login(city)
+    who = staff_page(city, principal, Permission.CASES_REQUEST_FILE)
+    if isinstance(who, Response):
+        return who
     lang = request.state.lang
     found = catalogue.search_services(db, city, q[:200]) if q.strip() else []
     looked_up: dict[str, Any] | None = None
@@ -369,10 +344,9 @@ def hotline(
 def hotline_form(
     request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal, code: str
 ) -> Response:
-    try:
-        _signed_in(city, principal, Permission.CASES_REQUEST_FILE)
-    except _Login:
-        return _login(city)
+    who = staff_page(city, principal, Permission.CASES_REQUEST_FILE)
+    if isinstance(who, Response):
+        return who
     found = catalogue.get_service(db, city, code=code)
     return render(
         request,
@@ -390,12 +364,10 @@ async def hotline_file(
 
     def work() -> Response:
         text = {k: v.strip() for k, v in form.multi_items() if isinstance(v, str)}
-        try:
-            who = _signed_in(city, principal, Permission.CASES_REQUEST_FILE)
-        except _Login:
-            return _login(city)
-        if not csrf_ok(request, text.get("csrf", "")):
-            raise PermissionDenied("The form has expired; reload the page and try again.")
+        who = staff_page(city, principal, Permission.CASES_REQUEST_FILE)
+        if isinstance(who, Response):
+            return who
+        require_csrf(request, text.get("csrf", ""))
         found = catalogue.get_service(db, city, code=code)
         channel = text.get("channel", "phone")
         attributes = attribute_answers(city, found, form)
@@ -440,8 +412,6 @@ async def hotline_file(
                 400,
             )
         db.commit()
-        from civitas.web.jobs import kick_outbox
-
         kick_outbox()
         return RedirectResponse(
             f"/{city.slug}/staff/hotline?lang={lang}&filed={created.number}&number={created.number}",
