@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,3 +197,10 @@ def session_cookie(client: Any, slug: str, username: str) -> dict[str, str]:
     cookie = response.cookies["civitas_session"]
     client.cookies.clear()
     return {"civitas_session": cookie}
+
+
+def form_token(client: Any, path: str) -> str:
+    """The csrf token of the form on a page, as a browser would send it back."""
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get(path).text)
+    assert found, f"no form token on {path}"
+    return found.group(1)

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from tests.factories import PASSWORD
+
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ROOT / "var" / "screenshots"
@@ -95,6 +97,16 @@ class Pages:
 
     def new(self) -> Any:
         return self.watch(self.context.new_page())
+
+    def staff(self, username: str, city: str = "trujillo") -> Any:
+        """A member of staff at a desk (a second browser), signed in through the form."""
+        page = self.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.goto(f"/{city}/login?lang=en")
+        page.get_by_label("User name").fill(username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"**/{city}/staff**")
+        return page
 
     def watch(self, page: Any) -> Any:
         page.on(

@@ -7,12 +7,7 @@ import re
 
 
 def test_the_hotline_agent_flow(pages, two_cities):
-    desk = pages.new_context(viewport={"width": 1280, "height": 900})
-    page = desk.new_page()
-    page.goto("/trujillo/login?lang=en")
-    page.get_by_label("User name").fill("a-agent")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign in").click()
+    page = pages.staff("a-agent")
     page.get_by_role("link", name="Hotline").click()
     pages.check(page, "hotline")
 

@@ -83,12 +83,7 @@ def test_a_resident_files_and_follows_a_request(pages, two_cities, tmp_path, cli
     assert stored["extended_attributes"]["attributes"] == [{"code": "fault", "value": "out"}]
 
     # a case worker, at a desk, finds it in the queue, takes it and closes it with a note
-    desk = pages.new_context(viewport={"width": 1280, "height": 900})
-    staff = desk.new_page()
-    staff.goto("/trujillo/login?lang=en")
-    staff.get_by_label("User name").fill("a-caseworker")
-    staff.get_by_label("Password").fill("correct-horse-battery")
-    staff.get_by_role("button", name="Sign in").click()
+    staff = pages.staff("a-caseworker")
     staff.goto("/trujillo/staff/cases?lang=en")
     pages.check(staff, "staff-queue")
     staff.get_by_label("Channel").select_option("web")

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 
 def test_the_queue_filters_in_place(pages, two_cities):
-    desk = pages.new_context(viewport={"width": 1280, "height": 900})
-    page = desk.new_page()
-    page.goto("/trujillo/login?lang=en")
-    page.get_by_label("User name").fill("a-caseworker")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign in").click()
+    page = pages.staff("a-caseworker")
     page.goto("/trujillo/staff/cases?lang=en")
     assert page.locator("table.cases tbody tr").count() == 1
     page.evaluate("window.stillHere = true")
@@ -25,12 +20,7 @@ def test_the_queue_filters_in_place(pages, two_cities):
 
 
 def test_user_administration_pages_are_accessible(pages, two_cities):
-    desk = pages.new_context(viewport={"width": 1280, "height": 900})
-    page = desk.new_page()
-    page.goto("/trujillo/login?lang=en")
-    page.get_by_label("User name").fill("a-administrator")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign in").click()
+    page = pages.staff("a-administrator")
     page.get_by_role("link", name="Users").click()
     pages.check(page, "users")
     page.get_by_role("link", name="Add a user").click()
@@ -48,12 +38,7 @@ def test_user_administration_pages_are_accessible(pages, two_cities):
 
 
 def test_the_catalogue_editor_is_accessible(pages, two_cities):
-    desk = pages.new_context(viewport={"width": 1280, "height": 900})
-    page = desk.new_page()
-    page.goto("/trujillo/login?lang=en")
-    page.get_by_label("User name").fill("a-administrator")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign in").click()
+    page = pages.staff("a-administrator")
     page.get_by_role("link", name="Catalogue").click()
     pages.check(page, "catalogue-admin")
     page.get_by_role("link", name="Service a-light").click()

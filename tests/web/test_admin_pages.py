@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 from civitas.accounts.service import authenticate, get_user
 from civitas.cities.service import get_city_by_slug
 from civitas.core.db import session_scope
-from tests.factories import session_cookie
+from tests.factories import form_token, session_cookie
 
 USERS = "/trujillo/staff/users"
 
 
 def _as(client, username: str) -> str:
     client.cookies.update(session_cookie(client, "trujillo", username))
-    page = client.get(f"{USERS}/new?lang=en")
-    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
-    return found.group(1) if found else ""
+    return form_token(client, f"{USERS}/new?lang=en")
 
 
 def test_an_administrator_adds_a_user_and_every_problem_is_named(client, two_cities):

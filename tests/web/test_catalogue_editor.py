@@ -8,7 +8,7 @@ import re
 from civitas.catalogue.service import get_service
 from civitas.cities.service import get_city_by_slug
 from civitas.core.db import session_scope
-from tests.factories import session_cookie
+from tests.factories import form_token, session_cookie
 
 EDIT = "/trujillo/staff/catalogue/a-light"
 
@@ -22,7 +22,7 @@ def _form(client, path: str) -> dict[str, str]:
     values.update(
         dict(re.findall(r'<textarea id="[^"]*" name="([^"]+)"[^>]*>([^<]*)</textarea>', text))
     )
-    values["csrf"] = re.search(r'name="csrf" value="([0-9a-f]+)"', text).group(1)
+    values["csrf"] = form_token(client, path)
     for name, value in re.findall(r'<select id="[^"]*" name="([^"]+)">(.*?)</select>', text, re.S):
         chosen = re.search(r'<option value="([^"]*)" selected>', value)
         values[name] = chosen.group(1) if chosen else ""

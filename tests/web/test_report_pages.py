@@ -13,17 +13,14 @@ from civitas.cases import drafts
 from civitas.cases.models import ReportDraft, RequestMedia, ServiceRequest
 from civitas.core.db import session_scope, utcnow
 from civitas.core.tenancy import bind_all_cities
-from tests.factories import tiny_png
+from tests.factories import form_token, tiny_png
 
 BASE = "/trujillo/report/a-light"
 
 
 def _csrf(client, path: str) -> str:
-    page = client.get(path)
-    assert page.status_code == 200, page.text
-    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
-    assert found, "the form has no csrf token"
-    return found.group(1)
+    assert client.get(path).status_code == 200
+    return form_token(client, path)
 
 
 def _count(model) -> int:

@@ -11,14 +11,13 @@ from sqlalchemy import select
 from civitas.core.db import session_scope
 from civitas.core.tenancy import bind_all_cities
 from civitas.notifications.models import OutboxMessage
+from tests.factories import form_token
 
 ACCOUNT = "/trujillo/account"
 
 
 def _csrf(client, path: str = f"{ACCOUNT}?lang=en") -> str:
-    found = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get(path).text)
-    assert found
-    return found.group(1)
+    return form_token(client, path)
 
 
 def _mailed_link(address: str) -> str:

@@ -3,23 +3,19 @@ changes the case as the staff API does."""
 
 from __future__ import annotations
 
-import re
-
 from civitas.cases.schemas import RequestChannel, RequestCreate
 from civitas.cases.service import create_request, get_request, notes_of
 from civitas.cities.service import get_city_by_slug
 from civitas.core.db import session_scope
-from tests.factories import session_cookie
+from tests.factories import form_token, session_cookie
 
 CASE = "/trujillo/staff/cases/1"
 
 
 def _signed_in(client, username: str) -> str:
     client.cookies.update(session_cookie(client, "trujillo", username))
-    page = client.get(f"{CASE}?lang=en")
-    assert page.status_code == 200, page.text
-    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
-    return found.group(1) if found else ""
+    assert client.get(f"{CASE}?lang=en").status_code == 200
+    return form_token(client, f"{CASE}?lang=en")
 
 
 def _status(number: int = 1) -> str:
@@ -38,10 +34,10 @@ def test_an_agent_reads_cases_but_cannot_handle_them(client, two_cities):
     _signed_in(client, "a-agent")
     page = client.get(f"{CASE}?lang=en").text
     assert "Change status" not in page  # no action forms for this role
-    token = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/trujillo/").text)
+    token = form_token(client, "/trujillo/")  # the sign-out form's
     r = client.post(
         f"{CASE}/status",
-        data={"csrf": token.group(1) if token else "", "status": "acknowledged"},
+        data={"csrf": token, "status": "acknowledged"},
         follow_redirects=False,
     )
     assert r.status_code == 403
