@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
+from civitas.core.errors import CivitasError
+from civitas.core.i18n import translate
 
 
 def attribute_answers(city: City, service: Service, form: Any) -> dict[str, Any]:
@@ -36,3 +39,19 @@ def attribute_answers(city: City, service: Service, form: Any) -> dict[str, Any]
                 pass
         given[attr["code"]] = value
     return given
+
+
+def problems_by_field(
+    lang: str,
+    exc: CivitasError,
+    *,
+    fallback: str = "form",
+    field: Callable[[str], str] = str,
+) -> dict[str, str]:
+    """Field -> message in the reader's language, the first problem of each field, for a
+    form's error summary; ``field`` maps a problem's location to the form field, and an
+    error without problems is shown on ``fallback``."""
+    found: dict[str, str] = {}
+    for p in exc.problems:
+        found.setdefault(field(p.location), translate(lang, p.message, **p.params))
+    return found or {fallback: translate(lang, exc.message, **exc.params)}

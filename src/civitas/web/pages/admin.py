@@ -19,6 +19,7 @@ from civitas.core.i18n import N_, translate
 from civitas.core.permissions import Permission, Role
 from civitas.core.validation import template_for
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
+from civitas.web.forms import problems_by_field
 from civitas.web.templating import page, require_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -44,13 +45,8 @@ def _problems(lang: str, exc: ValidationError | CivitasError) -> dict[str, str]:
             field = str(err["loc"][0]) if err["loc"] else "form"
             found.setdefault(field, translate(lang, template, **params))
         return found
-    for p in exc.problems:
-        found.setdefault(p.location, translate(lang, p.message, **p.params))
-    if not found:
-        found["username" if exc.status == 409 else "form"] = translate(
-            lang, exc.message, **exc.params
-        )
-    return found
+    # a name that exists already is the user name's problem
+    return problems_by_field(lang, exc, fallback="username" if exc.status == 409 else "form")
 
 
 @router.get("/{city}/staff/users", response_class=HTMLResponse, response_model=None)

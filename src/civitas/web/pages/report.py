@@ -27,7 +27,7 @@ from civitas.core.errors import InvalidInput, NotFound
 from civitas.core.i18n import translate
 from civitas.residents import service as residents
 from civitas.web.deps import AppSettings, CurrentCity, DbSession
-from civitas.web.forms import attribute_answers
+from civitas.web.forms import attribute_answers, problems_by_field
 from civitas.web.jobs import kick_outbox
 from civitas.web.media import clean_uploads, photo_path, read_uploads
 from civitas.web.templating import page, require_csrf
@@ -46,15 +46,10 @@ def _draft(request: Request, db: Session, city: City, code: str) -> ReportDraft 
 
 
 def _problems(request: Request, exc: InvalidInput) -> dict[str, str]:
-    """Field -> message in the reader's language (the first problem of each field)."""
-    lang = request.state.lang
-    found: dict[str, str] = {}
-    for p in exc.problems:
-        field = "media" if p.location.startswith("media") else p.location
-        found.setdefault(field, translate(lang, p.message, **p.params))
-    if not found:
-        found["form"] = translate(lang, exc.message, **exc.params)
-    return found
+    def field(where: str) -> str:
+        return "media" if where.startswith("media") else where  # every photo is one field
+
+    return problems_by_field(request.state.lang, exc, field=field)
 
 
 def _go(url: str, request: Request, draft: ReportDraft | None = None) -> Response:

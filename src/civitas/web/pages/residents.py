@@ -17,6 +17,7 @@ from civitas.core.i18n import translate
 from civitas.residents import service as residents
 from civitas.residents.models import ResidentAccount
 from civitas.web.deps import AppSettings, CurrentCity, DbSession
+from civitas.web.forms import problems_by_field
 from civitas.web.jobs import kick_outbox
 from civitas.web.templating import page, require_csrf
 
@@ -75,9 +76,7 @@ def _page(
 
 
 def _problems(request: Request, exc: CivitasError, field: str) -> dict[str, str]:
-    lang = request.state.lang
-    found = {p.location: translate(lang, p.message, **p.params) for p in exc.problems}
-    return found or {field: translate(lang, exc.message, **exc.params)}
+    return problems_by_field(request.state.lang, exc, fallback=field)
 
 
 @router.get("/{city}/account", response_class=HTMLResponse)

@@ -29,7 +29,7 @@ from civitas.core.errors import CivitasError, InvalidInput
 from civitas.core.i18n import translate
 from civitas.core.permissions import Permission, Role
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
-from civitas.web.forms import attribute_answers
+from civitas.web.forms import attribute_answers, problems_by_field
 from civitas.web.jobs import kick_outbox
 from civitas.web.media import photo_path
 from civitas.web.templating import page as render
@@ -397,14 +397,7 @@ async def hotline_file(
             )
         except CivitasError as exc:
             db.rollback()
-            shown: dict[str, str] = {}
-            for p in exc.problems:
-                where = (
-                    "address_string" if p.location in ("location", "lat", "long") else p.location
-                )
-                shown.setdefault(where, translate(lang, p.message, **p.params))
-            if not shown:
-                shown["form"] = translate(lang, exc.message, **exc.params)
+            shown = problems_by_field(lang, exc, field=_place_field)
             return render(
                 request,
                 "staff/hotline_file.html",
@@ -419,3 +412,8 @@ async def hotline_file(
         )
 
     return await run_in_threadpool(work)
+
+
+def _place_field(where: str) -> str:
+    """The hotline form asks for the place as one address field."""
+    return "address_string" if where in ("location", "lat", "long") else where
