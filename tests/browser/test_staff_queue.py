@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 
 def test_the_queue_filters_in_place(pages, two_cities):
     page = pages.staff("a-caseworker")
@@ -10,12 +12,12 @@ def test_the_queue_filters_in_place(pages, two_cities):
     page.evaluate("window.stillHere = true")
     page.get_by_label("Channel").select_option("web")  # a change filters at once
     page.wait_for_url("**channel=web**")
-    assert page.locator("table.cases tbody tr").count() == 0
+    expect(page.locator("table.cases tbody tr")).to_have_count(0)
     assert "0 case(s)" in page.locator("#results").inner_text()
     assert page.evaluate("window.stillHere === true")  # the page was not reloaded
     page.get_by_label("Channel").select_option("phone")
     page.wait_for_url("**channel=phone**")
-    assert page.locator("table.cases tbody tr").count() == 1
+    expect(page.locator("table.cases tbody tr")).to_have_count(1)
     pages.check(page, "queue-filtered")
 
 
