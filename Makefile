@@ -40,10 +40,13 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## The benchmarks; Debian's wrk drives the HTTP load (installed here if missing)
+## The benchmarks; Debian's wrk drives the HTTP load (installed here if missing), OpenFisca-core
+## (the bench extra) is the proactive benchmark's reference
 bench: setup
 	@command -v wrk >/dev/null || (apt-get install -y wrk >/dev/null 2>&1 || sudo apt-get install -y wrk)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@echo "== bench/proactive.py"; $(PY) bench/proactive.py --persons 1000000
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -93,6 +93,7 @@ class CityWorld:
     users: dict[str, str] = field(default_factory=dict)  # role -> username
     extent: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # a box inside the city
     rule_id: int = 0
+    decision_id: int = 0  # a proactive decision, once proactive_world has run
 
 
 @dataclass

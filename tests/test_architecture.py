@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "civitas"
-DOMAINS = ["core", "cities", "accounts", "catalogue"]
+DOMAINS = ["core", "cities", "accounts", "catalogue", "register", "proactive"]
 
 
 def _imports(path: Path) -> set[str]:

@@ -54,8 +54,14 @@ def test_demo_loads_two_cities_and_running_it_again_changes_nothing(engine):
     counts = row_counts(engine)
     assert counts["cities"] == 2
     assert counts["services"] == 70
-    assert counts["users"] == 10
+    assert counts["users"] == 12
     assert counts["service_requests"] == 600  # 300 per city, in every status
+    # the register, the rules and what they decided (the demo family's grant among it)
+    assert counts["register_persons"] > 6000
+    assert counts["proactive_rules"] == 19
+    assert counts["proactive_decisions"] > 1000
+    assert counts["proactive_payments"] > 0
+    assert "anwohnerin@musterstadt.example / civitas-demo" in first.stdout
     with engine.connect() as conn:
         snapshot = {t.name: conn.execute(select(t)).all() for t in Base.metadata.sorted_tables}
     second = civitas("demo", env={"CIVITAS_DEMO_API_KEY": "cvk_fixed_for_the_test_0123456789"})

@@ -15,19 +15,32 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import yaml
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 from civitas.cases.routing import create_rule
 from civitas.cases.schemas import RequestChannel, RequestCreate, RoutingRuleIn
 from civitas.cases.service import create_request
-from civitas.cities.service import get_city_by_slug
+from civitas.cities.service import enter_city, get_city_by_slug
 from civitas.core.config import get_settings
-from civitas.core.db import session_scope
+from civitas.core.db import get_engine, session_scope
 from civitas.core.security import sign
 from civitas.main import create_app
 from civitas.models import Base
+from civitas.proactive.demo import FAMILY
 from tests.factories import PASSWORD, CityWorld, World, bearer, session_cookie, tiny_png
+
+RULE_BODY = {
+    "code": "iso-pass",
+    "name": {"en": "Isolation pass"},
+    "description": {"en": "For tests."},
+    "reason": {"en": "You are {age}."},
+    "mode": "offer",
+    "triggers": ["periodic"],
+    "period": "once",
+    "eligible": "age >= 100",
+}
 
 YAML_IMPORT = """
 services:
@@ -412,6 +425,130 @@ ROUTES: dict[tuple[str, str], Case] = {
         params=lambda w: {"code": w.published},
         request=lambda w: {"data": {"address": "Plaza", "attribute[fault]": "out"}},
     ),
+    # the register and proactive services
+    ("POST", "/api/v1/cities/{city}/register/events"): Case(
+        201,
+        request=lambda w: {
+            "json": {
+                "event_id": "iso-1",
+                "type": "move_in",
+                "date": "2026-11-02",
+                "person": {
+                    "given_names": "Iso",
+                    "family_name": "Test",
+                    "birth_date": "1970-01-01",
+                    "sex": "female",
+                },
+                "address": {"street": "Calle", "number": "1", "postcode": "1000"},
+            }
+        },
+    ),
+    ("GET", "/api/v1/cities/{city}/register/persons/{number}"): Case(
+        200,
+        params=lambda w: {"number": FAMILY[w.slug].parent[0]},
+        request=lambda w: {"params": {"purpose": "isolation test", "on": "2026-11-20"}},
+        setup=lambda w: proactive_world(w),
+    ),
+    ("GET", "/api/v1/cities/{city}/register/persons/{number}/access-log"): Case(
+        200,
+        params=lambda w: {"number": FAMILY[w.slug].parent[0]},
+        request=lambda w: {"params": {"purpose": "isolation test"}},
+        setup=lambda w: proactive_world(w),
+    ),
+    ("GET", "/api/v1/cities/{city}/proactive/rules"): Case(200, setup=lambda w: proactive_world(w)),
+    ("GET", "/api/v1/cities/{city}/proactive/rules.yaml"): Case(
+        200, setup=lambda w: proactive_world(w)
+    ),
+    ("GET", "/api/v1/cities/{city}/proactive/rules/{code}"): Case(
+        200, params=lambda w: {"code": "birth-grant"}, setup=lambda w: proactive_world(w)
+    ),
+    ("POST", "/api/v1/cities/{city}/proactive/rules/check"): Case(
+        200, request=lambda w: {"json": RULE_BODY}
+    ),
+    ("PUT", "/api/v1/cities/{city}/proactive/rules/{code}"): Case(
+        200, params=lambda w: {"code": RULE_BODY["code"]}, request=lambda w: {"json": RULE_BODY}
+    ),
+    ("GET", "/api/v1/cities/{city}/proactive/decisions"): Case(
+        200, setup=lambda w: proactive_world(w)
+    ),
+    ("GET", "/api/v1/cities/{city}/proactive/decisions/{decision_id}"): Case(
+        200,
+        params=lambda w: {"decision_id": w.decision_id},
+        setup=lambda w: proactive_world(w),
+    ),
+    ("POST", "/api/v1/cities/{city}/proactive/decisions/{decision_id}/review"): Case(
+        200,
+        params=lambda w: {"decision_id": w.decision_id},
+        request=lambda w: {"json": {"outcome": "withdraw", "reason": "Isolation test."}},
+        setup=lambda w: proactive_world(w),
+    ),
+    ("POST", "/api/v1/cities/{city}/proactive/runs"): Case(
+        202, request=lambda w: {"json": {"on": "2026-11-20"}}
+    ),
+    ("GET", "/{city}/account/offers"): Case(303, auth="cookie"),
+    ("GET", "/{city}/account/data-log"): Case(303, auth="cookie"),
+    ("POST", "/{city}/account/offers/{decision_id}/accept"): Case(
+        403, auth="cookie", params=lambda w: {"decision_id": 1}
+    ),
+    ("POST", "/{city}/account/offers/{decision_id}/decline"): Case(
+        403, auth="cookie", params=lambda w: {"decision_id": 1}
+    ),
+    ("POST", "/{city}/account/offers/{decision_id}/review"): Case(
+        403, auth="cookie", params=lambda w: {"decision_id": 1}
+    ),
+    ("POST", "/{city}/account/opt-out"): Case(403, auth="cookie"),
+    ("GET", "/{city}/staff/proactive"): Case(
+        200, auth="cookie", setup=lambda w: proactive_world(w)
+    ),
+    ("GET", "/{city}/staff/proactive/{decision_id}"): Case(
+        200,
+        auth="cookie",
+        params=lambda w: {"decision_id": w.decision_id},
+        setup=lambda w: proactive_world(w),
+    ),
+    ("POST", "/{city}/staff/proactive/{decision_id}/review"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        params=lambda w: {"decision_id": w.decision_id},
+        request=lambda w: {"data": {"outcome": "withdraw", "reason": "Isolation test."}},
+        setup=lambda w: proactive_world(w),
+    ),
+    ("GET", "/{city}/staff/rules"): Case(200, auth="cookie", setup=lambda w: proactive_world(w)),
+    ("GET", "/{city}/staff/rules/{code}"): Case(
+        200,
+        auth="cookie",
+        params=lambda w: {"code": "birth-grant"},
+        setup=lambda w: proactive_world(w),
+    ),
+    ("POST", "/{city}/staff/rules/{code}"): Case(
+        200,
+        auth="cookie",
+        extra={"csrf": True},
+        params=lambda w: {"code": RULE_BODY["code"]},
+        request=lambda w: {"data": {"text": yaml.safe_dump(RULE_BODY), "action": "check"}},
+        setup=lambda w: iso_rule(w),
+    ),
+    # satisfaction: the survey behind its link, and "was this page helpful?"
+    ("GET", "/{city}/survey/{token}"): Case(
+        200,
+        auth="cookie",
+        params=lambda w: {"token": SURVEYS[w.slug]},
+        setup=lambda w: survey_invitation(w),
+    ),
+    ("POST", "/{city}/survey/{token}"): Case(
+        403,
+        auth="cookie",
+        params=lambda w: {"token": SURVEYS[w.slug]},
+        request=lambda w: {"data": {"rating": "5"}},
+        setup=lambda w: survey_invitation(w),
+    ),
+    ("POST", "/{city}/services/{code}/feedback"): Case(
+        403,
+        auth="cookie",
+        params=lambda w: {"code": w.published},
+        request=lambda w: {"data": {"helpful": "yes"}},
+    ),
     ("POST", "/{city}/staff/cases/{number}/merge"): Case(
         303,
         auth="cookie",
@@ -449,6 +586,57 @@ def routing_rule(world: CityWorld) -> None:
             ),
         )
         world.rule_id = rule.id
+
+
+def proactive_world(world: CityWorld) -> None:
+    """The city's demo rules and demo family (a birth grant and a parking permit offer)."""
+    from civitas.proactive.models import Decision
+    from tests.proactive.helpers import family, with_rules
+
+    engine = get_engine()
+    with_rules(engine, world.slug, f"{world.slug}.yaml")
+    family(engine, world.slug)
+    with session_scope() as db:
+        enter_city(db, get_city_by_slug(db, world.slug))
+        world.decision_id = db.scalars(select(Decision.id).order_by(Decision.id)).first() or 0
+
+
+def iso_rule(world: CityWorld) -> None:
+    from civitas.proactive.rules import save_rule
+    from civitas.proactive.schemas import RuleIn
+
+    with session_scope() as db:
+        save_rule(
+            db,
+            get_city_by_slug(db, world.slug),
+            data=RuleIn.model_validate(RULE_BODY),
+            actor="test",
+        )
+
+
+SURVEYS: dict[str, str] = {}
+
+
+def survey_invitation(world: CityWorld) -> None:
+    from civitas.insight.service import invite
+
+    with session_scope() as db:
+        city = get_city_by_slug(db, world.slug)
+        SURVEYS[world.slug] = (
+            invite(
+                db,
+                city,
+                subject_type="request",
+                subject_id=1,
+                service_id=None,
+                department_id=None,
+                channel="web",
+                language="en",
+                email=None,
+                what="a test",
+            )
+            or ""
+        )
 
 
 def second_request(world: CityWorld) -> None:
@@ -565,6 +753,9 @@ PUBLIC = {
     "/{city}/account/signin",
     "/{city}/account/password",
     "/{city}/account/signout",
+    "/{city}/account/offers",
+    "/{city}/account/data-log",
+    "/{city}/survey/{token}",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import typer
 
@@ -21,6 +21,10 @@ catalogue_app = typer.Typer(help="The service catalogue.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(catalogue_app, name="catalogue")
+register_app = typer.Typer(help="The resident register.", no_args_is_help=True)
+proactive_app = typer.Typer(help="Proactive services: rules and runs.", no_args_is_help=True)
+app.add_typer(register_app, name="register")
+app.add_typer(proactive_app, name="proactive")
 
 
 def settings() -> Settings:
@@ -120,6 +124,19 @@ def demo() -> None:
         if result.requests:
             typer.echo(f"  demo requests:   {result.requests}")
     password = s.demo_password or DEFAULT_PASSWORD
+    from civitas.proactive.demo import load_demo_register
+
+    for data in DEMO_CITIES:
+        register = load_demo_register(get_engine(s), data.slug, password)
+        typer.echo(
+            f"\n{data.name} register: {register.persons} persons, "
+            f"{register.decisions_created} new proactive decisions"
+        )
+        if register.resident_email:
+            typer.echo(
+                f"  resident login:  {s.public_url}/{data.slug}/account  "
+                f"{register.resident_email} / {password}"
+            )
     typer.echo("\nStaff logins (each city, at /<city>/login), password: " + password)
     for username, _, role, _ in DEMO_USERS:
         typer.echo(f"  {username:<12} {role}")
@@ -131,7 +148,8 @@ def users_create(
     username: Annotated[str, typer.Option()],
     full_name: Annotated[str, typer.Option("--name")],
     role: Annotated[
-        list[str], typer.Option(help="administrator, manager, case_worker, agent, field_worker")
+        list[str],
+        typer.Option(help="administrator, manager, case_worker, agent, field_worker, registrar"),
     ],
     email: Annotated[str | None, typer.Option()] = None,
     password: Annotated[
@@ -227,6 +245,115 @@ def catalogue_export(
     except CivitasError as exc:
         fail(str(exc))
     sys.stdout.write(body if body.endswith("\n") else body + "\n")
+
+
+def _refused(exc: Exception) -> None:
+    from civitas.core.errors import CivitasError
+    from civitas.core.i18n import translate
+
+    assert isinstance(exc, CivitasError)
+    typer.echo(translate("en", exc.message, **exc.params), err=True)
+    for p in exc.problems:
+        typer.echo(f"  {p.location}: {translate('en', p.message, **p.params)}", err=True)
+    raise typer.Exit(1)
+
+
+@register_app.command("import")
+def register_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    city: Annotated[str, typer.Option(help="City slug")],
+) -> None:
+    """Import life events from CSV or Parquet; on any error nothing is imported and every
+    problem is listed with its line."""
+    from civitas.cities.service import get_city_by_slug
+    from civitas.core.db import session_scope
+    from civitas.core.errors import CivitasError
+    from civitas.proactive.flows import receive_event
+    from civitas.register.importer import import_events
+
+    fmt = "parquet" if file.suffix.lower() in (".parquet", ".pq") else "csv"
+
+    def apply(db: Any, found: Any, event: Any) -> None:
+        receive_event(db, found, event, source=f"import:{file.name}", actor="system:cli")
+
+    try:
+        with session_scope() as db:
+            found = get_city_by_slug(db, city)
+            count = import_events(
+                db, found, data=file.read_bytes(), fmt=fmt, actor="system:cli", apply=apply
+            )
+    except CivitasError as exc:
+        _refused(exc)
+    typer.echo(f"events imported: {count}")
+
+
+@proactive_app.command("load-rules")
+def proactive_load_rules(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    city: Annotated[str, typer.Option(help="City slug")],
+) -> None:
+    """Check and save a YAML file of parameters and rules (a changed rule gets a new version)."""
+    from civitas.cities.service import get_city_by_slug
+    from civitas.core.db import session_scope
+    from civitas.core.errors import CivitasError
+    from civitas.proactive.rules import save_rule_file
+
+    try:
+        with session_scope() as db:
+            found = get_city_by_slug(db, city)
+            counts = save_rule_file(
+                db, found, text=file.read_text(encoding="utf-8"), actor="system:cli"
+            )
+    except CivitasError as exc:
+        _refused(exc)
+    typer.echo(", ".join(f"{k} saved: {v}" for k, v in counts.items()))
+
+
+@proactive_app.command("run")
+def proactive_run(
+    city: Annotated[str, typer.Option(help="City slug")],
+    on: Annotated[str | None, typer.Option(help="Date, YYYY-MM-DD (default: today)")] = None,
+    rule: Annotated[list[str] | None, typer.Option(help="Only these rule codes")] = None,
+) -> None:
+    """Evaluate the periodic rules over everyone living in the city (safe to run again)."""
+    from datetime import date
+
+    from civitas.cities.service import get_city_by_slug
+    from civitas.core.db import get_engine, session_scope
+    from civitas.proactive.engine import run_batch
+    from civitas.proactive.notices import notify_pending
+
+    day = date.fromisoformat(on) if on else date.today()
+    with session_scope() as db:
+        found = get_city_by_slug(db, city)
+    engine = get_engine(settings())
+    result = run_batch(
+        engine, found, on=day, codes=rule or None, trigger="manual" if rule else "periodic"
+    )
+    notices = notify_pending(engine, found)
+    typer.echo(
+        f"run {result.run_id}: {result.persons} persons, {result.decided} decisions, "
+        f"{result.created} new, {notices} e-mails queued"
+    )
+
+
+@proactive_app.command("test-rules")
+def proactive_test_rules(
+    rules: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    cases: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+) -> None:
+    """Run a rule file's YAML test cases on both engines."""
+    from civitas.proactive.casebook import run_cases
+
+    ran, failures = run_cases(rules.read_text(encoding="utf-8"), cases.read_text(encoding="utf-8"))
+    for failure in failures:
+        typer.echo(f"FAIL {failure}", err=True)
+    typer.echo(
+        f"{ran - len({f.split(':')[0] for f in failures})} passed, "
+        f"{len({f.split(':')[0] for f in failures})} failed"
+    )
+    if failures:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -63,6 +63,7 @@ DEMO_USERS = [
     ("caseworker", "Case Worker", Role.CASE_WORKER, "waste"),
     ("agent", "Hotline Agent", Role.AGENT, "citizens-office"),
     ("fieldworker", "Field Worker", Role.FIELD_WORKER, "roads"),
+    ("registrar", "Rita Registrar", Role.REGISTRAR, "citizens-office"),
 ]
 
 

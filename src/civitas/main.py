@@ -20,6 +20,8 @@ from civitas.web.api import cases as cases_api
 from civitas.web.api import catalogue as catalogue_api
 from civitas.web.api import cities as cities_api
 from civitas.web.api import health, open311
+from civitas.web.api import proactive as proactive_api
+from civitas.web.api import register as register_api
 from civitas.web.api import routing as routing_api
 from civitas.web.errors import install_error_handlers
 from civitas.web.middleware import BodyLimit, CachedStatic, RequestContext, SecurityHeaders
@@ -28,9 +30,13 @@ from civitas.web.pages import admin as admin_pages
 from civitas.web.pages import catalogue as catalogue_pages
 from civitas.web.pages import catalogue_admin as catalogue_admin_pages
 from civitas.web.pages import media as media_pages
+from civitas.web.pages import offers as offers_pages
+from civitas.web.pages import proactive_staff as proactive_staff_pages
 from civitas.web.pages import report as report_pages
 from civitas.web.pages import residents as residents_pages
+from civitas.web.pages import rules_admin as rules_admin_pages
 from civitas.web.pages import staff as staff_pages
+from civitas.web.pages import surveys as survey_pages
 from civitas.web.templating import TEMPLATES
 
 API_ROUTERS = [
@@ -40,6 +46,8 @@ API_ROUTERS = [
     catalogue_api.router,
     cases_api.router,
     routing_api.router,
+    register_api.router,
+    proactive_api.router,
     open311.router,
 ]
 PAGE_ROUTERS = [
@@ -47,9 +55,13 @@ PAGE_ROUTERS = [
     media_pages.router,
     report_pages.router,
     residents_pages.router,
+    offers_pages.router,
+    proactive_staff_pages.router,
     staff_pages.router,
     admin_pages.router,
     catalogue_admin_pages.router,
+    rules_admin_pages.router,
+    survey_pages.router,
     catalogue_pages.router,
 ]
 

@@ -15,20 +15,51 @@ from civitas.core.audit import AuditEntry
 from civitas.core.db import Base
 from civitas.core.idempotency import IdempotencyRecord
 from civitas.core.sequences import Counter
+from civitas.insight.models import PageFeedback, SurveyInvitation, SurveyResponse
 from civitas.notifications.models import OutboxMessage
+from civitas.proactive.models import (
+    Decision,
+    OptOut,
+    Parameter,
+    Payment,
+    Rule,
+    RuleRun,
+    RuleVersion,
+)
+from civitas.register.models import (
+    AccessLogEntry,
+    Address,
+    Household,
+    LifeEvent,
+    Person,
+    PersonState,
+    Relation,
+)
 from civitas.residents.models import ResidentAccount, ResidentToken
 
 __all__ = [
+    "AccessLogEntry",
+    "Address",
     "ApiKey",
     "AuditEntry",
     "AuthToken",
     "Base",
     "City",
     "Counter",
+    "Decision",
     "Department",
+    "Household",
     "IdempotencyRecord",
+    "LifeEvent",
     "LoginFailure",
+    "OptOut",
     "OutboxMessage",
+    "PageFeedback",
+    "Parameter",
+    "Payment",
+    "Person",
+    "PersonState",
+    "Relation",
     "ReportDraft",
     "RequestFollower",
     "RequestMedia",
@@ -36,7 +67,12 @@ __all__ = [
     "ResidentAccount",
     "ResidentToken",
     "RoutingRule",
+    "Rule",
+    "RuleRun",
+    "RuleVersion",
     "Service",
     "ServiceRequest",
+    "SurveyInvitation",
+    "SurveyResponse",
     "User",
 ]

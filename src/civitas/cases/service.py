@@ -30,7 +30,7 @@ from civitas.cases.schemas import (
 from civitas.catalogue.models import Service
 from civitas.cities.models import City, Department
 from civitas.cities.service import enter_city
-from civitas.core import audit
+from civitas.core import audit, events
 from civitas.core.db import utcnow
 from civitas.core.errors import InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_, pick, translate
@@ -633,6 +633,8 @@ def change_status(
     db.flush()
     if public:
         notify_reporter(db, city, request, event=f"note:{entry.id}", note=note)
+    if status in CLOSED_STATUSES and current not in CLOSED_STATUSES:
+        events.publish("case.closed", db=db, city=city, request=request)
     audit.record(
         db,
         actor=actor,

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
@@ -16,9 +14,9 @@ from civitas.catalogue.schemas import ServiceIn
 from civitas.catalogue.service import apply_import, check_service, department_ids
 from civitas.cities.models import City
 from civitas.cities.schemas import DepartmentCreate
+from civitas.core.documents import Parsed, line_for, located, parse_yaml, validation_problems
 from civitas.core.errors import InvalidInput, Problem
 from civitas.core.i18n import N_
-from civitas.core.validation import location, template_for
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -30,61 +28,6 @@ class CatalogueFile(BaseModel):
 
     departments: list[DepartmentCreate] = Field(default_factory=list)
     services: list[ServiceIn] = Field(default_factory=list)
-
-
-@dataclass
-class Parsed:
-    data: dict[str, Any]
-    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
-
-
-def _index_lines(
-    node: yaml.Node, path: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]
-) -> None:
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            out[(*path, str(key.value))] = key.start_mark.line + 1
-            _index_lines(value, (*path, str(key.value)), out)
-            out[(*path, str(key.value))] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index_lines(item, (*path, i), out)
-
-
-def _line_for(lines: dict[tuple[str | int, ...], int], loc: tuple[str | int, ...]) -> int | None:
-    for cut in range(len(loc), -1, -1):
-        if loc[:cut] in lines:
-            return lines[loc[:cut]]
-    return None
-
-
-def parse_yaml(text: str) -> Parsed:
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 0
-        raise InvalidInput(
-            "The file is not valid YAML.",
-            problems=[
-                Problem(
-                    f"line {line}",
-                    "YAML syntax error: {error}",
-                    {"error": str(getattr(exc, "problem", exc))},
-                )
-            ],
-        ) from None
-    if not isinstance(data, dict):
-        raise InvalidInput(
-            "The file is not valid YAML.",
-            problems=[Problem("line 1", "Expected a mapping with 'departments' and 'services'.")],
-        )
-    lines: dict[tuple[str | int, ...], int] = {}
-    if node is not None:
-        _index_lines(node, (), lines)
-    return Parsed(data=data, lines=lines)
 
 
 CSV_COLUMNS = (
@@ -171,14 +114,7 @@ def validate(db: Session, city: City, parsed: Parsed) -> CatalogueFile:
     try:
         catalogue = CatalogueFile.model_validate(parsed.data)
     except ValidationError as exc:
-        for err in exc.errors():
-            loc = tuple(
-                p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))
-            )
-            line = _line_for(parsed.lines, loc)
-            where = f"line {line}: {location(loc)}" if line else location(loc)
-            template, params = template_for(err)
-            problems.append(Problem(where, template, params))
+        problems = validation_problems(parsed, exc)
         raise InvalidInput(
             "The catalogue has {count} problem(s); nothing was imported.",
             problems=problems,
@@ -190,7 +126,7 @@ def validate(db: Session, city: City, parsed: Parsed) -> CatalogueFile:
     problems += _duplicates(parsed, "services", [s.code for s in catalogue.services])
     for i, service in enumerate(catalogue.services):
         for p in check_service(city, service, known, f"services[{i}]"):
-            line = _line_for(parsed.lines, ("services", i))
+            line = line_for(parsed.lines, ("services", i))
             problems.append(
                 Problem(f"line {line}: {p.location}" if line else p.location, p.message, p.params)
             )
@@ -209,7 +145,7 @@ def _duplicates(parsed: Parsed, kind: str, codes: list[str]) -> list[Problem]:
     for i, code in enumerate(codes):
         if code in first:
             problems.append(
-                _located(
+                located(
                     parsed,
                     (kind, i, "code"),
                     N_("The code '{code}' is used twice (also at entry {first})."),
@@ -221,15 +157,9 @@ def _duplicates(parsed: Parsed, kind: str, codes: list[str]) -> list[Problem]:
     return problems
 
 
-def _located(parsed: Parsed, loc: tuple[str | int, ...], message: str, **params: Any) -> Problem:
-    line = _line_for(parsed.lines, loc)
-    where = f"line {line}: {location(loc)}" if line else location(loc)
-    return Problem(where, message, params)
-
-
 def parse(text: str, fmt: str) -> Parsed:
     if fmt == "yaml":
-        return parse_yaml(text)
+        return parse_yaml(text, expected="Expected a mapping with 'departments' and 'services'.")
     if fmt == "csv":
         return parse_csv(text)
     raise InvalidInput("Unknown import format '{fmt}'; use yaml or csv.", fmt=fmt)

@@ -91,6 +91,14 @@ def locale_for(lang: str, country: str | None) -> str:
     return lang
 
 
+def format_money(amount_minor: int, currency: str, locale: str) -> str:
+    """Minor units as money in a locale (1250 PEN in es_PE is «S/ 12.50»)."""
+    from babel.numbers import format_currency, get_currency_precision
+
+    digits = get_currency_precision(currency)
+    return format_currency(amount_minor / 10**digits, currency, locale=locale)
+
+
 def pick(texts: Mapping[str, str] | None, lang: str, fallback: str = "en") -> str:
     """The text in ``lang``, else the fallback language, else any text there is."""
     if not texts:

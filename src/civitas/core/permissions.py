@@ -11,6 +11,7 @@ class Role(StrEnum):
     CASE_WORKER = "case_worker"
     AGENT = "agent"  # hotline and front office
     FIELD_WORKER = "field_worker"
+    REGISTRAR = "registrar"  # the registry office (or its system feed): records life events
 
 
 class Permission(StrEnum):
@@ -28,6 +29,12 @@ class Permission(StrEnum):
     CASES_REQUEST_READ = "cases:request:read"
     CASES_REQUEST_FILE = "cases:request:file"  # file a request for a caller or walk-in
     CASES_REQUEST_HANDLE = "cases:request:handle"  # status, notes, assignment
+    REGISTER_PERSON_READ = "register:person:read"  # always with a purpose, always logged
+    REGISTER_EVENT_RECORD = "register:event:record"
+    PROACTIVE_RULE_WRITE = "proactive:rule:write"
+    PROACTIVE_DECISION_READ = "proactive:decision:read"
+    PROACTIVE_DECISION_REVIEW = "proactive:decision:review"  # review and override, audited
+    PROACTIVE_RUN_START = "proactive:run:start"
 
 
 _STAFF_READ = {
@@ -37,6 +44,11 @@ _STAFF_READ = {
     Permission.CASES_REQUEST_READ,
 }
 _CASE_WORK = {Permission.CASES_REQUEST_FILE, Permission.CASES_REQUEST_HANDLE}
+_PROACTIVE_WORK = {
+    Permission.REGISTER_PERSON_READ,
+    Permission.PROACTIVE_DECISION_READ,
+    Permission.PROACTIVE_DECISION_REVIEW,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(Permission),
@@ -47,15 +59,26 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CATALOGUE_SERVICE_WRITE,
             Permission.ACCOUNTS_USER_READ,
             Permission.AUDIT_LOG_READ,
+            *_PROACTIVE_WORK,
+            Permission.PROACTIVE_RUN_START,
         }
     ),
-    Role.CASE_WORKER: frozenset(_STAFF_READ | _CASE_WORK),
-    Role.AGENT: frozenset(_STAFF_READ | {Permission.CASES_REQUEST_FILE}),
+    Role.CASE_WORKER: frozenset(_STAFF_READ | _CASE_WORK | _PROACTIVE_WORK),
+    Role.AGENT: frozenset(
+        _STAFF_READ | {Permission.CASES_REQUEST_FILE, Permission.PROACTIVE_DECISION_READ}
+    ),
     Role.FIELD_WORKER: frozenset(
         {
             Permission.CITY_SETTINGS_READ,
             Permission.CASES_REQUEST_READ,
             Permission.CASES_REQUEST_HANDLE,
+        }
+    ),
+    Role.REGISTRAR: frozenset(
+        {
+            Permission.CITY_SETTINGS_READ,
+            Permission.REGISTER_EVENT_RECORD,
+            Permission.REGISTER_PERSON_READ,
         }
     ),
 }

@@ -43,11 +43,15 @@ def enqueue_email(
     subject: str,
     body: str,
     language: str,
+    new_key: bool = False,
 ) -> OutboxMessage | None:
-    """Add an e-mail to the outbox in the caller's transaction (once per dedupe key)."""
+    """Add an e-mail to the outbox in the caller's transaction (once per dedupe key; with
+    ``new_key`` the caller vouches the key is new and the look-up is skipped, while the
+    unique constraint still refuses a second message)."""
     enter_city(db, city)
     if (
-        db.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
+        not new_key
+        and db.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
         is not None
     ):
         return None

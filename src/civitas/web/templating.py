@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, get_currency_precision
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -17,7 +16,14 @@ from fastapi.templating import Jinja2Templates
 from civitas.catalogue.schemas import label
 from civitas.core.config import get_settings
 from civitas.core.errors import PermissionDenied
-from civitas.core.i18n import LANGUAGE_NAMES, locale_for, pick, translate, translations
+from civitas.core.i18n import (
+    LANGUAGE_NAMES,
+    format_money,
+    locale_for,
+    pick,
+    translate,
+    translations,
+)
 from civitas.core.security import sign, signature_ok
 
 SESSION_COOKIE = "civitas_session"
@@ -27,9 +33,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES))
 
 
-def money(amount_minor: int, currency: str, locale: str) -> str:
-    digits = get_currency_precision(currency)
-    return format_currency(amount_minor / 10**digits, currency, locale=locale)
+money = format_money
 
 
 def when(moment: datetime | None, kind: str, locale: str, city: Any) -> str:

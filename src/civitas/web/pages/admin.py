@@ -30,6 +30,7 @@ ROLE_LABELS = {
     Role.CASE_WORKER: N_("Case worker"),
     Role.AGENT: N_("Hotline or front-office agent"),
     Role.FIELD_WORKER: N_("Field worker"),
+    Role.REGISTRAR: N_("Registry office"),
 }
 
 

@@ -1,0 +1,4 @@
+"""Measuring what residents get: satisfaction surveys (this package grows with KPIs, the
+scorecard, city comparison and open data)."""
+
+from civitas.insight import subscribers as _subscribers  # noqa: F401 - registers handlers
