@@ -15,6 +15,12 @@ cp node_modules/modern-normalize/modern-normalize.css "$out/modern-normalize.css
 cp node_modules/htmx.org/dist/htmx.min.js "$out/htmx.min.js"
 cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$out/leaflet/"
 cp node_modules/leaflet/dist/images/*.png "$out/leaflet/images/"
+# charts: Vega-Lite specs rendered by vega-embed (dashboards, scorecard, network)
+# one bundle with the CSP-safe expression interpreter (the pages allow no eval)
+mkdir -p "$out/vega"
+node_modules/.bin/esbuild scripts/assets/charts.js --bundle --minify --format=iife \
+  --target=es2020 --legal-comments=none --log-level=warning --outfile="$out/vega/charts.min.js"
+cp node_modules/vega/LICENSE "$out/vega/LICENSE" 2>/dev/null || true
 cp node_modules/htmx.org/LICENSE "$out/htmx.LICENSE" 2>/dev/null || true
 cp node_modules/leaflet/LICENSE "$out/leaflet/LICENSE" 2>/dev/null || true
 echo "build-assets: $(du -sh "$out" | cut -f1) in $out"

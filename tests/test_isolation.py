@@ -26,6 +26,7 @@ from civitas.cities.service import enter_city, get_city_by_slug
 from civitas.core.config import get_settings
 from civitas.core.db import get_engine, session_scope
 from civitas.core.security import sign
+from civitas.insight.scorecard import EXAMPLE
 from civitas.main import create_app
 from civitas.models import Base
 from civitas.proactive.demo import FAMILY
@@ -549,6 +550,41 @@ ROUTES: dict[tuple[str, str], Case] = {
         params=lambda w: {"code": w.published},
         request=lambda w: {"data": {"helpful": "yes"}},
     ),
+    # figures: dashboard, scorecard and its editor, the network, CSV and the PDF report
+    ("GET", "/{city}/staff/insight"): Case(200, auth="cookie", setup=lambda w: scorecard_world(w)),
+    ("GET", "/{city}/staff/insight/figures.csv"): Case(
+        200, auth="cookie", setup=lambda w: scorecard_world(w)
+    ),
+    ("POST", "/{city}/staff/insight/refresh"): Case(
+        303, auth="cookie", extra={"csrf": True}, request=lambda w: {"data": {"month": "2026-10"}}
+    ),
+    ("GET", "/{city}/staff/insight/report.pdf"): Case(
+        200, auth="cookie", setup=lambda w: scorecard_world(w)
+    ),
+    ("GET", "/{city}/staff/scorecard"): Case(
+        200, auth="cookie", setup=lambda w: scorecard_world(w)
+    ),
+    ("GET", "/{city}/staff/scorecard.csv"): Case(
+        200, auth="cookie", setup=lambda w: scorecard_world(w)
+    ),
+    ("POST", "/{city}/staff/scorecard/figures"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        request=lambda w: {"data": {"kpi": "fleet_co2_t", "month": "2026-10", "value": "41.5"}},
+        setup=lambda w: scorecard_world(w),
+    ),
+    ("GET", "/{city}/staff/scorecard/edit"): Case(200, auth="cookie"),
+    ("POST", "/{city}/staff/scorecard/edit"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        request=lambda w: {"data": {"text": EXAMPLE.replace("2026-01", "2026-02")}},
+    ),
+    ("GET", "/{city}/staff/network"): Case(200, auth="cookie", setup=lambda w: scorecard_world(w)),
+    ("GET", "/{city}/staff/network.csv"): Case(
+        200, auth="cookie", setup=lambda w: scorecard_world(w)
+    ),
     ("POST", "/{city}/staff/cases/{number}/merge"): Case(
         303,
         auth="cookie",
@@ -612,6 +648,17 @@ def iso_rule(world: CityWorld) -> None:
             data=RuleIn.model_validate(RULE_BODY),
             actor="test",
         )
+
+
+def scorecard_world(world: CityWorld) -> None:
+    """A scorecard that publishes, and the figures of a month (published too)."""
+    from civitas.insight import scorecard
+    from civitas.insight.service import refresh_figures
+
+    with session_scope() as db:
+        city = get_city_by_slug(db, world.slug)
+        scorecard.save(db, city, text=EXAMPLE, actor="test")
+        refresh_figures(db, city, ["2026-10"], actor="test")
 
 
 SURVEYS: dict[str, str] = {}

@@ -137,6 +137,17 @@ def demo() -> None:
                 f"  resident login:  {s.public_url}/{data.slug}/account  "
                 f"{register.resident_email} / {password}"
             )
+    from civitas.cities.service import get_city_by_slug
+    from civitas.insight.demo import load_demo_insight
+
+    for data in DEMO_CITIES:
+        with session_scope() as db:
+            made = load_demo_insight(db, get_city_by_slug(db, data.slug))
+        typer.echo(
+            f"\n{data.name} figures: {made.requests} requests of history, "
+            f"{made.responses} survey answers, {made.figures} KPI figures"
+        )
+        typer.echo(f"  scorecard:       {s.public_url}/{data.slug}/staff/scorecard")
     typer.echo("\nStaff logins (each city, at /<city>/login), password: " + password)
     for username, _, role, _ in DEMO_USERS:
         typer.echo(f"  {username:<12} {role}")

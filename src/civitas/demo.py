@@ -64,6 +64,7 @@ DEMO_USERS = [
     ("agent", "Hotline Agent", Role.AGENT, "citizens-office"),
     ("fieldworker", "Field Worker", Role.FIELD_WORKER, "roads"),
     ("registrar", "Rita Registrar", Role.REGISTRAR, "citizens-office"),
+    ("network", "Nora Network", Role.NETWORK_COORDINATOR, None),
 ]
 
 

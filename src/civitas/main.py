@@ -29,6 +29,7 @@ from civitas.web.pages import accounts as accounts_pages
 from civitas.web.pages import admin as admin_pages
 from civitas.web.pages import catalogue as catalogue_pages
 from civitas.web.pages import catalogue_admin as catalogue_admin_pages
+from civitas.web.pages import insight as insight_pages
 from civitas.web.pages import media as media_pages
 from civitas.web.pages import offers as offers_pages
 from civitas.web.pages import proactive_staff as proactive_staff_pages
@@ -62,6 +63,7 @@ PAGE_ROUTERS = [
     catalogue_admin_pages.router,
     rules_admin_pages.router,
     survey_pages.router,
+    insight_pages.router,
     catalogue_pages.router,
 ]
 

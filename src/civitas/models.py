@@ -15,7 +15,14 @@ from civitas.core.audit import AuditEntry
 from civitas.core.db import Base
 from civitas.core.idempotency import IdempotencyRecord
 from civitas.core.sequences import Counter
-from civitas.insight.models import PageFeedback, SurveyInvitation, SurveyResponse
+from civitas.insight.models import (
+    KpiValue,
+    NetworkFigure,
+    PageFeedback,
+    ScorecardVersion,
+    SurveyInvitation,
+    SurveyResponse,
+)
 from civitas.notifications.models import OutboxMessage
 from civitas.proactive.models import (
     Decision,
@@ -50,8 +57,10 @@ __all__ = [
     "Department",
     "Household",
     "IdempotencyRecord",
+    "KpiValue",
     "LifeEvent",
     "LoginFailure",
+    "NetworkFigure",
     "OptOut",
     "OutboxMessage",
     "PageFeedback",
@@ -70,6 +79,7 @@ __all__ = [
     "Rule",
     "RuleRun",
     "RuleVersion",
+    "ScorecardVersion",
     "Service",
     "ServiceRequest",
     "SurveyInvitation",

@@ -20,6 +20,7 @@ class ServiceRequest(TenantMixin, Base):
         UniqueConstraint("tenant_id", "number"),
         Index("ix_service_requests_tenant_requested", "tenant_id", "requested_at"),
         Index("ix_service_requests_tenant_status", "tenant_id", "status"),
+        Index("ix_service_requests_tenant_closed", "tenant_id", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +55,11 @@ class ServiceRequest(TenantMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     expected_at: Mapped[datetime | None] = mapped_column(default=None)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # for the KPIs: when the case first left "received", how often it was reopened, and
+    # whether a phone or office contact solved it there and then (first-contact resolution)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    first_contact_resolved: Mapped[bool] = mapped_column(Boolean, default=False)
     escalated_at: Mapped[datetime | None] = mapped_column(default=None)
     duplicate_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("service_requests.id", ondelete="SET NULL"), default=None

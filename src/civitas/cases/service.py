@@ -39,6 +39,10 @@ from civitas.core.tenancy import bind_all_cities
 from civitas.notifications.service import enqueue_email
 
 MAX_RANGE = timedelta(days=90)
+# a phone call or office visit that ends with the case solved within this time was
+# resolved at first contact (the agent closes it during or right after the contact)
+FIRST_CONTACT_CHANNELS = frozenset({RequestChannel.PHONE, RequestChannel.OFFICE})
+FIRST_CONTACT_WINDOW = timedelta(hours=1)
 DEFAULT_LIMIT = 1000
 
 
@@ -622,10 +626,18 @@ def change_status(
     now = now or utcnow()
     request.status = status
     request.updated_at = now
+    if request.acknowledged_at is None:  # the first answer to the request
+        request.acknowledged_at = now
+        request.first_contact_resolved = (
+            request.channel in FIRST_CONTACT_CHANNELS
+            and status in (Status.RESOLVED, Status.CLOSED)
+            and now - request.requested_at <= FIRST_CONTACT_WINDOW
+        )
     if status in CLOSED_STATUSES:
         request.closed_at = now
     elif current in CLOSED_STATUSES:  # reopened
         request.closed_at = None
+        request.reopen_count += 1
     entry = RequestNote(
         request_id=request.id, author=actor, public=public, status=status, text=note, at=now
     )

@@ -12,6 +12,8 @@ class Role(StrEnum):
     AGENT = "agent"  # hotline and front office
     FIELD_WORKER = "field_worker"
     REGISTRAR = "registrar"  # the registry office (or its system feed): records life events
+    # the learning network's coordinator: the figures cities publish, and nothing else
+    NETWORK_COORDINATOR = "network_coordinator"
 
 
 class Permission(StrEnum):
@@ -35,6 +37,9 @@ class Permission(StrEnum):
     PROACTIVE_DECISION_READ = "proactive:decision:read"
     PROACTIVE_DECISION_REVIEW = "proactive:decision:review"  # review and override, audited
     PROACTIVE_RUN_START = "proactive:run:start"
+    INSIGHT_FIGURES_READ = "insight:figures:read"  # dashboards, scorecard, reports
+    INSIGHT_SCORECARD_WRITE = "insight:scorecard:write"  # objectives, targets, manual figures
+    INSIGHT_NETWORK_READ = "insight:network:read"  # the figures cities publish to the network
 
 
 _STAFF_READ = {
@@ -61,6 +66,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AUDIT_LOG_READ,
             *_PROACTIVE_WORK,
             Permission.PROACTIVE_RUN_START,
+            Permission.INSIGHT_FIGURES_READ,
+            Permission.INSIGHT_NETWORK_READ,
         }
     ),
     Role.CASE_WORKER: frozenset(_STAFF_READ | _CASE_WORK | _PROACTIVE_WORK),
@@ -81,6 +88,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REGISTER_PERSON_READ,
         }
     ),
+    Role.NETWORK_COORDINATOR: frozenset({Permission.INSIGHT_NETWORK_READ}),
 }
 
 

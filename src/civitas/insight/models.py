@@ -1,5 +1,6 @@
-"""Satisfaction: survey invitations (one per closed request or delivered benefit), their
-single responses, and "was this page helpful?" votes."""
+"""Satisfaction (survey invitations, their single responses, "was this page helpful?"
+votes), the monthly KPI figures, the scorecard's versions and what cities publish to
+the learning network."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -81,3 +83,60 @@ class PageFeedback(TenantMixin, Base):
     )
     helpful: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KpiValue(TenantMixin, Base):
+    """One figure of a month: a KPI for the whole city or one service, department or
+    channel, with the number of cases it rests on. Computed rows are replaced on each
+    refresh; manual rows (figures no system holds, e.g. the fleet's CO₂) are entered by
+    staff and kept."""
+
+    __tablename__ = "kpi_values"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "period", "kpi", "dimension", "key"),
+        Index("ix_kpi_values_kpi", "tenant_id", "kpi", "dimension", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    kpi: Mapped[str] = mapped_column(String(40))
+    dimension: Mapped[str] = mapped_column(String(12))  # all | service | department | channel
+    key: Mapped[str] = mapped_column(String(60), default="")
+    value: Mapped[float | None] = mapped_column(Float, default=None)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str] = mapped_column(String(10), default="computed")  # computed | manual
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScorecardVersion(TenantMixin, Base):
+    """A saved version of the city's balanced scorecard (objectives, measures, targets,
+    what it publishes to the network). A period is judged by the latest version valid
+    from that period or earlier, so old months keep the targets they had."""
+
+    __tablename__ = "scorecard_versions"
+    __table_args__ = (UniqueConstraint("tenant_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    definition: Mapped[dict[str, Any]]
+    source: Mapped[str] = mapped_column(Text)  # the YAML as written, comments and all
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NetworkFigure(Base):
+    """A figure a city has published to the learning network. Deliberately not a city's
+    row: the network coordinator reads this table and nothing else. Values resting on
+    fewer than five cases are stored suppressed (no value)."""
+
+    __tablename__ = "network_figures"
+    __table_args__ = (UniqueConstraint("city_id", "period", "kpi"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    kpi: Mapped[str] = mapped_column(String(40))
+    value: Mapped[float | None] = mapped_column(Float, default=None)
+    suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -158,3 +158,13 @@ def record_page_feedback(
 ) -> None:
     enter_city(db, city)
     db.add(PageFeedback(page=page[:200], service_id=service_id, helpful=helpful))
+
+
+def refresh_figures(db: Session, city: City, months: list[str], *, actor: str) -> int:
+    """Recompute the months' KPIs and republish the city's chosen figures to the network,
+    in the caller's transaction."""
+    from civitas.insight import figures, network
+
+    written = figures.refresh(db, city, months, actor=actor)
+    network.publish(db, city, months)
+    return written

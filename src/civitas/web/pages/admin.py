@@ -31,6 +31,7 @@ ROLE_LABELS = {
     Role.AGENT: N_("Hotline or front-office agent"),
     Role.FIELD_WORKER: N_("Field worker"),
     Role.REGISTRAR: N_("Registry office"),
+    Role.NETWORK_COORDINATOR: N_("Learning network coordinator"),
 }
 
 

@@ -67,3 +67,20 @@
     });
   }
 })();
+
+/* Charts: Vega-Lite specs rendered by the locally served vega-embed, with Vega's
+   expression interpreter (the pages forbid eval). The chart's text alternative and its
+   data table are in the page already; without JavaScript they are what is shown. */
+(function () {
+  "use strict";
+  if (typeof window.civitasCharts === "undefined") { return; }
+  var lib = window.civitasCharts;
+  document.querySelectorAll("[data-vega-spec]").forEach(function (box) {
+    var spec = JSON.parse(box.getAttribute("data-vega-spec"));
+    lib.embed(box, spec, {
+      actions: false, renderer: "svg", ast: true, expr: lib.expressionInterpreter,
+      defaultStyle: false, tooltip: false
+    }).then(function () { box.setAttribute("data-rendered", "true"); })
+      .catch(function (err) { box.setAttribute("data-error", String(err)); });
+  });
+})();

@@ -1,0 +1,261 @@
+"""The KPIs of case handling (DIN SPEC 66336's use, completion and processing time), in
+three SQL passes per breakdown: the requests received in the month, those closed in it,
+and those still open at its end.
+
+Percentiles are nearest-rank (the smallest value with at least p % of the values at or
+below it), computed with window functions, so SQLite and PostgreSQL give the same
+figure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Connection
+
+from civitas.cases.schemas import RequestChannel
+from civitas.core.i18n import N_
+from civitas.core.kpis import Cell, Kpi, Period, hours_between, register, rows
+
+DIGITAL = (
+    RequestChannel.WEB,
+    RequestChannel.OPEN311,
+    RequestChannel.CHATBOT,
+    RequestChannel.EMAIL,
+)
+CONTACT = (RequestChannel.PHONE, RequestChannel.OFFICE)
+AGEING_DAYS = 30
+
+KPIS = (
+    Kpi(
+        "volume",
+        N_("Requests received"),
+        N_("Requests received in the month (duplicates not counted)."),
+        "count",
+        "none",
+        "cases",
+    ),
+    Kpi(
+        "ack_median_h",
+        N_("Time to acknowledge, median (hours)"),
+        N_(
+            "Hours from a request to its first answer, median over the requests received in the "
+            "month."
+        ),
+        "hours",
+        "down",
+        "cases",
+    ),
+    Kpi(
+        "ack_p90_h",
+        N_("Time to acknowledge, 90th percentile (hours)"),
+        N_(
+            "Hours from a request to its first answer: 90 % of the requests received in the month "
+            "were answered within this time."
+        ),
+        "hours",
+        "down",
+        "cases",
+    ),
+    Kpi(
+        "close_median_h",
+        N_("Time to close, median (hours)"),
+        N_("Hours from a request to its closing, median over the requests closed in the month."),
+        "hours",
+        "down",
+        "cases",
+    ),
+    Kpi(
+        "close_p90_h",
+        N_("Time to close, 90th percentile (hours)"),
+        N_(
+            "Hours from a request to its closing: 90 % of the requests closed in the month were "
+            "closed within this time."
+        ),
+        "hours",
+        "down",
+        "cases",
+    ),
+    Kpi(
+        "deadline_met_pct",
+        N_("Deadline compliance (%)"),
+        N_(
+            "Share of the requests closed in the month that were closed by the date promised to "
+            "the resident."
+        ),
+        "percent",
+        "up",
+        "cases",
+    ),
+    Kpi(
+        "within_target_pct",
+        N_("Closed within the service's target time (%)"),
+        N_(
+            "Share of the requests closed in the month that were closed within their service's "
+            "target processing time."
+        ),
+        "percent",
+        "up",
+        "cases",
+    ),
+    Kpi(
+        "reopen_pct",
+        N_("Reopen rate (%)"),
+        N_("Share of the requests closed in the month that had been reopened at least once."),
+        "percent",
+        "down",
+        "cases",
+    ),
+    Kpi(
+        "backlog",
+        N_("Open requests at the end of the month"),
+        N_("Requests received by the end of the month and not closed then."),
+        "count",
+        "down",
+        "cases",
+    ),
+    Kpi(
+        "backlog_aged_pct",
+        N_("Open for more than 30 days (%)"),
+        N_("Share of the requests open at the end of the month that were older than 30 days then."),
+        "percent",
+        "down",
+        "cases",
+    ),
+    Kpi(
+        "digital_pct",
+        N_("Digital share (%)"),
+        N_(
+            "Share of the requests received in the month through the web, an app, the chatbot or "
+            "e-mail."
+        ),
+        "percent",
+        "up",
+        "cases",
+        ("all", "service", "department"),
+    ),
+    Kpi(
+        "fcr_pct",
+        N_("First-contact resolution (%)"),
+        N_(
+            "Share of phone calls and office visits in the month whose request was solved within "
+            "an hour, at the first contact."
+        ),
+        "percent",
+        "up",
+        "cases",
+    ),
+)
+
+KEYS = {
+    "all": "''",
+    "service": "s.code",
+    "department": "d.code",
+    "channel": "sr.channel",
+}
+
+
+def _sql(dialect: str, dimension: str, part: str) -> str:
+    ack_h = hours_between(dialect, "sr.acknowledged_at", "sr.requested_at")
+    close_h = hours_between(dialect, "sr.closed_at", "sr.requested_at")
+    age_d = hours_between(dialect, ":end", "sr.requested_at") + " / 24.0"
+    digital = ", ".join(f"'{c.value}'" for c in DIGITAL)
+    contact = ", ".join(f"'{c.value}'" for c in CONTACT)
+    base = """
+        FROM service_requests sr
+        JOIN services s ON s.id = sr.service_id
+        JOIN departments d ON d.id = sr.department_id
+        WHERE sr.tenant_id = :city AND sr.status <> 'duplicate'"""
+    key = KEYS[dimension]
+    if part == "received":
+        return f"""
+        SELECT k, COUNT(*) AS n,
+               COUNT(*) FILTER (WHERE channel IN ({digital})) AS digital,
+               COUNT(*) FILTER (WHERE channel IN ({contact})) AS contact,
+               COUNT(*) FILTER (WHERE channel IN ({contact}) AND fcr) AS fcr,
+               MAX(ack_n) AS ack_n,
+               MIN(ack_h) FILTER (WHERE ack_h IS NOT NULL AND rn >= 0.5 * ack_n) AS ack_median,
+               MIN(ack_h) FILTER (WHERE ack_h IS NOT NULL AND rn >= 0.9 * ack_n) AS ack_p90
+        FROM (
+            SELECT {key} AS k, sr.channel AS channel, sr.first_contact_resolved AS fcr,
+                   {ack_h} AS ack_h,
+                   ROW_NUMBER() OVER (
+                       PARTITION BY {key}, sr.acknowledged_at IS NULL ORDER BY {ack_h}
+                   ) AS rn,
+                   COUNT(sr.acknowledged_at) OVER (PARTITION BY {key}) AS ack_n
+            {base} AND sr.requested_at >= :start AND sr.requested_at < :end
+        ) AS received
+        GROUP BY k"""  # noqa: S608 - the names are the module's own, values are bound
+    if part == "closed":
+        return f"""
+        SELECT k, COUNT(*) AS n,
+               MIN(close_h) FILTER (WHERE rn >= 0.5 * COUNT_ALL) AS close_median,
+               MIN(close_h) FILTER (WHERE rn >= 0.9 * COUNT_ALL) AS close_p90,
+               COUNT(expected_at) AS promised,
+               COUNT(*) FILTER (WHERE closed_at <= expected_at) AS promise_kept,
+               COUNT(target_hours) AS targeted,
+               COUNT(*) FILTER (WHERE close_h <= target_hours) AS target_met,
+               COUNT(*) FILTER (WHERE reopen_count > 0) AS reopened
+        FROM (
+            SELECT {key} AS k, sr.closed_at AS closed_at, sr.expected_at AS expected_at,
+                   sr.reopen_count AS reopen_count, s.target_hours AS target_hours,
+                   {close_h} AS close_h,
+                   ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY {close_h}) AS rn,
+                   COUNT(*) OVER (PARTITION BY {key}) AS COUNT_ALL
+            {base} AND sr.closed_at >= :start AND sr.closed_at < :end
+        ) AS closed
+        GROUP BY k"""  # noqa: S608
+    return f"""
+        SELECT {key} AS k, COUNT(*) AS n,
+               COUNT(*) FILTER (WHERE {age_d} > {AGEING_DAYS}) AS aged
+        {base} AND sr.requested_at < :end AND (sr.closed_at IS NULL OR sr.closed_at >= :end)
+        GROUP BY 1"""
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return None if not whole else round(100.0 * part / whole, 2)
+
+
+def _hours(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def compute(conn: Connection, city_id: int, period: Period) -> Iterator[Cell]:
+    dialect = conn.dialect.name
+    for dimension in KEYS:
+
+        def run(part: str, dim: str = dimension) -> list[Any]:
+            return rows(conn, _sql(dialect, dim, part), city_id, period)
+
+        for r in run("received"):
+            k, n = str(r.k), int(r.n)
+            ack_n = int(r.ack_n or 0)
+            contact = int(r.contact)
+            yield Cell("volume", dimension, k, float(n), n)
+            yield Cell("ack_median_h", dimension, k, _hours(r.ack_median), ack_n)
+            yield Cell("ack_p90_h", dimension, k, _hours(r.ack_p90), ack_n)
+            if dimension != "channel":
+                yield Cell("digital_pct", dimension, k, _pct(r.digital, n), n)
+            if contact:
+                yield Cell("fcr_pct", dimension, k, _pct(r.fcr, contact), contact)
+        for r in run("closed"):
+            k, n = str(r.k), int(r.n)
+            promised, targeted = int(r.promised), int(r.targeted)
+            yield Cell("close_median_h", dimension, k, _hours(r.close_median), n)
+            yield Cell("close_p90_h", dimension, k, _hours(r.close_p90), n)
+            yield Cell("reopen_pct", dimension, k, _pct(r.reopened, n), n)
+            if promised:
+                yield Cell(
+                    "deadline_met_pct", dimension, k, _pct(r.promise_kept, promised), promised
+                )
+            if targeted:
+                yield Cell(
+                    "within_target_pct", dimension, k, _pct(r.target_met, targeted), targeted
+                )
+        for r in run("open"):
+            k, n = str(r.k), int(r.n)
+            yield Cell("backlog", dimension, k, float(n), n)
+            yield Cell("backlog_aged_pct", dimension, k, _pct(r.aged, n), n)
+
+
+register("cases", KPIS, compute)

@@ -1,0 +1,136 @@
+"""The KPI interface: each domain registers the figures it can compute from its own data.
+
+A domain describes its KPIs (:class:`Kpi`) and gives one function that computes a family
+of them for a city and a month in a few SQL passes, as :class:`Cell` rows, one per KPI
+and breakdown (the whole city, or per service, department or channel). ``insight``
+stores the cells, builds the scorecard, the comparison and the open data from them; it
+never needs to know where a figure comes from, and the domains never import ``insight``.
+
+Registration happens when the domain's package is imported (``civitas.models`` imports
+every domain)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, bindparam, text
+
+from civitas.core.db import UTCDateTime
+from civitas.core.i18n import pick, translate
+
+Unit = Literal["count", "percent", "hours", "days", "score", "money"]
+Better = Literal["up", "down", "none"]
+DIMENSIONS = ("all", "service", "department", "channel")
+
+# cells built on fewer cases than this are suppressed in anything published
+MIN_PUBLISHED_N = 5
+
+
+@dataclass(frozen=True)
+class Kpi:
+    code: str
+    label: str  # an N_() message id, translated where shown
+    description: str  # how it is computed, in one sentence (N_())
+    unit: Unit
+    better: Better  # which way is good: decides green and red on the scorecard
+    domain: str
+    dimensions: tuple[str, ...] = DIMENSIONS
+    # a figure entered by hand carries its own names per language instead of a message id
+    names: dict[str, str] | None = field(default=None, compare=False, hash=False)
+
+    def title(self, lang: str) -> str:
+        return pick(self.names, lang) if self.names else translate(lang, self.label)
+
+
+@dataclass(frozen=True)
+class Cell:
+    kpi: str
+    dimension: str  # all | service | department | channel
+    key: str  # "" for all, else the service code, department code or channel
+    value: float | None  # None: nothing to measure (e.g. no case closed)
+    n: int  # how many cases (responses, decisions …) the value rests on
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar month in the city's time zone, as UTC bounds [start, end)."""
+
+    month: str  # YYYY-MM
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def of(cls, month: str, timezone: str = "UTC") -> Period:
+        try:
+            first = date.fromisoformat(f"{month}-01")
+        except ValueError:
+            raise ValueError(
+                f"{month!r} is not a month: write it as YYYY-MM, e.g. 2026-10"
+            ) from None
+        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        zone = ZoneInfo(timezone)
+        start = datetime(first.year, first.month, 1, tzinfo=zone).astimezone(UTC)
+        end = datetime(following.year, following.month, 1, tzinfo=zone).astimezone(UTC)
+        return cls(month=first.strftime("%Y-%m"), start=start, end=end)
+
+    def previous(self, timezone: str = "UTC") -> Period:
+        first = date.fromisoformat(f"{self.month}-01") - timedelta(days=1)
+        return Period.of(first.strftime("%Y-%m"), timezone)
+
+
+Compute = Callable[[Connection, int, Period], Iterable[Cell]]
+
+
+@dataclass(frozen=True)
+class Family:
+    domain: str
+    kpis: tuple[Kpi, ...]
+    compute: Compute
+
+
+_families: dict[str, Family] = {}
+
+
+def register(domain: str, kpis: Iterable[Kpi], compute: Compute) -> None:
+    """Register (or re-register, on reload) a domain's KPIs and the function computing them."""
+    defined = tuple(kpis)
+    taken = {k.code for f in _families.values() if f.domain != domain for k in f.kpis}
+    clash = taken & {k.code for k in defined}
+    if clash:
+        raise ValueError(f"KPI codes registered twice: {sorted(clash)}")
+    _families[domain] = Family(domain, defined, compute)
+
+
+def families() -> list[Family]:
+    import civitas.models  # noqa: F401 - every domain, so every family is registered
+
+    return [_families[name] for name in sorted(_families)]
+
+
+def catalogue() -> dict[str, Kpi]:
+    """Every registered KPI by code."""
+    return {k.code: k for f in families() for k in f.kpis}
+
+
+def hours_between(dialect: str, later: str, earlier: str) -> str:
+    """SQL for the hours from ``earlier`` to ``later`` (two datetime columns)."""
+    if dialect == "postgresql":
+        return f"(EXTRACT(EPOCH FROM ({later} - {earlier})) / 3600.0)"
+    return f"((julianday({later}) - julianday({earlier})) * 24.0)"
+
+
+def share(part: str, whole: str) -> str:
+    """SQL for a percentage, NULL when the whole is zero."""
+    return f"(100.0 * ({part}) / NULLIF({whole}, 0))"
+
+
+def rows(conn: Connection, sql: str, city_id: int, period: Period, **extra: Any) -> list[Any]:
+    """Run a KPI query with ``:city``, ``:start`` and ``:end`` (and ``extra``) bound."""
+    bounds = [n for n in ("start", "end") if f":{n}" in sql]
+    stmt = text(sql).bindparams(*(bindparam(n, type_=UTCDateTime()) for n in bounds))
+    params = {"city": city_id, **{n: getattr(period, n) for n in bounds}, **extra}
+    return list(conn.execute(stmt, params))
