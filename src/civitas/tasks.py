@@ -21,6 +21,7 @@ __all__ = [
     "deliver_outbox",
     "escalate_overdue",
     "huey",
+    "insight_nightly",
     "proactive_nightly",
     "proactive_run",
     "purge_idempotency",
@@ -130,3 +131,27 @@ def proactive_nightly() -> int:
     for city_id, zone in cities:
         _run_rules(city_id, datetime.now(ZoneInfo(zone)).date(), None, "system:nightly")
     return len(cities)
+
+
+@huey.periodic_task(crontab(minute="45", hour="2"))  # type: ignore[untyped-decorator]
+def insight_nightly() -> int:
+    """Nightly: recompute every city's KPIs of this month and the last (late closings and
+    survey answers change the last month too) and republish them to the network."""
+    from civitas.cities.models import City
+    from civitas.cities.service import enter_city
+    from civitas.core.tenancy import bind_all_cities
+    from civitas.insight import figures
+    from civitas.insight.service import refresh_figures
+
+    with session_scope() as db:
+        bind_all_cities(db)
+        ids = [c.id for c in db.query(City).all()]
+    written = 0
+    for city_id in ids:
+        with session_scope() as db:
+            city = db.get_one(City, city_id)
+            enter_city(db, city)
+            months = figures.months_back(city, figures.current_month(city), 2)
+            written += refresh_figures(db, city, months, actor="system:nightly")
+    log.info("kpis refreshed", cities=len(ids), figures=written)
+    return written
