@@ -585,6 +585,15 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/{city}/staff/network.csv"): Case(
         200, auth="cookie", setup=lambda w: scorecard_world(w)
     ),
+    ("GET", "/{city}/staff/feedback"): Case(200, auth="cookie"),
+    # open data: published for anyone, the same with or without credentials
+    ("GET", "/{city}/open-data"): Case(200, auth="cookie"),
+    ("GET", "/{city}/open-data/catalog.{fmt}"): Case(
+        200, auth="cookie", params=lambda w: {"fmt": "jsonld"}
+    ),
+    ("GET", "/{city}/open-data/{dataset}.{fmt}"): Case(
+        200, auth="cookie", params=lambda w: {"dataset": "requests", "fmt": "csv"}
+    ),
     ("POST", "/{city}/staff/cases/{number}/merge"): Case(
         303,
         auth="cookie",
@@ -803,6 +812,9 @@ PUBLIC = {
     "/{city}/account/offers",
     "/{city}/account/data-log",
     "/{city}/survey/{token}",
+    "/{city}/open-data",
+    "/{city}/open-data/catalog.{fmt}",
+    "/{city}/open-data/{dataset}.{fmt}",
 }
 
 

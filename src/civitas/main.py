@@ -32,6 +32,7 @@ from civitas.web.pages import catalogue_admin as catalogue_admin_pages
 from civitas.web.pages import insight as insight_pages
 from civitas.web.pages import media as media_pages
 from civitas.web.pages import offers as offers_pages
+from civitas.web.pages import opendata as opendata_pages
 from civitas.web.pages import proactive_staff as proactive_staff_pages
 from civitas.web.pages import report as report_pages
 from civitas.web.pages import residents as residents_pages
@@ -64,6 +65,7 @@ PAGE_ROUTERS = [
     rules_admin_pages.router,
     survey_pages.router,
     insight_pages.router,
+    opendata_pages.router,
     catalogue_pages.router,
 ]
 

@@ -151,3 +151,87 @@ def test_screening_finds_each_kind_and_register_names():
     untouched, nothing = screen("The street light at the corner works again, thanks!")
     assert nothing == set()
     assert untouched == "The street light at the corner works again, thanks!"
+
+
+def test_the_reporter_finds_the_survey_on_the_status_page_too(client, two_cities):
+    with session_scope() as db:
+        city = get_city_by_slug(db, "trujillo")
+        request = create_request(
+            db,
+            city,
+            data=RequestCreate(
+                service_code="a-light",
+                channel=RequestChannel.WEB,
+                address_string="Plaza de Armas",
+                attributes={"fault": "out"},
+                email="rosa@example.org",
+            ),
+            filed_by="test",
+            token=True,
+        )
+        number, token = request.number, request.token
+        change_status(db, city, number=number, status=Status.RESOLVED, actor="test")
+    mailed = _survey_link().split("?")[0]
+    private = client.get(f"/trujillo/requests/{number}?token={token}&lang=en")
+    assert "Rate this service" in private.text
+    assert f'href="{mailed}?lang=en"' in private.text  # the same link as in the mail
+    public = client.get(f"/trujillo/requests/{number}?lang=en")
+    assert "Rate this service" not in public.text  # only the reporter is asked
+    csrf = form_token(client, mailed)
+    assert client.post(mailed, data={"csrf": csrf, "rating": "5"}).status_code == 200
+    answered = client.get(f"/trujillo/requests/{number}?token={token}&lang=en")
+    assert "Rate this service" not in answered.text  # answered: no more invitation
+
+
+def test_a_delivered_benefit_invites_with_its_notice_and_on_my_offers(client, engine, two_cities):
+    from civitas.proactive.models import Decision
+    from tests.proactive.helpers import family, resident, with_rules
+
+    with_rules(engine, "musterstadt")
+    family(engine)
+    with session_scope() as db:
+        enter_city(db, get_city_by_slug(db, "musterstadt"))
+        grant = db.scalars(select(Decision).where(Decision.status == "granted")).first()
+        assert grant is not None
+        notice = db.scalar(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key == f"decision:{grant.id}")
+        )
+        invitation = db.scalar(
+            select(SurveyInvitation).where(
+                SurveyInvitation.subject_type == "decision",
+                SurveyInvitation.subject_id == grant.id,
+            )
+        )
+    assert invitation is not None
+    assert invitation.channel == "proactive"
+    found = re.search(r"https://civitas\.test(/musterstadt/survey/\S+)", notice.body)
+    assert found, notice.body
+    assert client.get(found.group(1)).status_code == 200
+    resident(client, "musterstadt", "anwohnerin@musterstadt.example")
+    offers = client.get("/musterstadt/account/offers?lang=en")
+    assert found.group(1).split("?")[0] in offers.text
+
+
+def test_only_the_department_reads_the_comment_as_written(client, two_cities):
+    from civitas.accounts.models import User
+    from civitas.cases.models import ServiceRequest
+    from tests.factories import session_cookie
+
+    _file_and_close()
+    link = _survey_link()
+    comment = "Ana (ana@muni.pe) fixed it the same day."
+    client.post(link, data={"csrf": form_token(client, link), "rating": "5", "comment": comment})
+    with session_scope() as db:
+        enter_city(db, get_city_by_slug(db, "trujillo"))
+        department = db.scalars(select(ServiceRequest.department_id)).first()
+        worker = db.scalar(select(User).where(User.username == "a-caseworker"))
+        worker.department_id = department
+    client.cookies.update(session_cookie(client, "trujillo", "a-caseworker"))
+    own = client.get("/trujillo/staff/feedback?lang=en")
+    assert "ana@muni.pe" in own.text
+    client.cookies.clear()
+    client.cookies.update(session_cookie(client, "trujillo", "a-manager"))
+    other = client.get("/trujillo/staff/feedback?lang=en")
+    assert "ana@muni.pe" not in other.text
+    assert "[e-mail]" in other.text
+    assert "screened" in other.text

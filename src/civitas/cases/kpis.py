@@ -9,13 +9,22 @@ figure."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from sqlalchemy import Connection
 
 from civitas.cases.schemas import RequestChannel
 from civitas.core.i18n import N_
-from civitas.core.kpis import Cell, Kpi, Period, hours_between, register, rows
+from civitas.core.kpis import (
+    Cell,
+    Kpi,
+    Period,
+    breakdown_sql,
+    hours_between,
+    key_of,
+    names,
+    register,
+    rows,
+)
 
 DIGITAL = (
     RequestChannel.WEB,
@@ -147,69 +156,67 @@ KPIS = (
     ),
 )
 
-KEYS = {
-    "all": "''",
-    "service": "s.code",
-    "department": "d.code",
-    "channel": "sr.channel",
-}
+DIMS = {"service": "service", "department": "department", "channel": "channel"}
+FROM = """
+    FROM service_requests sr
+    WHERE sr.tenant_id = :city AND sr.status <> 'duplicate'"""
 
 
-def _sql(dialect: str, dimension: str, part: str) -> str:
-    ack_h = hours_between(dialect, "sr.acknowledged_at", "sr.requested_at")
-    close_h = hours_between(dialect, "sr.closed_at", "sr.requested_at")
-    age_d = hours_between(dialect, ":end", "sr.requested_at") + " / 24.0"
+def _sql(dialect: str, part: str) -> str:
+    """One statement a part (received, closed, open at the end): the whole city and every
+    breakdown."""
     digital = ", ".join(f"'{c.value}'" for c in DIGITAL)
     contact = ", ".join(f"'{c.value}'" for c in CONTACT)
-    base = """
-        FROM service_requests sr
-        JOIN services s ON s.id = sr.service_id
-        JOIN departments d ON d.id = sr.department_id
-        WHERE sr.tenant_id = :city AND sr.status <> 'duplicate'"""
-    key = KEYS[dimension]
+    # ids, not codes: grouping by integers is much cheaper than by collated text
+    keys = "sr.service_id AS service, sr.department_id AS department, sr.channel AS channel"
     if part == "received":
-        return f"""
-        SELECT k, COUNT(*) AS n,
-               COUNT(*) FILTER (WHERE channel IN ({digital})) AS digital,
-               COUNT(*) FILTER (WHERE channel IN ({contact})) AS contact,
-               COUNT(*) FILTER (WHERE channel IN ({contact}) AND fcr) AS fcr,
-               MAX(ack_n) AS ack_n,
-               MIN(ack_h) FILTER (WHERE ack_h IS NOT NULL AND rn >= 0.5 * ack_n) AS ack_median,
-               MIN(ack_h) FILTER (WHERE ack_h IS NOT NULL AND rn >= 0.9 * ack_n) AS ack_p90
-        FROM (
-            SELECT {key} AS k, sr.channel AS channel, sr.first_contact_resolved AS fcr,
-                   {ack_h} AS ack_h,
-                   ROW_NUMBER() OVER (
-                       PARTITION BY {key}, sr.acknowledged_at IS NULL ORDER BY {ack_h}
-                   ) AS rn,
-                   COUNT(sr.acknowledged_at) OVER (PARTITION BY {key}) AS ack_n
-            {base} AND sr.requested_at >= :start AND sr.requested_at < :end
-        ) AS received
-        GROUP BY k"""  # noqa: S608 - the names are the module's own, values are bound
+        ack_h = hours_between(dialect, "sr.acknowledged_at", "sr.requested_at")
+        inner = f"""SELECT {keys}, sr.first_contact_resolved AS fcr, {ack_h} AS ack_h {FROM}
+            AND sr.requested_at >= :start AND sr.requested_at < :end"""
+        return breakdown_sql(
+            dialect,
+            inner,
+            DIMS,
+            [
+                "COUNT(*) AS n",
+                f"COUNT(*) FILTER (WHERE channel IN ({digital})) AS digital",
+                f"COUNT(*) FILTER (WHERE channel IN ({contact})) AS contact",
+                f"COUNT(*) FILTER (WHERE channel IN ({contact}) AND fcr) AS fcr",
+                "COUNT(ack_h) AS ack_n",
+            ],
+            [("ack_median", "ack_h", 0.5), ("ack_p90", "ack_h", 0.9)],
+        )
     if part == "closed":
-        return f"""
-        SELECT k, COUNT(*) AS n,
-               MIN(close_h) FILTER (WHERE rn >= 0.5 * COUNT_ALL) AS close_median,
-               MIN(close_h) FILTER (WHERE rn >= 0.9 * COUNT_ALL) AS close_p90,
-               COUNT(expected_at) AS promised,
-               COUNT(*) FILTER (WHERE closed_at <= expected_at) AS promise_kept,
-               COUNT(target_hours) AS targeted,
-               COUNT(*) FILTER (WHERE close_h <= target_hours) AS target_met,
-               COUNT(*) FILTER (WHERE reopen_count > 0) AS reopened
-        FROM (
-            SELECT {key} AS k, sr.closed_at AS closed_at, sr.expected_at AS expected_at,
+        close_h = hours_between(dialect, "sr.closed_at", "sr.requested_at")
+        inner = f"""SELECT {keys}, sr.closed_at AS closed_at, sr.expected_at AS expected_at,
                    sr.reopen_count AS reopen_count, s.target_hours AS target_hours,
-                   {close_h} AS close_h,
-                   ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY {close_h}) AS rn,
-                   COUNT(*) OVER (PARTITION BY {key}) AS COUNT_ALL
-            {base} AND sr.closed_at >= :start AND sr.closed_at < :end
-        ) AS closed
-        GROUP BY k"""  # noqa: S608
-    return f"""
-        SELECT {key} AS k, COUNT(*) AS n,
-               COUNT(*) FILTER (WHERE {age_d} > {AGEING_DAYS}) AS aged
-        {base} AND sr.requested_at < :end AND (sr.closed_at IS NULL OR sr.closed_at >= :end)
-        GROUP BY 1"""
+                   {close_h} AS close_h
+            FROM service_requests sr JOIN services s ON s.id = sr.service_id
+            WHERE sr.tenant_id = :city AND sr.status <> 'duplicate'
+            AND sr.closed_at >= :start AND sr.closed_at < :end"""  # noqa: S608
+        return breakdown_sql(
+            dialect,
+            inner,
+            DIMS,
+            [
+                "COUNT(*) AS n",
+                "COUNT(expected_at) AS promised",
+                "COUNT(*) FILTER (WHERE closed_at <= expected_at) AS promise_kept",
+                "COUNT(target_hours) AS targeted",
+                "COUNT(*) FILTER (WHERE close_h <= target_hours) AS target_met",
+                "COUNT(*) FILTER (WHERE reopen_count > 0) AS reopened",
+            ],
+            [("close_median", "close_h", 0.5), ("close_p90", "close_h", 0.9)],
+        )
+    age_d = hours_between(dialect, ":end", "sr.requested_at") + " / 24.0"
+    inner = f"""SELECT {keys}, {age_d} AS age_d {FROM}
+        AND sr.requested_at < :end AND (sr.closed_at IS NULL OR sr.closed_at >= :end)"""
+    return breakdown_sql(
+        dialect,
+        inner,
+        DIMS,
+        ["COUNT(*) AS n", f"COUNT(*) FILTER (WHERE age_d > {AGEING_DAYS}) AS aged"],
+    )
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -222,40 +229,35 @@ def _hours(value: float | None) -> float | None:
 
 def compute(conn: Connection, city_id: int, period: Period) -> Iterator[Cell]:
     dialect = conn.dialect.name
-    for dimension in KEYS:
-
-        def run(part: str, dim: str = dimension) -> list[Any]:
-            return rows(conn, _sql(dialect, dim, part), city_id, period)
-
-        for r in run("received"):
-            k, n = str(r.k), int(r.n)
-            ack_n = int(r.ack_n or 0)
-            contact = int(r.contact)
-            yield Cell("volume", dimension, k, float(n), n)
-            yield Cell("ack_median_h", dimension, k, _hours(r.ack_median), ack_n)
-            yield Cell("ack_p90_h", dimension, k, _hours(r.ack_p90), ack_n)
-            if dimension != "channel":
-                yield Cell("digital_pct", dimension, k, _pct(r.digital, n), n)
-            if contact:
-                yield Cell("fcr_pct", dimension, k, _pct(r.fcr, contact), contact)
-        for r in run("closed"):
-            k, n = str(r.k), int(r.n)
-            promised, targeted = int(r.promised), int(r.targeted)
-            yield Cell("close_median_h", dimension, k, _hours(r.close_median), n)
-            yield Cell("close_p90_h", dimension, k, _hours(r.close_p90), n)
-            yield Cell("reopen_pct", dimension, k, _pct(r.reopened, n), n)
-            if promised:
-                yield Cell(
-                    "deadline_met_pct", dimension, k, _pct(r.promise_kept, promised), promised
-                )
-            if targeted:
-                yield Cell(
-                    "within_target_pct", dimension, k, _pct(r.target_met, targeted), targeted
-                )
-        for r in run("open"):
-            k, n = str(r.k), int(r.n)
-            yield Cell("backlog", dimension, k, float(n), n)
-            yield Cell("backlog_aged_pct", dimension, k, _pct(r.aged, n), n)
+    lookup = names(conn, city_id)
+    for r in rows(conn, _sql(dialect, "received"), city_id, period):
+        dimension, k, n, contact = (
+            r.dimension,
+            key_of(lookup, r.dimension, r.k),
+            int(r.n),
+            int(r.contact),
+        )
+        yield Cell("volume", dimension, k, float(n), n)
+        yield Cell("ack_median_h", dimension, k, _hours(r.ack_median), int(r.ack_n))
+        yield Cell("ack_p90_h", dimension, k, _hours(r.ack_p90), int(r.ack_n))
+        if dimension != "channel":
+            yield Cell("digital_pct", dimension, k, _pct(r.digital, n), n)
+        if contact:
+            yield Cell("fcr_pct", dimension, k, _pct(r.fcr, contact), contact)
+    for r in rows(conn, _sql(dialect, "closed"), city_id, period):
+        dimension, k, n = r.dimension, key_of(lookup, r.dimension, r.k), int(r.n)
+        promised, targeted = int(r.promised), int(r.targeted)
+        yield Cell("close_median_h", dimension, k, _hours(r.close_median), n)
+        yield Cell("close_p90_h", dimension, k, _hours(r.close_p90), n)
+        yield Cell("reopen_pct", dimension, k, _pct(r.reopened, n), n)
+        if promised:
+            yield Cell("deadline_met_pct", dimension, k, _pct(r.promise_kept, promised), promised)
+        if targeted:
+            yield Cell("within_target_pct", dimension, k, _pct(r.target_met, targeted), targeted)
+    for r in rows(conn, _sql(dialect, "open"), city_id, period):
+        dimension, k, n = r.dimension, key_of(lookup, r.dimension, r.k), int(r.n)
+        yield Cell("backlog", dimension, k, float(n), n)
+        yield Cell("backlog_aged_pct", dimension, k, _pct(r.aged, n), n)
 
 
 register("cases", KPIS, compute)

@@ -119,7 +119,8 @@ def catalogue() -> dict[str, Kpi]:
 def hours_between(dialect: str, later: str, earlier: str) -> str:
     """SQL for the hours from ``earlier`` to ``later`` (two datetime columns)."""
     if dialect == "postgresql":
-        return f"(EXTRACT(EPOCH FROM ({later} - {earlier})) / 3600.0)"
+        # date_part gives double precision; EXTRACT gives numeric, far slower to sort
+        return f"(date_part('epoch', {later} - {earlier}) / 3600.0)"
     return f"((julianday({later}) - julianday({earlier})) * 24.0)"
 
 
@@ -134,3 +135,90 @@ def rows(conn: Connection, sql: str, city_id: int, period: Period, **extra: Any)
     stmt = text(sql).bindparams(*(bindparam(n, type_=UTCDateTime()) for n in bounds))
     params = {"city": city_id, **{n: getattr(period, n) for n in bounds}, **extra}
     return list(conn.execute(stmt, params))
+
+
+def breakdown_sql(
+    dialect: str,
+    inner: str,
+    dims: dict[str, str],
+    aggregates: list[str],
+    percentiles: list[tuple[str, str, float]] | None = None,
+) -> str:
+    """One statement giving a family's aggregates for the whole city and per breakdown,
+    as rows of (dimension, k, aggregates…).
+
+    ``inner`` selects one row per case, with a non-null column per breakdown (``dims``:
+    dimension → column). ``percentiles`` are (alias, column, p), nearest rank: the
+    smallest value with at least p of the values at or below it (NULLs left out).
+
+    PostgreSQL computes every breakdown in one scan (GROUPING SETS, percentile_disc);
+    SQLite, which has neither, unions one grouping per breakdown and ranks with window
+    functions. Both give the same figures; the tests run on both."""
+    pcts = percentiles or []
+    if dialect == "postgresql":
+        dimension = " ".join(f"WHEN GROUPING({c}) = 0 THEN '{d}'" for d, c in dims.items())
+        key = " ".join(f"WHEN GROUPING({c}) = 0 THEN CAST({c} AS VARCHAR)" for c in dims.values())
+        # one sort a column for all its percentiles: percentile_disc over an array
+        by_column: dict[str, list[tuple[str, float]]] = {}
+        for a, c, p in pcts:
+            by_column.setdefault(c, []).append((a, p))
+        ranked = [
+            f"percentile_disc(ARRAY[{', '.join(str(p) for _, p in wanted)}]) "
+            f"WITHIN GROUP (ORDER BY {c}) AS pct_{i}"
+            for i, (c, wanted) in enumerate(by_column.items())
+        ]
+        unpacked = [
+            f"pct_{i}[{j + 1}] AS {a}"
+            for i, wanted in enumerate(by_column.values())
+            for j, (a, _) in enumerate(wanted)
+        ]
+        sets = ", ".join(["()", *(f"({c})" for c in dims.values())])
+        columns = ", ".join([*aggregates, *ranked])
+        grouped = (
+            f"SELECT CASE {dimension} ELSE 'all' END AS dimension, "  # noqa: S608 - our names
+            f"CASE {key} ELSE '' END AS k, {columns} "
+            f"FROM ({inner}) AS t GROUP BY GROUPING SETS ({sets}) "
+            "HAVING COUNT(*) > 0"  # the grand total of nothing is no row, as in SQLite
+        )
+        if not unpacked:
+            return grouped
+        return f"SELECT g.*, {', '.join(unpacked)} FROM ({grouped}) AS g"  # noqa: S608
+    ranked_columns = sorted({c for _, c, _ in pcts})
+    parts = []
+    for d, c in {"all": "''", **dims}.items():
+        windows = ", ".join(
+            f"ROW_NUMBER() OVER (PARTITION BY {c}, {v} IS NULL ORDER BY {v}) AS rn_{i}, "
+            f"COUNT({v}) OVER (PARTITION BY {c}) AS cnt_{i}"
+            for i, v in enumerate(ranked_columns)
+        )
+        ranked = [
+            f"MIN({v}) FILTER (WHERE {v} IS NOT NULL AND rn_{ranked_columns.index(v)} >= "
+            f"{p} * cnt_{ranked_columns.index(v)}) AS {a}"
+            for a, v, p in pcts
+        ]
+        source = f"(SELECT t.*, {windows} FROM ({inner}) AS t)" if windows else f"({inner})"  # noqa: S608
+        columns = ", ".join([*aggregates, *ranked])
+        parts.append(
+            f"SELECT '{d}' AS dimension, CAST({c} AS VARCHAR) AS k, {columns} "  # noqa: S608
+            f"FROM {source} AS w GROUP BY 2"
+        )
+    return " UNION ALL ".join(parts)
+
+
+def names(conn: Connection, city_id: int) -> dict[str, dict[str, str]]:
+    """Breakdown keys as the queries give them (ids, for speed) → the codes shown."""
+    services = conn.execute(
+        text("SELECT id, code FROM services WHERE tenant_id = :city"), {"city": city_id}
+    )
+    departments = conn.execute(
+        text("SELECT id, code FROM departments WHERE tenant_id = :city"), {"city": city_id}
+    )
+    return {
+        "service": {str(i): c for i, c in services},
+        "department": {str(i): c for i, c in departments},
+    }
+
+
+def key_of(lookup: dict[str, dict[str, str]], dimension: str, key: object) -> str:
+    text_key = "" if key is None else str(key)
+    return lookup.get(dimension, {}).get(text_key, text_key if dimension == "channel" else "")

@@ -46,3 +46,15 @@ def sign(secret: str, message: str) -> str:
 
 def signature_ok(secret: str, message: str, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, message), signature)
+
+
+def survey_token(city_id: int, subject_type: str, subject_id: int) -> str:
+    """The token of the survey link for one experience (a request, a delivered benefit).
+
+    An HMAC of the subject under the server's secret: nobody can make one without the
+    secret, and the server can show the same link again later (on the request's status
+    page, in a benefit's notice) without keeping the raw token; only its SHA-256 is stored."""
+    from civitas.core.config import get_settings
+
+    message = f"survey:{city_id}:{subject_type}:{subject_id}"
+    return "cvq_" + sign(get_settings().secret_key, message)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from sqlalchemy import Connection
 
 from civitas.core.i18n import N_
-from civitas.core.kpis import Cell, Kpi, Period, register, rows
+from civitas.core.kpis import Cell, Kpi, Period, breakdown_sql, key_of, names, register, rows
 
 KPIS = (
     Kpi(
@@ -76,15 +76,20 @@ KPIS = (
     ),
 )
 
-KEYS = {
-    "all": "''",
-    "service": "COALESCE(s.code, '')",
-    "department": "COALESCE(d.code, '')",
-    "channel": "i.channel",
-}
-JOINS = """
-    LEFT JOIN services s ON s.id = i.service_id
-    LEFT JOIN departments d ON d.id = i.department_id"""
+# ids, not codes (cheaper to group); 0 where the experience had no service or department
+KEYS = """COALESCE(i.service_id, 0) AS service, COALESCE(i.department_id, 0) AS department,
+       i.channel AS channel"""
+JOINS = ""
+DIMS = {"service": "service", "department": "department", "channel": "channel"}
+ANSWERS = f"""SELECT {KEYS}, r.rating AS rating, r.effort AS effort, r.recommend AS recommend
+    FROM survey_responses r JOIN survey_invitations i ON i.id = r.invitation_id {JOINS}
+    WHERE r.tenant_id = :city AND r.created_at >= :start AND r.created_at < :end"""  # noqa: S608
+INVITED = f"""SELECT {KEYS}, i.responded_at AS responded_at
+    FROM survey_invitations i {JOINS}
+    WHERE i.tenant_id = :city AND i.created_at >= :start AND i.created_at < :end"""  # noqa: S608
+VOTES = """SELECT COALESCE(p.service_id, 0) AS service, p.helpful AS helpful
+    FROM page_feedback p
+    WHERE p.tenant_id = :city AND p.created_at >= :start AND p.created_at < :end"""
 
 
 def _score(good: int, bad: int, whole: int) -> float | None:
@@ -92,56 +97,49 @@ def _score(good: int, bad: int, whole: int) -> float | None:
 
 
 def compute(conn: Connection, city_id: int, period: Period) -> Iterator[Cell]:
-    for dimension, key in KEYS.items():
-        answers = f"""
-            SELECT {key} AS k, COUNT(*) AS n,
-                   COUNT(*) FILTER (WHERE r.rating >= 4) AS satisfied,
-                   AVG(r.rating * 1.0) AS mean,
-                   COUNT(r.effort) AS effort_n,
-                   COUNT(*) FILTER (WHERE r.effort <= 2) AS easy,
-                   COUNT(*) FILTER (WHERE r.effort >= 4) AS hard,
-                   COUNT(r.recommend) AS recommend_n,
-                   COUNT(*) FILTER (WHERE r.recommend >= 9) AS promoters,
-                   COUNT(*) FILTER (WHERE r.recommend <= 6) AS detractors
-            FROM survey_responses r
-            JOIN survey_invitations i ON i.id = r.invitation_id {JOINS}
-            WHERE r.tenant_id = :city AND r.created_at >= :start AND r.created_at < :end
-            GROUP BY 1"""  # noqa: S608 - the names are the module's own, values are bound
-        for r in rows(conn, answers, city_id, period):
-            k, n = str(r.k), int(r.n)
-            yield Cell("responses", dimension, k, float(n), n)
-            yield Cell("csat_pct", dimension, k, round(100.0 * r.satisfied / n, 2), n)
-            yield Cell("rating_mean", dimension, k, round(float(r.mean), 2), n)
-            if r.effort_n:
-                yield Cell("net_easy", dimension, k, _score(r.easy, r.hard, r.effort_n), r.effort_n)
-            if r.recommend_n:
-                yield Cell(
-                    "nps",
-                    dimension,
-                    k,
-                    _score(r.promoters, r.detractors, r.recommend_n),
-                    r.recommend_n,
-                )
-        invited = f"""
-            SELECT {key} AS k, COUNT(*) AS n, COUNT(i.responded_at) AS answered
-            FROM survey_invitations i {JOINS}
-            WHERE i.tenant_id = :city AND i.created_at >= :start AND i.created_at < :end
-            GROUP BY 1"""  # noqa: S608
-        for r in rows(conn, invited, city_id, period):
-            yield Cell(
-                "response_rate_pct", dimension, str(r.k), round(100.0 * r.answered / r.n, 2), r.n
-            )
-        if dimension in ("all", "service"):
-            pages = f"""
-                SELECT {key} AS k, COUNT(*) AS n,
-                       COUNT(*) FILTER (WHERE p.helpful) AS yes
-                FROM page_feedback p LEFT JOIN services s ON s.id = p.service_id
-                WHERE p.tenant_id = :city AND p.created_at >= :start AND p.created_at < :end
-                GROUP BY 1"""  # noqa: S608
-            for r in rows(conn, pages, city_id, period):
-                yield Cell(
-                    "page_helpful_pct", dimension, str(r.k), round(100.0 * r.yes / r.n, 2), r.n
-                )
+    dialect = conn.dialect.name
+    lookup = names(conn, city_id)
+    answers = breakdown_sql(
+        dialect,
+        ANSWERS,
+        DIMS,
+        [
+            "COUNT(*) AS n",
+            "COUNT(*) FILTER (WHERE rating >= 4) AS satisfied",
+            "AVG(rating * 1.0) AS mean",
+            "COUNT(effort) AS effort_n",
+            "COUNT(*) FILTER (WHERE effort <= 2) AS easy",
+            "COUNT(*) FILTER (WHERE effort >= 4) AS hard",
+            "COUNT(recommend) AS recommend_n",
+            "COUNT(*) FILTER (WHERE recommend >= 9) AS promoters",
+            "COUNT(*) FILTER (WHERE recommend <= 6) AS detractors",
+        ],
+    )
+    for r in rows(conn, answers, city_id, period):
+        dimension, k, n = r.dimension, key_of(lookup, r.dimension, r.k), int(r.n)
+        yield Cell("responses", dimension, k, float(n), n)
+        yield Cell("csat_pct", dimension, k, round(100.0 * r.satisfied / n, 2), n)
+        yield Cell("rating_mean", dimension, k, round(float(r.mean), 2), n)
+        if r.effort_n:
+            yield Cell("net_easy", dimension, k, _score(r.easy, r.hard, r.effort_n), r.effort_n)
+        if r.recommend_n:
+            nps = _score(r.promoters, r.detractors, r.recommend_n)
+            yield Cell("nps", dimension, k, nps, r.recommend_n)
+    invited = breakdown_sql(
+        dialect, INVITED, DIMS, ["COUNT(*) AS n", "COUNT(responded_at) AS answered"]
+    )
+    for r in rows(conn, invited, city_id, period):
+        rate = round(100.0 * r.answered / r.n, 2)
+        yield Cell("response_rate_pct", r.dimension, key_of(lookup, r.dimension, r.k), rate, r.n)
+    votes = breakdown_sql(
+        dialect,
+        VOTES,
+        {"service": "service"},
+        ["COUNT(*) AS n", "COUNT(*) FILTER (WHERE helpful) AS yes"],
+    )
+    for r in rows(conn, votes, city_id, period):
+        share = round(100.0 * r.yes / r.n, 2)
+        yield Cell("page_helpful_pct", r.dimension, key_of(lookup, r.dimension, r.k), share, r.n)
 
 
 register("surveys", KPIS, compute)

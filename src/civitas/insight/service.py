@@ -3,18 +3,20 @@ invitation (the link's token is the only key and is stored hashed), screen free 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from civitas.cities.models import City
+from civitas.catalogue.models import Service
+from civitas.cities.models import City, Department
 from civitas.cities.service import enter_city
 from civitas.core.config import get_settings
 from civitas.core.db import utcnow
 from civitas.core.errors import Conflict, NotFound
-from civitas.core.i18n import N_, translate
-from civitas.core.security import new_token, token_digest
+from civitas.core.i18n import N_, pick, translate
+from civitas.core.security import survey_token, token_digest
 from civitas.insight.models import PageFeedback, SurveyInvitation, SurveyResponse
 from civitas.insight.privacy import WORD, screen
 from civitas.insight.schemas import SurveyAnswer
@@ -48,7 +50,7 @@ def invite(
     )
     if known is not None:
         return None
-    raw = new_token("cvs")
+    raw = survey_token(city.id, subject_type, subject_id)
     lang = language if language in city.languages else city.default_language
     invitation = SurveyInvitation(
         token_hash=token_digest(raw),
@@ -168,3 +170,59 @@ def refresh_figures(db: Session, city: City, months: list[str], *, actor: str) -
     written = figures.refresh(db, city, months, actor=actor)
     network.publish(db, city, months)
     return written
+
+
+def open_survey(db: Session, city: City, subject_type: str, subject_id: int) -> str | None:
+    """The survey link's token for an experience, while it can still be answered."""
+    enter_city(db, city)
+    raw = survey_token(city.id, subject_type, subject_id)
+    found = db.scalar(
+        select(SurveyInvitation).where(SurveyInvitation.token_hash == token_digest(raw))
+    )
+    if found is None or found.responded_at is not None or found.expires_at < utcnow():
+        return None
+    return raw
+
+
+@dataclass(frozen=True)
+class Comment:
+    at: datetime
+    rating: int
+    service: str | None
+    department: str | None
+    text: str
+    screened: bool  # True: personal data replaced (the reader is not of the department)
+
+
+def comments(
+    db: Session, city: City, *, department_id: int | None, days: int = 90
+) -> list[Comment]:
+    """The free text of recent survey answers. The department that handled the case reads
+    what was written; everyone else reads it screened for personal data."""
+    enter_city(db, city)
+    stmt = (
+        select(SurveyResponse, SurveyInvitation, Service.name, Department.code)
+        .join(SurveyInvitation, SurveyInvitation.id == SurveyResponse.invitation_id)
+        .outerjoin(Service, Service.id == SurveyInvitation.service_id)
+        .outerjoin(Department, Department.id == SurveyInvitation.department_id)
+        .where(
+            SurveyResponse.comment.is_not(None),
+            SurveyResponse.created_at >= utcnow() - timedelta(days=days),
+        )
+        .order_by(SurveyResponse.created_at.desc())
+        .limit(500)
+    )
+    out = []
+    for response, invitation, name, department in db.execute(stmt):
+        own = department_id is not None and invitation.department_id == department_id
+        out.append(
+            Comment(
+                at=response.created_at,
+                rating=response.rating,
+                service=pick(name, city.default_language) if name else None,
+                department=department,
+                text=(response.comment if own else response.comment_screened) or "",
+                screened=not own,
+            )
+        )
+    return out

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from civitas.cases.models import ServiceRequest
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
+from civitas.cities.service import enter_city
 from civitas.core.kpis import Period
 from civitas.core.sequences import Counter
 from civitas.insight.models import PageFeedback, SurveyInvitation, SurveyResponse
@@ -65,6 +66,7 @@ def history(
 ) -> Made:
     """Add ``per_month`` requests in each month (with what followed them) to the city.
     Requests of the last weeks are still open, as they would be."""
+    enter_city(db, city)
     rng = random.Random(f"{seed}-{city.slug}")  # noqa: S311 - synthetic data, not security
     services = [
         (s.id, s.department_id, s.target_hours or 120, s.channels)

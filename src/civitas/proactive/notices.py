@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
+from civitas.core import events
 from civitas.core.config import get_settings
 from civitas.core.db import utcnow
 from civitas.core.i18n import N_, format_money, locale_for, pick, translate
+from civitas.core.security import survey_token
 from civitas.core.tenancy import bind_city
 from civitas.notifications.service import enqueue_email
 from civitas.proactive.features import FIELDS
@@ -149,6 +151,14 @@ def _body(decision: Decision, definition: dict[str, Any], lang: str, city: City)
             lang, N_("You can tell us not to check you for this service again on the same page.")
         )
     )
+    if decision.status == "granted":
+        survey = f"{get_settings().public_url.rstrip('/')}/{city.slug}/survey/"
+        survey += survey_token(city.id, "decision", decision.id) + f"?lang={lang}"
+        lines.append(
+            translate(
+                lang, N_("How did it go? Three short questions, anonymous: {url}"), url=survey
+            )
+        )
     lines.append(city.name)
     return "\n\n".join(lines) + "\n"
 
@@ -193,6 +203,16 @@ def notify(
             continue  # a letter goes out through the city's print service (not built here)
         lang = language if language in city.languages else city.default_language
         definition = versions[decision.rule_version_id]
+        if decision.status == "granted":  # its notice carries the survey link
+            events.publish(
+                "benefit.delivered",
+                db=db,
+                city=city,
+                decision=decision,
+                language=lang,
+                service=pick(definition.get("name"), lang),
+                email=None,
+            )
         enqueue_email(
             db,
             city,

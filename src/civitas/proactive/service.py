@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
-from civitas.core import audit
+from civitas.core import audit, events
 from civitas.core.db import utcnow
 from civitas.core.errors import Conflict, InvalidInput, NotFound, Problem
-from civitas.core.i18n import N_
+from civitas.core.i18n import N_, pick
 from civitas.proactive.models import Decision, OptOut, Payment, Rule, RuleRun, RuleVersion
 from civitas.register.models import AccessLogEntry, Person, PersonState
 from civitas.register.schemas import normalise_iban
@@ -157,6 +157,15 @@ def accept(
             raise InvalidInput("The IBAN is not valid.", problems=[_iban_problem(exc)]) from None
     _change(db, decision, "accepted", actor=actor, reason=None, action="decision.accepted")
     decision.answered_at = utcnow()
+    events.publish(  # how did it go? the offers page shows the survey link
+        "benefit.delivered",
+        db=db,
+        city=city,
+        decision=decision,
+        language=city.default_language,
+        service=pick(definition.get("name"), city.default_language),
+        email=None,
+    )
     if decision.amount_minor:
         db.add(
             Payment(

@@ -373,3 +373,19 @@ def report_pdf(
         media_type="application/pdf",
         headers={"content-disposition": f'inline; filename="{city.slug}-report-{chosen}.pdf"'},
     )
+
+
+@router.get("/{city}/staff/feedback", response_class=HTMLResponse, response_model=None)
+def feedback(
+    request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
+) -> Response:
+    """What residents wrote in the survey: as written for the department that handled
+    the case, screened for personal data for everyone else."""
+    if isinstance(go := staff_page(city, principal, Permission.CASES_REQUEST_READ), Response):
+        return go
+    from civitas.accounts.models import User
+    from civitas.insight.service import comments
+
+    user = db.get(User, go.user_id) if go.user_id else None
+    found = comments(db, city, department_id=user.department_id if user else None)
+    return page(request, "insight/feedback.html", {"comments": found})

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from civitas.cities.models import City
 from civitas.core.errors import CivitasError
 from civitas.core.i18n import N_, format_money, locale_for, pick, translate
+from civitas.insight.service import open_survey
 from civitas.proactive import service
 from civitas.proactive.features import FIELDS
 from civitas.proactive.notices import STATUS_TEXT, conditions, reason_text
@@ -72,6 +73,9 @@ def _offers_page(
 ) -> HTMLResponse:
     lang = request.state.lang
     cards = [_card(v, lang, city) for v in service.decisions_for(db, city, persons)]
+    for card in cards:  # a delivered benefit: how did it go?
+        if card["status"] in ("granted", "accepted"):
+            card["survey"] = open_survey(db, city, "decision", card["id"])
     rules = [
         {"code": r.code, "name": pick(v.definition.get("name"), lang)}
         for r, v in list_rules(db, city)

@@ -25,6 +25,7 @@ from civitas.cities.models import City
 from civitas.core.config import Settings
 from civitas.core.errors import InvalidInput, NotFound
 from civitas.core.i18n import translate
+from civitas.insight.service import open_survey
 from civitas.residents import service as residents
 from civitas.web.deps import AppSettings, CurrentCity, DbSession
 from civitas.web.forms import attribute_answers, problems_by_field
@@ -346,6 +347,8 @@ def status_page(
     notes = cases.public_notes(db, city, [found.id]).get(found.id, [])
     photos = cases.photos_of(db, city, [found.id]).get(found.id, [])
     status = Status(found.status)
+    reporter = bool(token) and token == found.token  # the private link: the reporter
+    survey = open_survey(db, city, "request", found.id) if reporter else None
     return page(
         request,
         "report/status.html",
@@ -360,6 +363,7 @@ def status_page(
             "sent": sent == "1" and bool(token) and token == found.token,
             "token": token if token and token == found.token else "",
             "timezone": ZoneInfo(city.timezone),
+            "survey": survey,
         },
     )
 
