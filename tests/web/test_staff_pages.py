@@ -162,3 +162,25 @@ def test_the_hotline_files_for_a_caller_and_reads_back(client, two_cities):
 def test_a_field_worker_has_no_hotline(client, two_cities):
     _signed_in(client, "a-fieldworker")
     assert client.get("/trujillo/staff/hotline").status_code == 403
+
+
+def test_the_hotline_files_a_request_solved_during_the_call(client, two_cities):
+    csrf = _signed_in(client, "a-agent")
+    r = client.post(
+        "/trujillo/staff/hotline/a-light?lang=en",
+        data={
+            "csrf": csrf,
+            "channel": "phone",
+            "address": "Plaza de Armas",
+            "attribute[fault]": "out",
+            "solved": "yes",
+            "solution": "Explained how to reset the breaker.",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    with session_scope() as db:
+        filed = get_request(db, get_city_by_slug(db, "trujillo"), number=2)
+        assert filed.status == "resolved"
+        assert filed.first_contact_resolved is True  # counts for first-contact resolution
+        assert filed.acknowledged_at == filed.closed_at

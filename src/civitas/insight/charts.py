@@ -51,6 +51,9 @@ def _base(title: str, width: int = 560, height: int = 220) -> dict[str, Any]:
         "width": width,
         "height": height,
         "config": {
+            # the figure's summary and data table are the text alternative: the marks and
+            # axes stay out of the accessibility tree instead of being read one by one
+            "aria": False,
             "font": FONT,
             "range": {"category": PALETTE},
             "axis": {"labelFontSize": 11, "titleFontSize": 11},

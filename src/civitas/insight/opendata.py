@@ -295,14 +295,13 @@ CONTEXT = {
 }
 
 
-def modified(db: Session, city: City) -> dict[str, datetime]:
-    """When each dataset last changed."""
+def modified(db: Session, city: City) -> dict[str, datetime | None]:
+    """When each dataset last changed (None: it holds nothing yet)."""
     enter_city(db, city)
-    epoch = datetime(2000, 1, 1, tzinfo=UTC)
     return {
-        "requests": db.scalar(select(func.max(ServiceRequest.updated_at))) or epoch,
-        "kpis": db.scalar(select(func.max(KpiValue.computed_at))) or epoch,
-        "services": db.scalar(select(func.max(Service.updated_at))) or epoch,
+        "requests": db.scalar(select(func.max(ServiceRequest.updated_at))),
+        "kpis": db.scalar(select(func.max(KpiValue.computed_at))),
+        "services": db.scalar(select(func.max(Service.updated_at))),
     }
 
 
@@ -311,6 +310,10 @@ def _stamp(moment: datetime) -> dict[str, str]:
         "@value": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "@type": "xsd:dateTime",
     }
+
+
+def _when(moment: datetime | None) -> dict[str, Any]:
+    return {} if moment is None else {"dct:modified": _stamp(moment)}
 
 
 def catalog(db: Session, city: City, base_url: str) -> dict[str, Any]:
@@ -347,7 +350,7 @@ def catalog(db: Session, city: City, base_url: str) -> dict[str, Any]:
                     "dcat:mediaType": {"@id": MEDIA + media, "@type": "dct:MediaType"},
                     "dct:format": {"@id": FILE_TYPE + kind, "@type": "dct:MediaTypeOrExtent"},
                     "dct:license": licence,
-                    "dct:modified": _stamp(changed[ds.code]),
+                    **_when(changed[ds.code]),
                 }
             )
         datasets.append(
@@ -358,7 +361,7 @@ def catalog(db: Session, city: City, base_url: str) -> dict[str, Any]:
                 "dct:title": _texts(ds.title, city),
                 "dct:description": _texts(ds.description, city),
                 "dct:publisher": publisher,
-                "dct:modified": _stamp(changed[ds.code]),
+                **_when(changed[ds.code]),
                 "dcat:keyword": [{"@value": k, "@language": "en"} for k in ds.keywords],
                 "dcat:landingPage": {"@id": f"{base}", "@type": "foaf:Document"},
                 "dcat:contactPoint": {
@@ -381,7 +384,7 @@ def catalog(db: Session, city: City, base_url: str) -> dict[str, Any]:
         "dct:publisher": publisher,
         "dct:license": licence,
         "dct:language": langs,
-        "dct:modified": _stamp(max(changed.values())),
+        **_when(max((c for c in changed.values() if c is not None), default=None)),
         "foaf:homepage": {"@id": f"{base}", "@type": "foaf:Document"},
         "dcat:dataset": datasets,
     }

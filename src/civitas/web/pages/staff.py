@@ -395,6 +395,15 @@ async def hotline_file(
             created = cases.create_request(
                 db, city, data=data, filed_by=who.label, earlier_problems=problems
             )
+            if text.get("solved") == "yes":  # first-contact resolution, counted as such
+                cases.change_status(
+                    db,
+                    city,
+                    number=created.number,
+                    status=Status.RESOLVED,
+                    actor=who.label,
+                    note=text.get("solution") or "",
+                )
         except CivitasError as exc:
             db.rollback()
             shown = problems_by_field(lang, exc, field=_place_field)

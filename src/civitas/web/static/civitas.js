@@ -80,7 +80,13 @@
     lib.embed(box, spec, {
       actions: false, renderer: "svg", ast: true, expr: lib.expressionInterpreter,
       defaultStyle: false, tooltip: false
-    }).then(function () { box.setAttribute("data-rendered", "true"); })
+    }).then(function () {
+      // the box is the image (role img, named by the summary); its drawing is decoration
+      box.querySelectorAll("svg, canvas").forEach(function (el) {
+        el.setAttribute("aria-hidden", "true");
+      });
+      box.setAttribute("data-rendered", "true");
+    })
       .catch(function (err) { box.setAttribute("data-error", String(err)); });
   });
 })();
