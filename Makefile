@@ -47,6 +47,7 @@ bench: setup
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 	@echo "== bench/proactive.py"; $(PY) bench/proactive.py --persons 1000000
+	@echo "== bench/kpis.py"; $(PY) bench/kpis.py --requests 1000000
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -196,13 +196,14 @@ def breakdown_sql(
             f"{p} * cnt_{ranked_columns.index(v)}) AS {a}"
             for a, v, p in pcts
         ]
-        source = f"(SELECT t.*, {windows} FROM ({inner}) AS t)" if windows else f"({inner})"  # noqa: S608
+        source = f"(SELECT t.*, {windows} FROM t)" if windows else "t"  # noqa: S608
         columns = ", ".join([*aggregates, *ranked])
         parts.append(
             f"SELECT '{d}' AS dimension, CAST({c} AS VARCHAR) AS k, {columns} "  # noqa: S608
             f"FROM {source} AS w GROUP BY 2"
         )
-    return " UNION ALL ".join(parts)
+    # the cases are read once, not once a breakdown
+    return f"WITH t AS MATERIALIZED ({inner}) " + " UNION ALL ".join(parts)
 
 
 def names(conn: Connection, city_id: int) -> dict[str, dict[str, str]]:

@@ -108,7 +108,7 @@ def history(
             if at >= now:
                 continue
             channel = _channel(rng, progress)
-            ack = at + timedelta(hours=_hours(rng, 6.0 - 3.0 * progress))
+            ack: datetime | None = at + timedelta(hours=_hours(rng, 6.0 - 3.0 * progress))
             solved_on_contact = (
                 channel in ("phone", "office") and rng.random() < 0.25 + 0.1 * progress
             )
@@ -120,8 +120,8 @@ def history(
             status = "resolved" if rng.random() < 0.93 else "rejected"
             if closed is not None and closed > now:
                 closed, status = None, rng.choice(["acknowledged", "in_progress", "on_hold"])
-            if ack > now:
-                ack, status = None, "received"  # type: ignore[assignment]
+            if ack is not None and ack > now:
+                ack, status = None, "received"
             reopened = 1 if closed is not None and rng.random() < 0.04 else 0
             requests.append(
                 {

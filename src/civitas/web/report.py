@@ -12,7 +12,7 @@ from civitas.cities.models import City
 from civitas.core.db import utcnow
 from civitas.core.i18n import pick, translations
 from civitas.insight import scorecard
-from civitas.insight.charts import fmt
+from civitas.insight.charts import Chart, fmt
 from civitas.insight.dashboard import dashboard, scorecard_page
 from civitas.web.templating import templates
 
@@ -26,8 +26,8 @@ def monthly_html(db: Session, city: City, month: str, lang: str) -> str:
         text = gettext(msgid)
         return text.format(**params) if params else text
 
-    def svg(chart: object) -> str:
-        data = chart.svg().encode()  # type: ignore[attr-defined]
+    def svg(chart: Chart) -> str:
+        data = chart.svg().encode()
         return "data:image/svg+xml;base64," + base64.b64encode(data).decode()
 
     return templates.env.get_template("insight/report.html").render(

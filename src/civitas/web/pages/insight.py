@@ -241,7 +241,7 @@ def enter_figure(
                 "Enter the figure as a number, e.g. 1250 or 12.5 (you entered '{value}').",
                 value=value,
             ) from None
-        figs.record_manual(db, city, kpi=kpi, month=chosen, value=number, actor=principal.label)  # type: ignore[union-attr]
+        figs.record_manual(db, city, kpi=kpi, month=chosen, value=number, actor=go.label)
     except CivitasError as exc:
         db.rollback()
         message = translate(lang, exc.message, **exc.params)
@@ -311,7 +311,7 @@ def save_scorecard(
     require_csrf(request, csrf)
     lang = request.state.lang
     try:
-        row = scorecard.save(db, city, text=text, actor=principal.label)  # type: ignore[union-attr]
+        row = scorecard.save(db, city, text=text, actor=go.label)
     except CivitasError as exc:
         db.rollback()
         found = [
