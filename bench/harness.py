@@ -230,3 +230,43 @@ def table(results: dict[str, dict[str, float]], bare: str = "bare") -> None:
             f"{name:<18}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
             f"{100 * r['rps'] / base:>8.0f}%{r['errors']:>8.0f}"
         )
+
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_database() -> tuple[str, str, str]:
+    """A fresh PostgreSQL database for one run: (its URL, the admin DSN, its name)."""
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(os.environ.get("CIVITAS_TEST_POSTGRES_URL", DEFAULT_PG))
+    name = f"civitas_bench_{uuid.uuid4().hex[:8]}"
+    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return admin.set(database=name).render_as_string(hide_password=False), dsn, name
+
+
+def drop_postgres(dsn: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def child_json(script: str, url: str) -> dict[str, object]:
+    """Run ``script --child URL`` in its own process (so its peak memory is its own) and
+    read the JSON object it prints last."""
+    import json
+
+    out = subprocess.run(
+        [sys.executable, script, "--child", url],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ.copy(),
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]

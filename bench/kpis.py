@@ -23,18 +23,16 @@ import argparse
 import json
 import os
 import resource
-import subprocess
-import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness import child_json, drop_postgres, postgres_database
+
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 MONTHS = [f"2025-{m:02d}" for m in range(11, 13)] + [f"2026-{m:02d}" for m in range(1, 11)]
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def _prepare(url: str, requests: int) -> dict[str, float]:
@@ -55,9 +53,7 @@ def _prepare(url: str, requests: int) -> dict[str, float]:
     started = time.perf_counter()
     with session_scope(engine) as db:
         city = get_city_by_slug(db, "musterstadt")
-        made = history(
-            db, city, MONTHS, per_month=requests // len(MONTHS), now=NOW, seed="bench"
-        )
+        made = history(db, city, MONTHS, per_month=requests // len(MONTHS), now=NOW, seed="bench")
     loaded = time.perf_counter() - started
     with engine.connect() as conn:  # fresh statistics, as after any bulk load
         conn.execute(text("ANALYZE"))
@@ -103,36 +99,6 @@ def _child(url: str) -> None:
     )
 
 
-def _refresh(url: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", url],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=os.environ.copy(),
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
-
-
-def _postgres_database() -> tuple[str, str, str]:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    admin = make_url(os.environ.get("CIVITAS_TEST_POSTGRES_URL", DEFAULT_PG))
-    name = f"civitas_bench_{uuid.uuid4().hex[:8]}"
-    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return admin.set(database=name).render_as_string(hide_password=False), dsn, name
-
-
-def _drop_postgres(dsn: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=100_000)
@@ -149,14 +115,14 @@ def main() -> None:
         if kind == "sqlite":
             url = f"sqlite:///{tmp / 'kpis.db'}"
         else:
-            url, dsn, name = _postgres_database()
+            url, dsn, name = postgres_database()
             cleanup = (dsn, name)
         try:
             prepared = _prepare(url, args.requests)
-            figures[kind] = {**prepared, **_refresh(url)}
+            figures[kind] = {**prepared, **child_json(__file__, url)}
         finally:
             if cleanup:
-                _drop_postgres(*cleanup)
+                drop_postgres(*cleanup)
         print(
             f"{kind:<10} "
             + " ".join(

@@ -33,19 +33,17 @@ import json
 import os
 import resource
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from harness import child_json, drop_postgres, postgres_database
+
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "src" / "civitas" / "proactive" / "demo" / "musterstadt.yaml"
 ON = date(2026, 11, 20)
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def _prepare(url: str, persons: int) -> dict[str, float]:
@@ -103,17 +101,6 @@ def _child(url: str) -> None:
             }
         )
     )
-
-
-def _batch(url: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", url],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=os.environ.copy(),
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def _event_latency(url: str, events: int) -> dict[str, float]:
@@ -197,25 +184,6 @@ def _event_latency(url: str, events: int) -> dict[str, float]:
         "event_p50_ms": pct(timings, 0.5),
         "event_p99_ms": pct(timings, 0.99),
     }
-
-
-def _postgres_database() -> tuple[str, str, str]:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    admin = make_url(os.environ.get("CIVITAS_TEST_POSTGRES_URL", DEFAULT_PG))
-    name = f"civitas_bench_{uuid.uuid4().hex[:8]}"
-    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return admin.set(database=name).render_as_string(hide_password=False), dsn, name
-
-
-def _drop_postgres(dsn: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # -- rule evaluation: ours and OpenFisca's, on the same frame ------------------------------
@@ -452,16 +420,16 @@ def main() -> None:
         if kind == "sqlite":
             url = sqlite_url = f"sqlite:///{tmp / 'proactive.db'}"
         else:
-            url, dsn, name = _postgres_database()
+            url, dsn, name = postgres_database()
             cleanup = (dsn, name)
         try:
             prepared = _prepare(url, args.persons)
-            batch = _batch(url)
+            batch = child_json(__file__, url)
             latency = _event_latency(url, args.events)
             figures[kind] = {**prepared, **batch, **latency}
         finally:
             if cleanup:
-                _drop_postgres(*cleanup)
+                drop_postgres(*cleanup)
         print(
             f"{kind:<10} "
             + " ".join(

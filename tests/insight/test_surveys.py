@@ -18,23 +18,26 @@ from civitas.notifications.models import OutboxMessage
 from tests.factories import form_token
 
 
+def _file(db, city, email: str | None, channel=RequestChannel.PHONE, token: bool = False):
+    return create_request(
+        db,
+        city,
+        data=RequestCreate(
+            service_code="a-light",
+            channel=channel,
+            address_string="Plaza de Armas",
+            attributes={"fault": "out"},
+            email=email,
+            language="es",
+        ),
+        filed_by="test",
+        token=token,
+    )
+
+
 def _file_and_close(email: str | None = "rosa@example.org", status: Status = Status.RESOLVED):
     with session_scope() as db:
-        city = get_city_by_slug(db, "trujillo")
-        request = create_request(
-            db,
-            city,
-            data=RequestCreate(
-                service_code="a-light",
-                channel=RequestChannel.PHONE,
-                address_string="Plaza de Armas",
-                attributes={"fault": "out"},
-                email=email,
-                language="es",
-            ),
-            filed_by="test",
-        )
-        number = request.number
+        number = _file(db, get_city_by_slug(db, "trujillo"), email).number
     with session_scope() as db:
         city = get_city_by_slug(db, "trujillo")
         change_status(db, city, number=number, status=Status.IN_PROGRESS, actor="test")
@@ -156,19 +159,7 @@ def test_screening_finds_each_kind_and_register_names():
 def test_the_reporter_finds_the_survey_on_the_status_page_too(client, two_cities):
     with session_scope() as db:
         city = get_city_by_slug(db, "trujillo")
-        request = create_request(
-            db,
-            city,
-            data=RequestCreate(
-                service_code="a-light",
-                channel=RequestChannel.WEB,
-                address_string="Plaza de Armas",
-                attributes={"fault": "out"},
-                email="rosa@example.org",
-            ),
-            filed_by="test",
-            token=True,
-        )
+        request = _file(db, city, "rosa@example.org", RequestChannel.WEB, token=True)
         number, token = request.number, request.token
         change_status(db, city, number=number, status=Status.RESOLVED, actor="test")
     mailed = _survey_link().split("?")[0]

@@ -7,14 +7,20 @@ import csv
 import io
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from civitas.catalogue.schemas import ServiceIn
 from civitas.catalogue.service import apply_import, check_service, department_ids
 from civitas.cities.models import City
 from civitas.cities.schemas import DepartmentCreate
-from civitas.core.documents import Parsed, line_for, located, parse_yaml, validation_problems
+from civitas.core.documents import (
+    Parsed,
+    line_for,
+    located,
+    model_of,
+    parse_yaml,
+)
 from civitas.core.errors import InvalidInput, Problem
 from civitas.core.i18n import N_
 
@@ -111,15 +117,9 @@ def parse_csv(text: str) -> Parsed:
 def validate(db: Session, city: City, parsed: Parsed) -> CatalogueFile:
     """Every problem of the file at once, or the validated catalogue."""
     problems: list[Problem] = []
-    try:
-        catalogue = CatalogueFile.model_validate(parsed.data)
-    except ValidationError as exc:
-        problems = validation_problems(parsed, exc)
-        raise InvalidInput(
-            "The catalogue has {count} problem(s); nothing was imported.",
-            problems=problems,
-            count=len(problems),
-        ) from None
+    catalogue = model_of(
+        parsed, CatalogueFile, "The catalogue has {count} problem(s); nothing was imported."
+    )
     known = department_ids(db, city)
     known.update({d.code: 0 for d in catalogue.departments})
     problems += _duplicates(parsed, "departments", [d.code for d in catalogue.departments])

@@ -4,15 +4,16 @@ so that every problem can name the line to fix."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from civitas.core.errors import InvalidInput, Problem
 from civitas.core.validation import location, template_for
 
 Path = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass
@@ -80,3 +81,13 @@ def validation_problems(parsed: Parsed, exc: ValidationError) -> list[Problem]:
         template, params = template_for(err)
         problems.append(located(parsed, loc, template, **params))
     return problems
+
+
+def model_of(parsed: Parsed, model: type[M], refused: str) -> M:
+    """The document as ``model``, or InvalidInput with every problem of form and its line;
+    ``refused`` is the headline, with ``{count}`` (e.g. "…; nothing was saved.")."""
+    try:
+        return model.model_validate(parsed.data)
+    except ValidationError as exc:
+        problems = validation_problems(parsed, exc)
+        raise InvalidInput(refused, problems=problems, count=len(problems)) from None

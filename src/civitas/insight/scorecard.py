@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
 from civitas.core import audit
-from civitas.core.documents import located, parse_yaml, validation_problems
+from civitas.core.documents import located, model_of, parse_yaml
 from civitas.core.errors import InvalidInput, Problem
 from civitas.core.i18n import N_
 from civitas.core.kpis import Kpi, catalogue
@@ -105,15 +105,7 @@ def check(text: str) -> ScorecardIn:
     parsed = parse_yaml(
         text, expected=N_("Expected a mapping with 'valid_from', 'objectives' and 'publish'.")
     )
-    try:
-        card = ScorecardIn.model_validate(parsed.data)
-    except ValidationError as exc:
-        found = validation_problems(parsed, exc)
-        raise InvalidInput(
-            "The scorecard has {count} problem(s); nothing was saved.",
-            problems=found,
-            count=len(found),
-        ) from None
+    card = model_of(parsed, ScorecardIn, "The scorecard has {count} problem(s); nothing was saved.")
 
     def at(loc: tuple[str | int, ...], message: str, **params: Any) -> Problem:
         return located(parsed, loc, message, **params)

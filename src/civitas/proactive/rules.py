@@ -15,14 +15,13 @@ from typing import Any
 
 import orjson
 import yaml
-from pydantic import ValidationError
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
 from civitas.core import audit
-from civitas.core.documents import located, parse_yaml, validation_problems
+from civitas.core.documents import located, model_of, parse_yaml
 from civitas.core.errors import InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_
 from civitas.core.sequences import current_value, next_value
@@ -355,15 +354,9 @@ def save_rule_file(db: Session, city: City, *, text: str, actor: str) -> dict[st
     """Check a whole YAML file of parameters and rules, then save it in one transaction."""
     enter_city(db, city)
     parsed = parse_yaml(text, expected=N_("Expected a mapping with 'parameters' and 'rules'."))
-    try:
-        document = RuleFile.model_validate(parsed.data)
-    except ValidationError as exc:
-        problems = validation_problems(parsed, exc)
-        raise InvalidInput(
-            "The rule file has {count} problem(s); nothing was saved.",
-            problems=problems,
-            count=len(problems),
-        ) from None
+    document = model_of(
+        parsed, RuleFile, "The rule file has {count} problem(s); nothing was saved."
+    )
 
     def at(loc: tuple[str | int, ...], message: str, **params: Any) -> Problem:
         return located(parsed, loc, message, **params)

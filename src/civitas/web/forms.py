@@ -55,3 +55,13 @@ def problems_by_field(
     for p in exc.problems:
         found.setdefault(field(p.location), translate(lang, p.message, **p.params))
     return found or {fallback: translate(lang, exc.message, **exc.params)}
+
+
+def problem_list(lang: str, exc: CivitasError) -> list[dict[str, str]]:
+    """Every problem of a refused document (a rule, the scorecard) with its location (its
+    line), in the reader's language; an error without problems is shown alone."""
+    found = [
+        {"location": p.location, "message": translate(lang, p.message, **p.params)}
+        for p in exc.problems
+    ]
+    return found or [{"location": "", "message": translate(lang, exc.message, **exc.params)}]

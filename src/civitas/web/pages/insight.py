@@ -22,6 +22,7 @@ from civitas.insight.charts import fmt
 from civitas.insight.dashboard import Grid, channel_name, dashboard, network_view, scorecard_page
 from civitas.web import report
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
+from civitas.web.forms import problem_list
 from civitas.web.templating import page, require_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -314,11 +315,7 @@ def save_scorecard(
         row = scorecard.save(db, city, text=text, actor=go.label)
     except CivitasError as exc:
         db.rollback()
-        found = [
-            {"location": p.location, "message": translate(lang, p.message, **p.params)}
-            for p in exc.problems
-        ] or [{"location": "", "message": translate(lang, exc.message, **exc.params)}]
-        return _editor(request, db, city, text, problems=found, status=422)
+        return _editor(request, db, city, text, problems=problem_list(lang, exc), status=422)
     from civitas.insight.network import publish
 
     publish(db, city, figs.months_back(city, figs.current_month(city), 12))

@@ -9,19 +9,19 @@ from typing import Annotated
 import yaml
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from civitas.cities.models import City
 from civitas.core import audit
-from civitas.core.documents import Parsed, line_for, parse_yaml, validation_problems
+from civitas.core.documents import Parsed, line_for, model_of, parse_yaml
 from civitas.core.errors import CivitasError, InvalidInput, Problem
-from civitas.core.i18n import N_, pick, translate
+from civitas.core.i18n import N_, pick
 from civitas.core.permissions import Permission
 from civitas.proactive.rules import check_rule, get_rule, list_rules, parameters_on, save_rule
 from civitas.proactive.schemas import RuleIn
 from civitas.proactive.service import today
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
+from civitas.web.forms import problem_list
 from civitas.web.templating import page, require_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -104,13 +104,7 @@ def edit_rule(
 
 def _read(text: str) -> tuple[RuleIn, Parsed]:
     parsed = parse_yaml(text, expected=N_("Expected a rule: a mapping with code, name, …"))
-    try:
-        return RuleIn.model_validate(parsed.data), parsed
-    except ValidationError as exc:
-        problems = validation_problems(parsed, exc)
-        raise InvalidInput(
-            "The rule has {count} problem(s).", problems=problems, count=len(problems)
-        ) from None
+    return model_of(parsed, RuleIn, "The rule has {count} problem(s)."), parsed
 
 
 def _with_lines(parsed: Parsed, exc: InvalidInput) -> InvalidInput:
@@ -122,14 +116,6 @@ def _with_lines(parsed: Parsed, exc: InvalidInput) -> InvalidInput:
         where = f"line {line}: {p.location}" if line else p.location
         problems.append(Problem(where, p.message, p.params))
     return InvalidInput(exc.message, problems=problems, **exc.params)
-
-
-def _problems(lang: str, exc: CivitasError) -> list[dict[str, str]]:
-    found = [
-        {"location": p.location, "message": translate(lang, p.message, **p.params)}
-        for p in exc.problems
-    ]
-    return found or [{"location": "", "message": translate(lang, exc.message, **exc.params)}]
 
 
 @router.post("/{city}/staff/rules/{code}", response_class=HTMLResponse, response_model=None)
@@ -165,7 +151,7 @@ def save(
     except CivitasError as exc:
         db.rollback()
         return _editor(
-            request, db, city, code, text, problems=_problems(lang, exc), status=exc.status
+            request, db, city, code, text, problems=problem_list(lang, exc), status=exc.status
         )
     db.commit()
     rule, _ = get_rule(db, city, code)
