@@ -270,3 +270,23 @@ def child_json(script: str, url: str) -> dict[str, object]:
         env=os.environ.copy(),
     )
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+@contextmanager
+def database(kind: str, folder: Path, name: str) -> Iterator[str]:
+    """A fresh database for one run: a SQLite file in ``folder``, or a PostgreSQL database
+    dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / name}"
+        return
+    url, dsn, db_name = postgres_database()
+    try:
+        yield url
+    finally:
+        drop_postgres(dsn, db_name)
+
+
+def figure_line(kind: str, figures: dict[str, object]) -> str:
+    return f"{kind:<10} " + " ".join(
+        f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()
+    )

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness import child_json, drop_postgres, postgres_database
+from harness import child_json, database, figure_line
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 MONTHS = [f"2025-{m:02d}" for m in range(11, 13)] + [f"2026-{m:02d}" for m in range(1, 11)]
@@ -111,26 +111,10 @@ def main() -> None:
     figures: dict[str, dict[str, Any]] = {}
     tmp = Path(tempfile.mkdtemp(prefix="civitas-bench-"))
     for kind in args.databases.split(","):
-        cleanup = None
-        if kind == "sqlite":
-            url = f"sqlite:///{tmp / 'kpis.db'}"
-        else:
-            url, dsn, name = postgres_database()
-            cleanup = (dsn, name)
-        try:
+        with database(kind, tmp, "kpis.db") as url:
             prepared = _prepare(url, args.requests)
             figures[kind] = {**prepared, **child_json(__file__, url)}
-        finally:
-            if cleanup:
-                drop_postgres(*cleanup)
-        print(
-            f"{kind:<10} "
-            + " ".join(
-                f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}"
-                for k, v in figures[kind].items()
-            ),
-            flush=True,
-        )
+        print(figure_line(kind, figures[kind]), flush=True)
     first = next(iter(figures.values()))
     result: dict[str, Any] = {"requests": first["requests"], "responses": first["responses"]}
     if "sqlite" in figures:

@@ -39,7 +39,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from harness import child_json, drop_postgres, postgres_database
+from harness import child_json, database, figure_line
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "src" / "civitas" / "proactive" / "demo" / "musterstadt.yaml"
@@ -416,28 +416,14 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="civitas-bench-"))
     sqlite_url = None
     for kind in args.databases.split(","):
-        cleanup = None
-        if kind == "sqlite":
-            url = sqlite_url = f"sqlite:///{tmp / 'proactive.db'}"
-        else:
-            url, dsn, name = postgres_database()
-            cleanup = (dsn, name)
-        try:
+        with database(kind, tmp, "proactive.db") as url:
+            if kind == "sqlite":
+                sqlite_url = url
             prepared = _prepare(url, args.persons)
             batch = child_json(__file__, url)
             latency = _event_latency(url, args.events)
             figures[kind] = {**prepared, **batch, **latency}
-        finally:
-            if cleanup:
-                drop_postgres(*cleanup)
-        print(
-            f"{kind:<10} "
-            + " ".join(
-                f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}"
-                for k, v in figures[kind].items()
-            ),
-            flush=True,
-        )
+        print(figure_line(kind, figures[kind]), flush=True)
     # rule evaluation, ours and OpenFisca's, on the SQLite population (or the last database)
     eval_url = sqlite_url or url
     if eval_url.startswith("postgresql"):

@@ -456,16 +456,14 @@ def insight_load_scorecard(
     from civitas.cities.service import get_city_by_slug
     from civitas.core.db import session_scope
     from civitas.core.errors import CivitasError
-    from civitas.insight import scorecard
-    from civitas.insight.network import publish
+    from civitas.insight.service import save_scorecard
 
     try:
         with session_scope() as db:
             found = get_city_by_slug(db, city)
-            row = scorecard.save(
+            row = save_scorecard(
                 db, found, text=file.read_text(encoding="utf-8"), actor="system:cli"
             )
-            publish(db, found, [row.valid_from])
             version = row.version
     except CivitasError as exc:
         _refused(exc)

@@ -223,3 +223,19 @@ def test_cli_prints_the_kpis_as_csv_and_json(two_cities):
     wrong = civitas("insight", "kpis", "--city", "trujillo", "--period", "11/2026")
     assert wrong.returncode == 1
     assert "is not a month" in wrong.stderr
+
+
+def test_cli_loads_a_scorecard_and_refuses_a_broken_one(two_cities, tmp_path):
+    good = tmp_path / "card.yaml"
+    good.write_text(CARD, encoding="utf-8")
+    saved = civitas("insight", "load-scorecard", str(good), "--city", "trujillo")
+    assert saved.returncode == 0, saved.stderr
+    assert "scorecard saved as version 1" in saved.stdout
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(CARD.replace("csat_pct, target", "csat, target"), encoding="utf-8")
+    refused = civitas("insight", "load-scorecard", str(broken), "--city", "trujillo")
+    assert refused.returncode == 1
+    assert "line 12: objectives[0].measures[0].kpi" in refused.stderr
+    with session_scope() as db:
+        city = get_city_by_slug(db, "trujillo")
+        assert scorecard.published_kpis(db, city) == ["volume", "csat_pct"]

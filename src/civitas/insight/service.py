@@ -17,7 +17,12 @@ from civitas.core.db import utcnow
 from civitas.core.errors import Conflict, NotFound
 from civitas.core.i18n import N_, pick, translate
 from civitas.core.security import survey_token, token_digest
-from civitas.insight.models import PageFeedback, SurveyInvitation, SurveyResponse
+from civitas.insight.models import (
+    PageFeedback,
+    ScorecardVersion,
+    SurveyInvitation,
+    SurveyResponse,
+)
 from civitas.insight.privacy import WORD, screen
 from civitas.insight.schemas import SurveyAnswer
 from civitas.notifications.service import enqueue_email
@@ -226,3 +231,23 @@ def comments(
             )
         )
     return out
+
+
+def record_figure(
+    db: Session, city: City, *, kpi: str, month: str, value: float, actor: str
+) -> None:
+    """A figure entered by hand, republished to the network if the city shares it."""
+    from civitas.insight import figures, network
+
+    row = figures.record_manual(db, city, kpi=kpi, month=month, value=value, actor=actor)
+    network.publish(db, city, [row.period])
+
+
+def save_scorecard(db: Session, city: City, *, text: str, actor: str) -> ScorecardVersion:
+    """Save the scorecard, then publish what it now shares (and withdraw what it no longer
+    does) for the last twelve months."""
+    from civitas.insight import figures, network, scorecard
+
+    row = scorecard.save(db, city, text=text, actor=actor)
+    network.publish(db, city, figures.months_back(city, figures.current_month(city), 12))
+    return row

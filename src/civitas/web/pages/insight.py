@@ -18,6 +18,7 @@ from civitas.core.i18n import translate
 from civitas.core.permissions import Permission
 from civitas.insight import figures as figs
 from civitas.insight import scorecard
+from civitas.insight import service as insight_service
 from civitas.insight.charts import fmt
 from civitas.insight.dashboard import Grid, channel_name, dashboard, network_view, scorecard_page
 from civitas.web import report
@@ -130,9 +131,7 @@ def refresh(
         return go
     require_csrf(request, csrf)
     chosen = _month(city, month or None)
-    from civitas.insight.service import refresh_figures
-
-    refresh_figures(db, city, [chosen], actor=principal.label if principal else "system")
+    insight_service.refresh_figures(db, city, [chosen], actor=go.label)
     db.commit()
     return RedirectResponse(
         f"/{city.slug}/staff/insight?month={chosen}&done=refreshed&lang={request.state.lang}",
@@ -242,16 +241,13 @@ def enter_figure(
                 "Enter the figure as a number, e.g. 1250 or 12.5 (you entered '{value}').",
                 value=value,
             ) from None
-        figs.record_manual(db, city, kpi=kpi, month=chosen, value=number, actor=go.label)
+        insight_service.record_figure(db, city, kpi=kpi, month=chosen, value=number, actor=go.label)
     except CivitasError as exc:
         db.rollback()
         message = translate(lang, exc.message, **exc.params)
         return _scorecard(
             request, db, city, chosen, problems={f"figure-{kpi}": message}, status=422
         )
-    from civitas.insight.network import publish
-
-    publish(db, city, [chosen])
     db.commit()
     return RedirectResponse(
         f"/{city.slug}/staff/scorecard?month={chosen}&done=entered&lang={lang}", status_code=303
@@ -312,13 +308,10 @@ def save_scorecard(
     require_csrf(request, csrf)
     lang = request.state.lang
     try:
-        row = scorecard.save(db, city, text=text, actor=go.label)
+        row = insight_service.save_scorecard(db, city, text=text, actor=go.label)
     except CivitasError as exc:
         db.rollback()
         return _editor(request, db, city, text, problems=problem_list(lang, exc), status=422)
-    from civitas.insight.network import publish
-
-    publish(db, city, figs.months_back(city, figs.current_month(city), 12))
     db.commit()
     return RedirectResponse(
         f"/{city.slug}/staff/scorecard/edit?saved={row.version}&lang={lang}", status_code=303
