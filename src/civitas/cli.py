@@ -27,6 +27,10 @@ app.add_typer(register_app, name="register")
 app.add_typer(proactive_app, name="proactive")
 insight_app = typer.Typer(help="Figures: KPIs, the scorecard, the network.", no_args_is_help=True)
 app.add_typer(insight_app, name="insight")
+recycling_app = typer.Typer(
+    help="Recycling: pickups, pickers' routes, sales, figures.", no_args_is_help=True
+)
+app.add_typer(recycling_app, name="recycling")
 
 
 def settings() -> Settings:
@@ -150,6 +154,13 @@ def demo() -> None:
             f"{made.responses} survey answers, {made.figures} KPI figures"
         )
         typer.echo(f"  scorecard:       {s.public_url}/{data.slug}/staff/scorecard")
+    from civitas.recycling.demo import load_demo_recycling
+
+    with session_scope() as db:
+        made_pickups = load_demo_recycling(db, get_city_by_slug(db, "trujillo"), password)
+    if made_pickups["pickups"]:
+        typer.echo(f"\nTrujillo recycling: {made_pickups['pickups']} pickups, a plan for the day")
+    typer.echo("  pickers' logins: picker-rosa, picker-juan, … (waste pickers); buyer (buyer)")
     typer.echo("\nStaff logins (each city, at /<city>/login), password: " + password)
     for username, _, role, _ in DEMO_USERS:
         typer.echo(f"  {username:<12} {role}")
@@ -468,3 +479,23 @@ def insight_load_scorecard(
     except CivitasError as exc:
         _refused(exc)
     typer.echo(f"scorecard saved as version {version}")
+
+
+@recycling_app.command("solve-cvrp")
+def recycling_solve_cvrp(
+    file: Annotated[Path, typer.Argument(help="A CVRPLIB .vrp file (EUC_2D)")],
+    time_limit: Annotated[float, typer.Option(help="Seconds to search", min=0.1)] = 10.0,
+    seed: Annotated[int, typer.Option(help="Random seed of the search")] = 1,
+) -> None:
+    """Solve a CVRPLIB instance with the project's routing; the last line is cost=N."""
+    from civitas.core.errors import CivitasError
+    from civitas.recycling.routing import read_cvrplib, solve_cvrp
+
+    try:
+        instance = read_cvrplib(file)
+    except CivitasError as exc:
+        _refused(exc)
+    solution = solve_cvrp(instance, time_limit=time_limit, seed=seed)
+    for number, route in enumerate(solution.routes, start=1):
+        typer.echo(f"Route #{number}: {' '.join(str(c) for c in route)}")
+    typer.echo(f"cost={solution.cost}")

@@ -146,6 +146,8 @@ def create_request(
         expected_at=now + timedelta(hours=service.target_hours) if service.target_hours else None,
     )
     db.add(request)  # flushed with the rest of the transaction
+    # a domain that owns the service (recycling pickups) adds its part or refuses the whole
+    events.publish("case.created", db=db, city=city, request=request)
     notify_reporter(db, city, request, event="received")
     audit.record(
         db,

@@ -75,6 +75,7 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON(),
         dict[str, str]: JSON(),
         list[str]: JSON(),
+        list[int]: JSON(),
         list[dict[str, Any]]: JSON(),
     }
 

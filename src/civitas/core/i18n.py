@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import gettext
 from collections.abc import Mapping
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -107,3 +108,18 @@ def pick(texts: Mapping[str, str] | None, lang: str, fallback: str = "en") -> st
         if texts.get(candidate):
             return texts[candidate]
     return next(iter(texts.values()))
+
+
+def format_datetime_local(
+    moment: datetime, city: Any, lang: str, *, time_only: bool = False
+) -> str:
+    """A moment in the city's time zone and the reader's locale (for notes and mail)."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime, format_time
+
+    zone = ZoneInfo(city.timezone)
+    locale = locale_for(lang, getattr(city, "country", None))
+    if time_only:
+        return format_time(moment, "short", tzinfo=zone, locale=locale)
+    return format_datetime(moment, "short", tzinfo=zone, locale=locale)

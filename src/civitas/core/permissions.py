@@ -14,6 +14,8 @@ class Role(StrEnum):
     REGISTRAR = "registrar"  # the registry office (or its system feed): records life events
     # the learning network's coordinator: the figures cities publish, and nothing else
     NETWORK_COORDINATOR = "network_coordinator"
+    WASTE_PICKER = "waste_picker"  # a verified reciclador: their own route, weights, income
+    RECYCLING_BUYER = "recycling_buyer"  # a buyer of recyclables: its prices and purchases
 
 
 class Permission(StrEnum):
@@ -40,6 +42,9 @@ class Permission(StrEnum):
     INSIGHT_FIGURES_READ = "insight:figures:read"  # dashboards, scorecard, reports
     INSIGHT_SCORECARD_WRITE = "insight:scorecard:write"  # objectives, targets, manual figures
     INSIGHT_NETWORK_READ = "insight:network:read"  # the figures cities publish to the network
+    RECYCLING_PROGRAMME_MANAGE = "recycling:programme:manage"  # pickers, zones, day plans
+    RECYCLING_ROUTE_WORK = "recycling:route:work"  # a picker's own stops and weights
+    RECYCLING_SALE_RECORD = "recycling:sale:record"  # sales to buyers, buyers' prices
 
 
 _STAFF_READ = {
@@ -68,9 +73,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PROACTIVE_RUN_START,
             Permission.INSIGHT_FIGURES_READ,
             Permission.INSIGHT_NETWORK_READ,
+            Permission.RECYCLING_PROGRAMME_MANAGE,
+            Permission.RECYCLING_SALE_RECORD,
         }
     ),
-    Role.CASE_WORKER: frozenset(_STAFF_READ | _CASE_WORK | _PROACTIVE_WORK),
+    Role.CASE_WORKER: frozenset(
+        _STAFF_READ | _CASE_WORK | _PROACTIVE_WORK | {Permission.RECYCLING_PROGRAMME_MANAGE}
+    ),
     Role.AGENT: frozenset(
         _STAFF_READ | {Permission.CASES_REQUEST_FILE, Permission.PROACTIVE_DECISION_READ}
     ),
@@ -89,6 +98,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.NETWORK_COORDINATOR: frozenset({Permission.INSIGHT_NETWORK_READ}),
+    Role.WASTE_PICKER: frozenset({Permission.RECYCLING_ROUTE_WORK}),
+    Role.RECYCLING_BUYER: frozenset({Permission.RECYCLING_SALE_RECORD}),
 }
 
 

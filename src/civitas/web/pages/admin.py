@@ -32,6 +32,8 @@ ROLE_LABELS = {
     Role.FIELD_WORKER: N_("Field worker"),
     Role.REGISTRAR: N_("Registry office"),
     Role.NETWORK_COORDINATOR: N_("Learning network coordinator"),
+    Role.WASTE_PICKER: N_("Waste picker"),
+    Role.RECYCLING_BUYER: N_("Buyer of recyclables"),
 }
 
 

@@ -1,0 +1,3 @@
+"""Recycling with formalised waste pickers (issue 7)."""
+
+from civitas.recycling import service as _service  # noqa: F401 - registers the subscriber
