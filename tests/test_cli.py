@@ -54,7 +54,15 @@ def test_demo_loads_two_cities_and_running_it_again_changes_nothing(engine):
     counts = row_counts(engine)
     assert counts["cities"] == 2
     assert counts["services"] == 70
-    assert counts["users"] == 14
+    # 7 staff users a city, and in Trujillo 7 waste pickers and a buyer
+    assert counts["users"] == 22
+    # recycling in Trujillo: sixty days of collections and sales, and a planned day
+    assert counts["recycling_pickers"] == 7
+    assert counts["recycling_pickups"] > 300
+    assert counts["recycling_collected"] > 300
+    assert counts["recycling_sales"] > 20
+    assert counts["recycling_allocations"] >= counts["recycling_sale_lines"]
+    assert counts["recycling_plans"] > 20
     # 300 recent ones per city in every status, and twelve whole months of history
     assert counts["service_requests"] >= 600 + 12 * (160 + 220)
     assert counts["survey_responses"] > 1000
