@@ -48,6 +48,7 @@ bench: setup
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 	@echo "== bench/proactive.py"; $(PY) bench/proactive.py --persons 1000000
 	@echo "== bench/kpis.py"; $(PY) bench/kpis.py --requests 1000000
+	@echo "== bench/cvrp.py"; $(PY) bench/cvrp.py --time-limit 10
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
