@@ -62,13 +62,10 @@ WEEKDAYS = (
 )
 
 
-def _raise(problems: list[Problem]) -> None:
+def _refuse(message: str, problems: list[Problem]) -> None:
+    """Refuse the whole input when anything is wrong, naming every problem at once."""
     if problems:
-        raise InvalidInput(
-            "The pickup cannot be accepted: {count} problem(s).",
-            problems=problems,
-            count=len(problems),
-        )
+        raise InvalidInput(message, problems=problems, count=len(problems))
 
 
 def programme(db: Session, city: City) -> Programme:
@@ -145,12 +142,7 @@ def register_picker(db: Session, city: City, *, data: PickerCreate, actor: str) 
         )
     if db.scalar(select(Picker.id).where(Picker.document_id == data.document_id)):
         problems.append(Problem("document_id", N_("This identity document is registered already.")))
-    if problems:
-        raise InvalidInput(
-            "The picker cannot be registered: {count} problem(s).",
-            problems=problems,
-            count=len(problems),
-        )
+    _refuse(N_("The picker cannot be registered: {count} problem(s)."), problems)
     assert zone is not None
     picker = Picker(
         code=data.code,
@@ -451,7 +443,7 @@ def on_case_created(*, db: Session, city: City, request: ServiceRequest, **_: An
                 ),
             )
         )
-    _raise(problems)
+    _refuse(N_("The pickup cannot be accepted: {count} problem(s)."), problems)
     assert ask is not None
     assert contact is not None
     assert request.lat is not None
@@ -570,12 +562,7 @@ def record_stop(
         )
     if data.outcome == "not_found" and lines:
         problems.append(Problem("weights_kg", N_("A stop where nothing was found has no weights.")))
-    if problems:
-        raise InvalidInput(
-            "The stop cannot be recorded: {count} problem(s).",
-            problems=problems,
-            count=len(problems),
-        )
+    _refuse(N_("The stop cannot be recorded: {count} problem(s)."), problems)
     at = data.recorded_at or now
     if at > now + timedelta(minutes=5):
         at = now  # a phone's clock ahead of ours: the server's time
@@ -685,10 +672,7 @@ def set_price(
         )
     if price_minor_per_kg < 0:
         problems.append(Problem("price", N_("A price cannot be negative.")))
-    if problems:
-        raise InvalidInput(
-            "The price cannot be saved: {count} problem(s).", problems=problems, count=len(problems)
-        )
+    _refuse(N_("The price cannot be saved: {count} problem(s)."), problems)
     assert found is not None
     assert mat is not None
     row = db.scalar(
@@ -854,12 +838,7 @@ def record_sale(
                     {"have": f"{have / 1000:g}", "material": code, "want": f"{grams / 1000:g}"},
                 )
             )
-    if problems:
-        raise InvalidInput(
-            "The sale cannot be recorded: {count} problem(s).",
-            problems=problems,
-            count=len(problems),
-        )
+    _refuse(N_("The sale cannot be recorded: {count} problem(s)."), problems)
     assert buyer is not None
     sale = Sale(
         buyer_id=buyer.id,
