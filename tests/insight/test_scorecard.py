@@ -208,17 +208,19 @@ def test_the_report_html_carries_each_charts_text_alternative(two_cities):
 
 def test_cli_prints_the_kpis_as_csv_and_json(two_cities):
     import json
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
 
-    out = civitas(
-        "insight", "kpis", "--city", "trujillo", "--period", "2026-11", "--format", "json"
-    )
+    # the world's one request is filed now: this month, in the city's time zone
+    month = datetime.now(ZoneInfo("America/Lima")).strftime("%Y-%m")
+    out = civitas("insight", "kpis", "--city", "trujillo", "--period", month, "--format", "json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert data["period"] == "2026-11"
+    assert data["period"] == month
     codes = {k["kpi"] for k in data["kpis"]}
     assert codes <= set(catalogue())
     assert "volume" in codes
-    as_csv = civitas("insight", "kpis", "--city", "trujillo", "--period", "2026-11")
+    as_csv = civitas("insight", "kpis", "--city", "trujillo", "--period", month)
     assert as_csv.stdout.splitlines()[0] == "period,kpi,dimension,key,value,n,unit"
     wrong = civitas("insight", "kpis", "--city", "trujillo", "--period", "11/2026")
     assert wrong.returncode == 1
