@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 
 from civitas.core.i18n import N_
 from civitas.core.kpis import Cell, Kpi, Period, register, rows
+from civitas.recycling.routing import fairness_of
 
 FACTORS = Path(__file__).resolve().parent / "data" / "factors.yaml"
 ALL = ("all",)
@@ -130,11 +131,10 @@ def factor(material: str, on: date) -> float:
 
 
 def gini(values: list[int]) -> float | None:
+    """The Gini of the pickers' incomes, as the plans report it; None with nothing earned."""
     if not values or sum(values) == 0:
         return None
-    ordered = sorted(values)
-    n = len(ordered)
-    return sum((2 * (i + 1) - n - 1) * x for i, x in enumerate(ordered)) / (n * sum(ordered))
+    return fairness_of(values).gini
 
 
 def compute(conn: Connection, city_id: int, period: Period) -> Iterator[Cell]:

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from civitas.cases.models import ServiceRequest
@@ -139,7 +140,7 @@ def make_plan(
     db.add(run)
     try:
         db.flush()
-    except Exception as exc:  # two planners at once: the version is unique per day
+    except IntegrityError as exc:  # two planners at once: the version is unique per day
         raise Conflict(
             "Someone else planned {day} at the same moment; reload the plan.", day=day.isoformat()
         ) from exc
@@ -221,7 +222,7 @@ def _assign(
     from civitas.cases.service import add_note, change_status, notify_reporter
 
     eta_start = max(arrival, pickup.window_start)
-    eta_end = min(eta_start + ARRIVAL_WINDOW, max(pickup.window_end, eta_start + ARRIVAL_WINDOW))
+    eta_end = eta_start + ARRIVAL_WINDOW
     changed = (
         pickup.picker_id != picker_id
         or pickup.eta_start is None
