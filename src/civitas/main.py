@@ -34,6 +34,8 @@ from civitas.web.pages import media as media_pages
 from civitas.web.pages import offers as offers_pages
 from civitas.web.pages import opendata as opendata_pages
 from civitas.web.pages import proactive_staff as proactive_staff_pages
+from civitas.web.pages import recycling as recycling_pages
+from civitas.web.pages import recycling_staff as recycling_staff_pages
 from civitas.web.pages import report as report_pages
 from civitas.web.pages import residents as residents_pages
 from civitas.web.pages import rules_admin as rules_admin_pages
@@ -59,6 +61,8 @@ PAGE_ROUTERS = [
     residents_pages.router,
     offers_pages.router,
     proactive_staff_pages.router,
+    recycling_pages.router,
+    recycling_staff_pages.router,
     staff_pages.router,
     admin_pages.router,
     catalogue_admin_pages.router,

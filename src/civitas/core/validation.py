@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
+from civitas.core.errors import InvalidInput, Problem
 from civitas.core.i18n import N_
 
 # Pydantic error types people meet most, as sentences with their parameters.
@@ -73,3 +76,12 @@ def location(loc: tuple[Any, ...] | list[Any]) -> str:
             continue
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "body"
+
+
+def refusal(exc: ValidationError, message: str) -> InvalidInput:
+    """A model's validation errors as one refusal, each problem at its field."""
+    problems = []
+    for err in exc.errors():
+        template, params = template_for(err)
+        problems.append(Problem(location(err["loc"]), template, params))
+    return InvalidInput(message, problems=problems, count=len(problems))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import statistics
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,33 @@ def compute(conn: Connection, city_id: int, period: Period) -> Iterator[Cell]:
         None if inequality is None else round(inequality, 3),
         len(earned),
     )
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A month of the programme for its staff page: the KPIs, and what they sum up."""
+
+    month: str
+    cells: dict[str, float | None]
+    by_material: list[tuple[str, float, float]]  # material, kg, kg CO2e avoided
+    income: list[tuple[int, int]]  # picker id, minor units earned, most first
+
+
+def figures(conn: Connection, city_id: int, period: Period) -> Figures:
+    month = date.fromisoformat(f"{period.month}-01")
+    by_material = sorted(
+        (
+            (str(r.material), int(r.grams) / 1000, int(r.grams) / 1000 * factor(r.material, month))
+            for r in rows(conn, COLLECTED, city_id, period)
+        ),
+        key=lambda row: -row[1],
+    )
+    income = sorted(
+        ((int(r.picker), int(r.total)) for r in rows(conn, INCOME, city_id, period)),
+        key=lambda row: -row[1],
+    )
+    cells = {c.kpi: c.value for c in compute(conn, city_id, period)}
+    return Figures(period.month, cells, by_material, income)
 
 
 register("recycling", KPIS, compute)

@@ -42,6 +42,7 @@ class PickerCreate(BaseModel):
     shift_end: str
     home_lat: float = Field(ge=-90, le=90)
     home_lon: float = Field(ge=-180, le=180)
+    account: str | None = Field(default=None, max_length=80)  # the picker's sign-in, if any
 
     @field_validator("shift_start", "shift_end")
     @classmethod

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from civitas.accounts.models import User
 from civitas.cases.models import ServiceRequest
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
@@ -27,6 +28,7 @@ from civitas.core import audit, events
 from civitas.core.db import utcnow
 from civitas.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
 from civitas.core.i18n import N_, translate
+from civitas.core.permissions import Role
 from civitas.recycling.models import (
     Allocation,
     Association,
@@ -142,6 +144,7 @@ def register_picker(db: Session, city: City, *, data: PickerCreate, actor: str) 
         )
     if db.scalar(select(Picker.id).where(Picker.document_id == data.document_id)):
         problems.append(Problem("document_id", N_("This identity document is registered already.")))
+    user = _picker_account(db, city, data.account, problems)
     _refuse(N_("The picker cannot be registered: {count} problem(s)."), problems)
     assert zone is not None
     picker = Picker(
@@ -158,6 +161,7 @@ def register_picker(db: Session, city: City, *, data: PickerCreate, actor: str) 
         shift_end=data.shift_end,
         home_lat=data.home_lat,
         home_lon=data.home_lon,
+        user_id=user.id if user else None,
     )
     db.add(picker)
     db.flush()
@@ -169,6 +173,39 @@ def register_picker(db: Session, city: City, *, data: PickerCreate, actor: str) 
         entity_id=picker.code,
     )
     return picker
+
+
+def _picker_account(
+    db: Session, city: City, username: str | None, problems: list[Problem]
+) -> User | None:
+    """The sign-in a picker works their route with: a user of the city with the picker
+    role, not another picker's."""
+    if not username:
+        return None
+    user = db.scalar(select(User).where(User.username == username))
+    if user is None:
+        problems.append(
+            Problem("account", N_("There is no user '{name}' in this city."), {"name": username})
+        )
+    elif Role.WASTE_PICKER.value not in user.roles:
+        problems.append(
+            Problem(
+                "account",
+                N_("The user '{name}' does not have the waste picker role; give it first."),
+                {"name": username},
+            )
+        )
+    elif db.scalar(select(Picker.id).where(Picker.user_id == user.id)):
+        problems.append(
+            Problem(
+                "account",
+                N_("The user '{name}' is another picker's account already."),
+                {"name": username},
+            )
+        )
+    else:
+        return user
+    return None
 
 
 def get_picker(db: Session, city: City, *, code: str) -> Picker:
@@ -635,6 +672,63 @@ def record_stop(
 def buyers(db: Session, city: City) -> list[Buyer]:
     enter_city(db, city)
     return list(db.scalars(select(Buyer).where(Buyer.active.is_(True)).order_by(Buyer.name)))
+
+
+def buyer_of_user(db: Session, city: City, *, user_id: int) -> Buyer:
+    enter_city(db, city)
+    buyer = db.scalar(select(Buyer).where(Buyer.user_id == user_id, Buyer.active.is_(True)))
+    if buyer is None:
+        raise PermissionDenied("This account is not a buyer's account.")
+    return buyer
+
+
+def associations(db: Session, city: City) -> list[Association]:
+    enter_city(db, city)
+    return list(db.scalars(select(Association).order_by(Association.name)))
+
+
+def sales(db: Session, city: City, *, buyer: Buyer | None = None, limit: int = 100) -> list[Sale]:
+    """The latest sales, newest first (one buyer's, or all)."""
+    enter_city(db, city)
+    query = select(Sale).order_by(Sale.sold_at.desc(), Sale.id.desc()).limit(limit)
+    if buyer is not None:
+        query = query.where(Sale.buyer_id == buyer.id)
+    return list(db.scalars(query))
+
+
+def get_sale(db: Session, city: City, *, sale_id: int, buyer: Buyer | None = None) -> Sale:
+    """A sale; a buyer sees only its own purchases."""
+    enter_city(db, city)
+    sale = db.get(Sale, sale_id)
+    if sale is None or (buyer is not None and sale.buyer_id != buyer.id):
+        raise NotFound("There is no sale {id}.", id=sale_id)
+    return sale
+
+
+def sale_lines(db: Session, city: City, *, sale: Sale) -> list[tuple[SaleLine, Material]]:
+    enter_city(db, city)
+    found = db.execute(
+        select(SaleLine, Material)
+        .join(Material, Material.id == SaleLine.material_id)
+        .where(SaleLine.sale_id == sale.id)
+        .order_by(SaleLine.id)
+    )
+    return [(line, material) for line, material in found]
+
+
+def weights_of(db: Session, city: City, *, pickup_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Grams weighed at each pickup, per material code."""
+    enter_city(db, city)
+    found: dict[int, dict[str, int]] = {}
+    if not pickup_ids:
+        return found
+    for pickup_id, code, grams in db.execute(
+        select(CollectedWeight.pickup_id, Material.code, CollectedWeight.weight_g)
+        .join(Material, Material.id == CollectedWeight.material_id)
+        .where(CollectedWeight.pickup_id.in_(pickup_ids))
+    ):
+        found.setdefault(pickup_id, {})[code] = grams
+    return found
 
 
 def current_prices(db: Session, city: City, *, on: date) -> dict[tuple[int, int], BuyerPrice]:
