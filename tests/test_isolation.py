@@ -602,6 +602,132 @@ ROUTES: dict[tuple[str, str], Case] = {
         request=lambda w: {"data": {"into": "2"}},
         setup=lambda w: second_request(w),
     ),
+    # recycling: the picker's phone, the buyer's desk, the programme's back office
+    ("GET", "/{city}/picker"): Case(
+        200,
+        auth="cookie",
+        request=lambda w: {"params": {"day": RECYCLING["day"]}},
+        setup=lambda w: recycling_world(w),
+    ),
+    ("POST", "/{city}/picker/stops/{pickup_id}"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        params=lambda w: {"pickup_id": RECYCLING["open_stop"]},
+        request=lambda w: {
+            "data": {"outcome": "collected", "kg-paper": "3", "client_key": "iso-stop-0001"}
+        },
+        setup=lambda w: recycling_world(w),
+    ),
+    ("POST", "/{city}/picker/drop-out"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        request=lambda w: {"data": {"reason": "Ill"}},
+        setup=lambda w: recycling_world(w),
+    ),
+    ("GET", "/{city}/buyer"): Case(200, auth="cookie", setup=lambda w: recycling_world(w)),
+    ("POST", "/{city}/buyer/prices"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        request=lambda w: {"data": {"material": "glass", "price": "0.15", "valid_from": ""}},
+        setup=lambda w: recycling_world(w),
+    ),
+    ("POST", "/{city}/buyer/purchases"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        request=lambda w: {
+            "data": {"seller": "picker:rosa", "kg-pet": "1", "client_key": "iso-sale-0002"}
+        },
+        setup=lambda w: recycling_world(w),
+    ),
+    ("GET", "/{city}/buyer/purchases/{sale_id}"): Case(
+        200,
+        auth="cookie",
+        params=lambda w: {"sale_id": RECYCLING["sale"]},
+        setup=lambda w: recycling_world(w),
+    ),
+    ("GET", "/{city}/staff/recycling"): Case(
+        200,
+        auth="cookie",
+        request=lambda w: {"params": {"day": RECYCLING["day"]}},
+        setup=lambda w: recycling_world(w),
+    ),
+    ("POST", "/{city}/staff/recycling/plan"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        request=lambda w: {"data": {"day": RECYCLING["day"]}},
+        setup=lambda w: recycling_world(w),
+    ),
+    ("POST", "/{city}/staff/recycling/pickers/{code}/drop-out"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        params=lambda w: {"code": "juan"},
+        request=lambda w: {"data": {"day": RECYCLING["day"], "reason": "Ill"}},
+        setup=lambda w: recycling_world(w),
+    ),
+    ("GET", "/{city}/staff/recycling/pickers"): Case(
+        200, auth="cookie", setup=lambda w: recycling_world(w)
+    ),
+    ("POST", "/{city}/staff/recycling/pickers"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        request=lambda w: {
+            "data": {
+                "name": "Iso Picker",
+                "code": "iso",
+                "document_id": "DNI-98765432",
+                "zone": "centro",
+                "vehicle": "cart",
+                "capacity_kg": "80",
+                "working_days": "2",
+                "shift_start": "08:00",
+                "shift_end": "12:00",
+                "home_lat": "-8.11",
+                "home_lon": "-79.03",
+            }
+        },
+        setup=lambda w: recycling_world(w),
+    ),
+    ("POST", "/{city}/staff/recycling/pickers/{code}/status"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        params=lambda w: {"code": "ana"},
+        request=lambda w: {"data": {"status": "verified"}},
+        setup=lambda w: recycling_world(w),
+    ),
+    ("GET", "/{city}/staff/recycling/sales"): Case(
+        200, auth="cookie", setup=lambda w: recycling_world(w)
+    ),
+    ("POST", "/{city}/staff/recycling/sales"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        request=lambda w: {
+            "data": {
+                "buyer": "reciplast",
+                "seller": "picker:rosa",
+                "kg-pet": "1",
+                "client_key": "iso-sale-0003",
+            }
+        },
+        setup=lambda w: recycling_world(w),
+    ),
+    ("GET", "/{city}/staff/recycling/sales/{sale_id}"): Case(
+        200,
+        auth="cookie",
+        params=lambda w: {"sale_id": RECYCLING["sale"]},
+        setup=lambda w: recycling_world(w),
+    ),
+    ("GET", "/{city}/staff/recycling/figures"): Case(
+        200, auth="cookie", setup=lambda w: recycling_world(w)
+    ),
 }
 
 # routes that address no city at all
@@ -671,6 +797,77 @@ def scorecard_world(world: CityWorld) -> None:
 
 
 SURVEYS: dict[str, str] = {}
+RECYCLING: dict[str, Any] = {}
+
+
+def recycling_world(world: CityWorld) -> None:
+    """City A's small programme (tests/recycling/helpers.py), its administrator signed in
+    as picker Rosa and as buyer Reciplast, a planned day with one stop done and one sale."""
+    from civitas.accounts.models import User
+    from civitas.recycling import planning, service
+    from civitas.recycling.models import Buyer, Picker, Pickup
+    from civitas.recycling.schemas import SaleCreate, SaleLineIn, StopRecord
+    from tests.recycling.helpers import SERVICE, programme
+
+    engine = get_engine()
+    prog = programme(engine)
+    spots = [(-8.100, -79.020), (-8.105, -79.025), (-8.110, -79.030), (-8.115, -79.035)]
+    with session_scope() as db:
+        city = get_city_by_slug(db, world.slug)
+        enter_city(db, city)
+        admin = db.scalar(select(User).where(User.username == world.users["administrator"]))
+        rosa = db.scalar(select(Picker).where(Picker.code == "rosa"))
+        rosa.user_id = admin.id
+        db.scalar(select(Buyer).where(Buyer.code == "reciplast")).user_id = admin.id
+        juan = db.scalar(select(Picker).where(Picker.code == "juan"))
+        juan.working_days = [d for d in range(7) if d != prog.day.weekday()]  # Rosa alone
+        for i, (lat, lon) in enumerate(spots):
+            create_request(
+                db,
+                city,
+                data=RequestCreate(
+                    service_code=SERVICE,
+                    channel=RequestChannel.PHONE,
+                    lat=lat,
+                    long=lon,
+                    email=f"h{i}@example.org",
+                    attributes={
+                        "materials": ["paper", "pet"],
+                        "weight_kg": "5",
+                        "pickup_date": prog.day.isoformat(),
+                        "time_window": "morning",
+                    },
+                ),
+                filed_by="test",
+            )
+        planning.make_plan(db, city, day=prog.day, actor="test", now=prog.now, time_limit=0.2)
+        stops = list(
+            db.scalars(select(Pickup).where(Pickup.picker_id == rosa.id).order_by(Pickup.id))
+        )
+        service.record_stop(
+            db,
+            city,
+            picker=rosa,
+            data=StopRecord(
+                pickup_id=stops[0].id,
+                outcome="collected",
+                weights_kg={"pet": 4},
+                client_key="iso-setup-stop",
+            ),
+        )
+        sale = service.record_sale(
+            db,
+            city,
+            data=SaleCreate(
+                buyer="reciplast",
+                picker="rosa",
+                lines=[SaleLineIn(material="pet", weight_kg=2)],
+                client_key="iso-setup-sale",
+            ),
+            actor="test",
+        )
+        assert len(stops) == len(spots)
+        RECYCLING.update(day=prog.day.isoformat(), open_stop=stops[-1].id, sale=sale.id)
 
 
 def survey_invitation(world: CityWorld) -> None:

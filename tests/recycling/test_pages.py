@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from civitas.accounts.models import User
+from civitas.cases.models import ServiceRequest
 from civitas.cities.service import enter_city, get_city_by_slug
 from civitas.core.db import session_scope
 from civitas.recycling.models import Buyer, CollectedWeight, Picker, Pickup, Sale
@@ -137,6 +138,12 @@ def test_a_picker_records_stops_once_even_when_the_phone_sends_twice(client, eng
         )
         assert r.status_code == 303, r.text
     assert counts(engine) == (2, 0)
+    with session_scope(engine) as db:
+        enter_city(db, get_city_by_slug(db, "trujillo"))
+        number = db.get(ServiceRequest, first.request_id).number
+    status = client.get(f"/trujillo/requests/{number}?lang=en").text
+    assert "Pickup day" in status
+    assert "6.5 kg" in status
     page = client.get(route).text
     assert "Collected on the day</dt><dd>6.5 kg" in page
     # another picker's stop is not hers

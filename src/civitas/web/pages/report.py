@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -24,13 +25,15 @@ from civitas.catalogue.models import Service
 from civitas.cities.models import City
 from civitas.core.config import Settings
 from civitas.core.errors import InvalidInput, NotFound
-from civitas.core.i18n import translate
+from civitas.core.i18n import locale_for, pick, translate
 from civitas.insight.service import open_survey
+from civitas.recycling import service as recycling
 from civitas.residents import service as residents
 from civitas.web.deps import AppSettings, CurrentCity, DbSession
 from civitas.web.forms import attribute_answers, problems_by_field
 from civitas.web.jobs import kick_outbox
 from civitas.web.media import clean_uploads, photo_path, read_uploads
+from civitas.web.pages.recycling import clock, kg_text
 from civitas.web.templating import page, require_csrf
 from civitas.web.templating import page as page_
 
@@ -364,8 +367,29 @@ def status_page(
             "token": token if token and token == found.token else "",
             "timezone": ZoneInfo(city.timezone),
             "survey": survey,
+            "pickup": pickup_view(db, city, found.id, request.state.lang),
         },
     )
+
+
+def pickup_view(db: DbSession, city: City, request_id: int, lang: str) -> dict[str, str] | None:
+    """A recycling pickup's day, window, arrival and weight, when the request is one."""
+    pickup = recycling.pickup_of_request(db, city, request_id=request_id)
+    if pickup is None:
+        return None
+    names = {m.code: pick(m.name, lang) for m in recycling.materials(db, city, active_only=False)}
+    weighed = sum(
+        recycling.weights_of(db, city, pickup_ids=[pickup.id]).get(pickup.id, {}).values()
+    )
+    return {
+        "day": format_date(pickup.day, "full", locale=locale_for(lang, city.country)),
+        "window": f"{clock(pickup.window_start, city)}–{clock(pickup.window_end, city)}",
+        "eta": f"{clock(pickup.eta_start, city)}–{clock(pickup.eta_end, city)}"
+        if pickup.eta_start
+        else "",
+        "materials": ", ".join(names.get(c, c) for c in pickup.materials),
+        "weighed": kg_text(weighed) if weighed else "",
+    }
 
 
 @router.get("/{city}/track", response_class=HTMLResponse, response_model=None)

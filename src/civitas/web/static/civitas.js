@@ -90,3 +90,153 @@
       .catch(function (err) { box.setAttribute("data-error", String(err)); });
   });
 })();
+
+/* The picker's route on a poor connection. A stop's form is sent in the background; when
+   there is no connection it is kept in localStorage and sent again later (on "online",
+   on the next visit, every 20 s). Each form carries its client_key, and the server answers
+   a resend with the same key as the first, so a stop sent twice counts once. */
+(function () {
+  "use strict";
+  var status = document.querySelector("[data-offline-status]");
+  if (!status || !window.fetch || !window.localStorage) { return; }
+  var KEY = "civitas.queue." + location.pathname.split("/")[1];
+  var FAILED = KEY + ".failed";
+
+  function read(key) {
+    try { return JSON.parse(localStorage.getItem(key) || "[]"); } catch (e) { return []; }
+  }
+  function write(key, items) { localStorage.setItem(key, JSON.stringify(items)); }
+
+  function show() {
+    var waiting = read(KEY);
+    var failed = read(FAILED);
+    var parts = [];
+    if (waiting.length) { parts.push(status.getAttribute("data-waiting").replace("{n}", waiting.length)); }
+    if (failed.length) { parts.push(status.getAttribute("data-failed").replace("{stops}", failed.join(", "))); }
+    status.textContent = parts.join(" ");
+    status.hidden = parts.length === 0;
+    waiting.forEach(function (item) { mark(item.key); });
+  }
+
+  function mark(key) {
+    var field = document.querySelector('input[name="client_key"][value="' + key + '"]');
+    var form = field && field.form;
+    if (!form || form.hidden) { return; }
+    form.hidden = true;
+    var note = document.createElement("p");
+    note.className = "notice";
+    note.setAttribute("data-queued-note", "");
+    note.textContent = form.getAttribute("data-queued");
+    form.parentNode.insertBefore(note, form.nextSibling);
+  }
+
+  function post(action, body) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, 20000) : null;
+    return fetch(action, {
+      method: "POST", body: new URLSearchParams(body), credentials: "same-origin",
+      signal: controller ? controller.signal : undefined
+    }).finally(function () { if (timer) { clearTimeout(timer); } });
+  }
+
+  function queue(item) {
+    var waiting = read(KEY);
+    if (!waiting.some(function (w) { return w.key === item.key; })) { waiting.push(item); }
+    write(KEY, waiting);
+    show();
+  }
+
+  var sending = false;
+  function flush() {
+    var waiting = read(KEY);
+    if (sending || !waiting.length || navigator.onLine === false) { return; }
+    sending = true;
+    var item = waiting[0];
+    post(item.action, item.body).then(function (response) {
+      write(KEY, read(KEY).filter(function (w) { return w.key !== item.key; }));
+      if (!response.ok) {  // refused (e.g. a weight the server does not accept): say so
+        var failed = read(FAILED);
+        failed.push(item.label);
+        write(FAILED, failed);
+      }
+      sending = false;
+      if (read(KEY).length) { flush(); } else { location.reload(); }
+    }, function () { sending = false; });  // still offline: try again later
+  }
+
+  document.querySelectorAll("form[data-offline-queue]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-native")) { return; }  // the fallback below: a plain post
+      event.preventDefault();
+      form.querySelector('[name="recorded_at"]').value = new Date().toISOString();
+      var data = new FormData(form, event.submitter);
+      var body = new URLSearchParams(data).toString();
+      var item = {
+        action: form.action, body: body, key: data.get("client_key"),
+        label: form.getAttribute("data-stop-label")
+      };
+      if (navigator.onLine === false) { queue(item); return; }
+      post(item.action, body).then(function (response) {
+        if (response.ok) {
+          var target = response.url.split("#")[0];
+          if (target === location.href.split("#")[0]) {
+            location.hash = form.parentNode.id;
+            location.reload();
+          } else {
+            location.assign(target + "#" + form.parentNode.id);
+          }
+        } else {  // refused: post it plainly, to show the page with its errors
+          form.setAttribute("data-native", "1");
+          form.requestSubmit(event.submitter);
+        }
+      }, function () { queue(item); });
+    });
+  });
+
+  // a sent form leaves the list of failures once the stop is done
+  if (read(FAILED).length && !read(KEY).length) {
+    write(FAILED, read(FAILED).filter(function (label) {
+      return Array.prototype.some.call(document.querySelectorAll("form[data-stop-label]"),
+        function (f) { return f.getAttribute("data-stop-label") === label; });
+    }));
+  }
+  show();
+  window.addEventListener("online", flush);
+  setInterval(flush, 20000);
+  flush();
+})();
+
+/* The street map of the route, only when asked for (its library and tiles are large). */
+(function () {
+  "use strict";
+  var button = document.querySelector("[data-show-map]");
+  var box = document.querySelector("[data-route-map]");
+  if (!button || !box) { return; }
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    button.hidden = true;
+    var css = document.createElement("link");
+    css.rel = "stylesheet"; css.href = "/static/vendor/leaflet/leaflet.css";
+    document.head.appendChild(css);
+    var script = document.createElement("script");
+    script.src = "/static/vendor/leaflet/leaflet.js";
+    script.onload = function () {
+      box.hidden = false;
+      var points = JSON.parse(box.getAttribute("data-points") || "[]");
+      var start = box.getAttribute("data-center").split(",").map(Number);
+      var map = L.map(box.id).setView(start, 15);
+      L.tileLayer(box.getAttribute("data-tiles"), {
+        maxZoom: 19, attribution: box.getAttribute("data-attribution")
+      }).addTo(map);
+      var line = [start];
+      points.forEach(function (p) {
+        L.marker([p.lat, p.long], { title: p.n + ". " + p.label }).addTo(map)
+          .bindTooltip(String(p.n), { permanent: true, direction: "top" });
+        line.push([p.lat, p.long]);
+      });
+      L.polyline(line, { dashArray: "5 5" }).addTo(map);
+      map.fitBounds(line, { padding: [20, 20] });
+    };
+    document.head.appendChild(script);
+  });
+})();
