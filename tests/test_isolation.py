@@ -807,11 +807,11 @@ def recycling_world(world: CityWorld) -> None:
     from civitas.recycling import planning, service
     from civitas.recycling.models import Buyer, Picker, Pickup
     from civitas.recycling.schemas import SaleCreate, SaleLineIn, StopRecord
-    from tests.recycling.helpers import SERVICE, programme
+    from tests.recycling.helpers import SPOTS, file_pickups, programme
 
     engine = get_engine()
     prog = programme(engine)
-    spots = [(-8.100, -79.020), (-8.105, -79.025), (-8.110, -79.030), (-8.115, -79.035)]
+    file_pickups(engine, prog.day)
     with session_scope() as db:
         city = get_city_by_slug(db, world.slug)
         enter_city(db, city)
@@ -821,25 +821,6 @@ def recycling_world(world: CityWorld) -> None:
         db.scalar(select(Buyer).where(Buyer.code == "reciplast")).user_id = admin.id
         juan = db.scalar(select(Picker).where(Picker.code == "juan"))
         juan.working_days = [d for d in range(7) if d != prog.day.weekday()]  # Rosa alone
-        for i, (lat, lon) in enumerate(spots):
-            create_request(
-                db,
-                city,
-                data=RequestCreate(
-                    service_code=SERVICE,
-                    channel=RequestChannel.PHONE,
-                    lat=lat,
-                    long=lon,
-                    email=f"h{i}@example.org",
-                    attributes={
-                        "materials": ["paper", "pet"],
-                        "weight_kg": "5",
-                        "pickup_date": prog.day.isoformat(),
-                        "time_window": "morning",
-                    },
-                ),
-                filed_by="test",
-            )
         planning.make_plan(db, city, day=prog.day, actor="test", now=prog.now, time_limit=0.2)
         stops = list(
             db.scalars(select(Pickup).where(Pickup.picker_id == rosa.id).order_by(Pickup.id))
@@ -866,7 +847,7 @@ def recycling_world(world: CityWorld) -> None:
             ),
             actor="test",
         )
-        assert len(stops) == len(spots)
+        assert len(stops) == len(SPOTS)
         RECYCLING.update(day=prog.day.isoformat(), open_stop=stops[-1].id, sale=sale.id)
 
 

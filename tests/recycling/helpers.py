@@ -158,3 +158,35 @@ def pickup_form(world: Any, day: date, **overrides: Any) -> dict[str, Any]:
     }
     form.update(overrides)
     return {k: v for k, v in form.items() if v is not None}
+
+
+SPOTS = [(-8.100, -79.020), (-8.105, -79.025), (-8.110, -79.030), (-8.115, -79.035)]
+
+
+def file_pickups(engine: Any, day: date, spots: list[tuple[float, float]] = SPOTS) -> None:
+    """Pickups filed by phone for the day (as the hotline files them), 5 kg of paper and
+    PET each, in the morning."""
+    from civitas.cases.schemas import RequestChannel, RequestCreate
+    from civitas.cases.service import create_request
+
+    with session_scope(engine) as db:
+        city = get_city_by_slug(db, "trujillo")
+        for i, (lat, lon) in enumerate(spots):
+            create_request(
+                db,
+                city,
+                data=RequestCreate(
+                    service_code=SERVICE,
+                    channel=RequestChannel.PHONE,
+                    lat=lat,
+                    long=lon,
+                    email=f"h{i}@example.org",
+                    attributes={
+                        "materials": ["paper", "pet"],
+                        "weight_kg": "5",
+                        "pickup_date": day.isoformat(),
+                        "time_window": "morning",
+                    },
+                ),
+                filed_by="test",
+            )
