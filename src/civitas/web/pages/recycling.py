@@ -589,8 +589,12 @@ def sale_context(
             ServiceRequest.id.in_([t["request_id"] for t in trace] or [0])
         )
     }
+    materials = {m.code: pick(m.name, lang) for m in service.materials(db, city, active_only=False)}
+    people = {p.code: p.name for p in service.pickers(db, city)}
     for row in trace:
         row["number"] = numbers.get(row["request_id"])
+        row["material"] = materials.get(row["material"], row["material"])
+        row["picker"] = people.get(row["picker"], row["picker"])
     return {
         "sale": sale,
         "summary": sale_rows(db, city, [sale], lang)[0],

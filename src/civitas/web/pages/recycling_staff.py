@@ -4,9 +4,10 @@ trace back to the pickups, and the month's figures."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
+from babel.numbers import get_currency_precision
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
@@ -432,6 +433,9 @@ def figures_page(
             ],
         ) from None
     found = kpis.figures(db.connection(), city.id, period)
+    first = date.fromisoformat(f"{month}-01")
+    before = (first - timedelta(days=1)).strftime("%Y-%m")
+    after = (first + timedelta(days=32)).strftime("%Y-%m")
     names = {m.code: pick(m.name, lang) for m in service.materials(db, city, active_only=False)}
     people = {p.id: p.name for p in service.pickers(db, city)}
     total_kg = sum(kg for _, kg, _ in found.by_material)
@@ -441,6 +445,8 @@ def figures_page(
         "recycling/staff_figures.html",
         {
             "month": month,
+            "before": before,
+            "after": after,
             "materials": [
                 {"name": names.get(code, code), "kg": f"{kg:,.1f}", "co2": f"{co2:,.1f}"}
                 for code, kg, co2 in found.by_material
@@ -453,7 +459,14 @@ def figures_page(
             else f"{cells['recycling_on_time_pct']:.0f}",
             "median": None
             if cells.get("recycling_income_median") is None
-            else _money(round((cells["recycling_income_median"] or 0) * 100), city, lang),
+            else _money(
+                round(
+                    (cells["recycling_income_median"] or 0)
+                    * 10 ** get_currency_precision(city.currency)
+                ),
+                city,
+                lang,
+            ),
             "gini": None
             if cells.get("recycling_income_gini") is None
             else f"{cells['recycling_income_gini']:.2f}",
