@@ -725,6 +725,12 @@ ROUTES: dict[tuple[str, str], Case] = {
         params=lambda w: {"sale_id": RECYCLING["sale"]},
         setup=lambda w: recycling_world(w),
     ),
+    ("GET", "/{city}/staff/recycling/pickups/{pickup_id}/photo"): Case(
+        200,
+        auth="cookie",
+        params=lambda w: {"pickup_id": RECYCLING["done_stop"]},
+        setup=lambda w: recycling_world(w),
+    ),
     ("GET", "/{city}/staff/recycling/figures"): Case(
         200, auth="cookie", setup=lambda w: recycling_world(w)
     ),
@@ -804,6 +810,7 @@ def recycling_world(world: CityWorld) -> None:
     """City A's small programme (tests/recycling/helpers.py), its administrator signed in
     as picker Rosa and as buyer Reciplast, a planned day with one stop done and one sale."""
     from civitas.accounts.models import User
+    from civitas.cases.service import stored_photo
     from civitas.recycling import planning, service
     from civitas.recycling.models import Buyer, Picker, Pickup
     from civitas.recycling.schemas import SaleCreate, SaleLineIn, StopRecord
@@ -816,7 +823,7 @@ def recycling_world(world: CityWorld) -> None:
         city = get_city_by_slug(db, world.slug)
         enter_city(db, city)
         admin = db.scalar(select(User).where(User.username == world.users["administrator"]))
-        rosa = db.scalar(select(Picker).where(Picker.code == "rosa"))
+        rosa = db.scalars(select(Picker).where(Picker.code == "rosa")).one()
         rosa.user_id = admin.id
         db.scalar(select(Buyer).where(Buyer.code == "reciplast")).user_id = admin.id
         juan = db.scalar(select(Picker).where(Picker.code == "juan"))
@@ -835,6 +842,7 @@ def recycling_world(world: CityWorld) -> None:
                 weights_kg={"pet": 4},
                 client_key="iso-setup-stop",
             ),
+            photo=stored_photo(get_settings().media_root, city, tiny_png())["path"],
         )
         sale = service.record_sale(
             db,
@@ -848,7 +856,9 @@ def recycling_world(world: CityWorld) -> None:
             actor="test",
         )
         assert len(stops) == len(SPOTS)
-        RECYCLING.update(day=prog.day.isoformat(), open_stop=stops[-1].id, sale=sale.id)
+        RECYCLING.update(
+            day=prog.day.isoformat(), open_stop=stops[-1].id, done_stop=stops[0].id, sale=sale.id
+        )
 
 
 def survey_invitation(world: CityWorld) -> None:

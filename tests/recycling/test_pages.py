@@ -12,7 +12,7 @@ from civitas.cases.models import ServiceRequest
 from civitas.cities.service import enter_city, get_city_by_slug
 from civitas.core.db import session_scope
 from civitas.recycling.models import Buyer, CollectedWeight, Picker, Pickup, Sale
-from tests.factories import form_token, session_cookie
+from tests.factories import form_token, session_cookie, tiny_png
 from tests.recycling.helpers import programme
 from tests.recycling.test_routes_and_sales import filed
 
@@ -105,7 +105,7 @@ def test_a_picker_records_stops_once_even_when_the_phone_sends_twice(client, eng
     assert "<svg" in page
     with session_scope(engine) as db:
         enter_city(db, get_city_by_slug(db, "trujillo"))
-        rosa = db.scalar(select(Picker).where(Picker.code == "rosa"))
+        rosa = db.scalars(select(Picker).where(Picker.code == "rosa")).one()
         mine = list(
             db.scalars(select(Pickup).where(Pickup.picker_id == rosa.id).order_by(Pickup.sequence))
         )
@@ -169,7 +169,7 @@ def test_a_buyer_publishes_prices_and_buys_what_pickers_collected(client, engine
     csrf = sign_in(client, "a-wastepicker", route)
     with session_scope(engine) as db:
         enter_city(db, get_city_by_slug(db, "trujillo"))
-        rosa = db.scalar(select(Picker).where(Picker.code == "rosa"))
+        rosa = db.scalars(select(Picker).where(Picker.code == "rosa")).one()
         stop = db.scalar(select(Pickup.id).where(Pickup.picker_id == rosa.id))
     r = client.post(
         f"/trujillo/picker/stops/{stop}?lang=en",
@@ -203,7 +203,7 @@ def test_a_buyer_publishes_prices_and_buys_what_pickers_collected(client, engine
     r = client.post("/trujillo/buyer/purchases?lang=en", data=sale | {"kg-pet": "5"})
     assert r.status_code == 200, r.text  # followed to the purchase's page
     assert "Where it came from" in r.text
-    assert "rosa" in r.text
+    assert "Rosa" in r.text.split("Where it came from")[-1]  # the picker by name
     assert "6.50" in r.text  # 5 kg at the listed 1.30 (the new price starts on the day)
     # the same form again changes nothing
     client.post("/trujillo/buyer/purchases?lang=en", data=sale | {"kg-pet": "5"})
@@ -289,3 +289,37 @@ def test_who_may_open_which_recycling_page(client, engine, two_cities):
     assert client.get(f"{DAY}/sales?lang=en").status_code == 403  # money is not case work
     sign_in(client, "a-recyclingbuyer", "/trujillo/buyer?lang=en")
     assert client.get(f"{DAY}/sales?lang=en").status_code == 403
+
+
+def test_a_photo_at_the_stop_is_checked_and_only_staff_see_it(client, engine, two_cities):
+    _prog, day = planned_day(client, engine, two_cities)
+    route = f"/trujillo/picker?day={day}&lang=en"
+    csrf = sign_in(client, "a-wastepicker", route)
+    with session_scope(engine) as db:
+        enter_city(db, get_city_by_slug(db, "trujillo"))
+        rosa = db.scalars(select(Picker).where(Picker.code == "rosa")).one()
+        stop = db.scalar(select(Pickup.id).where(Pickup.picker_id == rosa.id))
+    form = {"csrf": csrf, "client_key": "phone-key-0200", "outcome": "collected", "kg-pet": "2"}
+    r = client.post(
+        f"/trujillo/picker/stops/{stop}?lang=en",
+        data=form,
+        files={"photo": ("door.png", b"not an image", "image/png")},
+    )
+    assert r.status_code == 400
+    assert "This is not a JPEG, PNG or WebP image." in r.text
+    assert counts(engine) == (0, 0)
+    r = client.post(
+        f"/trujillo/picker/stops/{stop}?lang=en",
+        data=form,
+        files={"photo": ("door.png", tiny_png().data, "image/png")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    photo = f"{DAY}/pickups/{stop}/photo"
+    assert client.get(photo).status_code == 403  # not for the picker's role
+    sign_in(client, "a-manager", f"{DAY}?day={day}&lang=en")
+    assert f'href="{photo}"' in client.get(f"{DAY}?day={day}&lang=en").text
+    shown = client.get(photo)
+    assert shown.status_code == 200
+    assert shown.headers["content-type"] == "image/png"
+    assert shown.content == tiny_png().data

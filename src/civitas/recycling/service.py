@@ -549,10 +549,17 @@ def route_of(db: Session, city: City, *, picker: Picker, day: date) -> list[Pick
 
 
 def record_stop(
-    db: Session, city: City, *, picker: Picker, data: StopRecord, now: datetime | None = None
+    db: Session,
+    city: City,
+    *,
+    picker: Picker,
+    data: StopRecord,
+    now: datetime | None = None,
+    photo: str | None = None,
 ) -> Pickup:
     """What the picker found at a stop. A resend with the same ``client_key`` (a phone
-    that went offline and sent its queue twice) changes nothing and answers the same."""
+    that went offline and sent its queue twice) changes nothing and answers the same.
+    ``photo`` is the media store's path of a photo taken at the stop, if any."""
     from civitas.cases.schemas import Status
     from civitas.cases.service import change_status
 
@@ -617,6 +624,7 @@ def record_stop(
     pickup.done_at = at
     pickup.done_key = data.client_key
     pickup.note = data.note
+    pickup.photo = photo  # a stored, checked photo (cases.media), seen by staff only
     request = db.get(ServiceRequest, pickup.request_id)
     assert request is not None
     lang = request.language or city.default_language

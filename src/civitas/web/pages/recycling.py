@@ -18,7 +18,9 @@ from babel.dates import format_date
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
+from civitas.cases.media import clean, store
 from civitas.cases.models import ServiceRequest
 from civitas.cities.models import City
 from civitas.core.config import get_settings
@@ -29,7 +31,7 @@ from civitas.core.validation import refusal
 from civitas.recycling import planning, service
 from civitas.recycling.models import Buyer, Picker, Pickup
 from civitas.recycling.schemas import SaleCreate, SaleLineIn, StopRecord
-from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
+from civitas.web.deps import AppSettings, CurrentCity, DbSession, OptionalPrincipal, staff_page
 from civitas.web.forms import problems_by_field
 from civitas.web.templating import page as render
 from civitas.web.templating import require_csrf
@@ -238,6 +240,8 @@ def route_page(
 
 def _stop_field(pickup_id: int) -> Any:
     def field(location: str) -> str:
+        if location == "photo":
+            return f"s{pickup_id}-photo"
         if location.startswith("weights_kg["):
             return f"s{pickup_id}-" + location[len("weights_kg[") : -1]
         return f"s{pickup_id}-weights"
@@ -250,6 +254,7 @@ async def record_stop(
     request: Request,
     city: CurrentCity,
     db: DbSession,
+    settings: AppSettings,
     principal: OptionalPrincipal,
     pickup_id: int,
 ) -> Response:
@@ -262,6 +267,10 @@ async def record_stop(
     text = {k: v for k, v in form.items() if isinstance(v, str)}
     require_csrf(request, text.get("csrf", ""))
     lang = request.state.lang
+    upload = form.get("photo")
+    photo = (
+        await upload.read(settings.max_photo_bytes + 1) if isinstance(upload, UploadFile) else b""
+    )
     pickup = db.get(Pickup, pickup_id)
     day = pickup.day if pickup is not None else today(city)
     weights: dict[str, float] = {}
@@ -296,7 +305,16 @@ async def record_stop(
             )
         except ValidationError as exc:
             raise refusal(exc, "The stop cannot be recorded: {count} problem(s).") from None
-        service.record_stop(db, city, picker=picker, data=data)
+        stored = None
+        if photo:
+            image = clean(
+                photo,
+                where="photo",
+                max_bytes=settings.max_photo_bytes,
+                max_pixels=settings.max_photo_pixels,
+            )
+            stored, _ = store(settings.media_root, city.id, image)
+        service.record_stop(db, city, picker=picker, data=data, photo=stored)
     except CivitasError as exc:
         db.rollback()
         problems = problems_by_field(

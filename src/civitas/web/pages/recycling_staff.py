@@ -9,23 +9,25 @@ from typing import Annotated, Any
 
 from babel.numbers import get_currency_precision
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from civitas.accounts.service import Principal
 from civitas.cases.models import ServiceRequest
 from civitas.cities.models import City
-from civitas.core.errors import CivitasError, InvalidInput, Problem
+from civitas.cities.service import enter_city
+from civitas.core.errors import CivitasError, InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_, format_money, locale_for, pick, translate
 from civitas.core.kpis import Period
 from civitas.core.permissions import Permission
 from civitas.core.validation import refusal
 from civitas.recycling import kpis, planning, service
-from civitas.recycling.models import Absence
+from civitas.recycling.models import Absence, Pickup
 from civitas.recycling.schemas import VEHICLES, PickerCreate
-from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
+from civitas.web.deps import AppSettings, CurrentCity, DbSession, OptionalPrincipal, staff_page
 from civitas.web.forms import problems_by_field
+from civitas.web.pages.media import SAFE_HEADERS
 from civitas.web.pages.recycling import (
     STATUS_TEXT,
     clock,
@@ -206,6 +208,30 @@ def drop_out(
     db.commit()
     return RedirectResponse(
         f"/{city.slug}/staff/recycling?day={chosen.isoformat()}&lang={lang}", 303
+    )
+
+
+@router.get("/{city}/staff/recycling/pickups/{pickup_id}/photo", response_model=None)
+def stop_photo(
+    city: CurrentCity,
+    db: DbSession,
+    settings: AppSettings,
+    principal: OptionalPrincipal,
+    pickup_id: int,
+) -> Response:
+    """The photo a picker took at a stop (for staff: it may show a household's door)."""
+    if isinstance(who := staff_page(city, principal, MANAGE), Response):
+        return who
+    enter_city(db, city)
+    pickup = db.get(Pickup, pickup_id)
+    path = settings.media_root / pickup.photo if pickup and pickup.photo else None
+    if path is None or not path.is_file():
+        raise NotFound("There is no photo of pickup {id}.", id=pickup_id)
+    kind = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+    return FileResponse(
+        path,
+        media_type=kind.get(path.suffix.lstrip("."), "application/octet-stream"),
+        headers={**SAFE_HEADERS, "Cache-Control": "private, max-age=3600"},
     )
 
 

@@ -130,11 +130,12 @@
     form.parentNode.insertBefore(note, form.nextSibling);
   }
 
-  function post(action, body) {
+  function post(action, body) {  // a queued form (text) or a live one (with its photo)
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, 20000) : null;
     return fetch(action, {
-      method: "POST", body: new URLSearchParams(body), credentials: "same-origin",
+      method: "POST", body: typeof body === "string" ? new URLSearchParams(body) : body,
+      credentials: "same-origin",
       signal: controller ? controller.signal : undefined
     }).finally(function () { if (timer) { clearTimeout(timer); } });
   }
@@ -170,13 +171,22 @@
       event.preventDefault();
       form.querySelector('[name="recorded_at"]').value = new Date().toISOString();
       var data = new FormData(form, event.submitter);
-      var body = new URLSearchParams(data).toString();
+      var plain = new FormData(form, event.submitter);
+      var photo = plain.get("photo");
+      plain.delete("photo");  // localStorage keeps text: a photo is not kept offline
       var item = {
-        action: form.action, body: body, key: data.get("client_key"),
-        label: form.getAttribute("data-stop-label")
+        action: form.action, body: new URLSearchParams(plain).toString(),
+        key: data.get("client_key"), label: form.getAttribute("data-stop-label")
       };
-      if (navigator.onLine === false) { queue(item); return; }
-      post(item.action, body).then(function (response) {
+      function keep() {
+        queue(item);
+        if (photo && photo.size) {
+          var note = form.parentNode.querySelector("[data-queued-note]");
+          if (note) { note.textContent += " " + form.getAttribute("data-no-photo"); }
+        }
+      }
+      if (navigator.onLine === false) { keep(); return; }
+      post(item.action, data).then(function (response) {
         if (response.ok) {
           var target = response.url.split("#")[0];
           if (target === location.href.split("#")[0]) {
@@ -189,7 +199,7 @@
           form.setAttribute("data-native", "1");
           form.requestSubmit(event.submitter);
         }
-      }, function () { queue(item); });
+      }, keep);
     });
   });
 
