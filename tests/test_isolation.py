@@ -619,6 +619,7 @@ ROUTES: dict[tuple[str, str], Case] = {
         },
         setup=lambda w: recycling_world(w),
     ),
+    ("GET", "/{city}/picker/sw.js"): Case(200, auth="cookie"),
     ("POST", "/{city}/picker/drop-out"): Case(
         303,
         auth="cookie",
@@ -1003,6 +1004,7 @@ PUBLIC = {
     "/{city}/open-data",
     "/{city}/open-data/catalog.{fmt}",
     "/{city}/open-data/{dataset}.{fmt}",
+    "/{city}/picker/sw.js",
 }
 
 

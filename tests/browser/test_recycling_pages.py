@@ -110,6 +110,15 @@ def test_a_day_planned_at_the_desk_and_worked_on_a_phone_offline_too(pages, engi
     assert stops_of_rosa(engine)[1][1] == "collected"
     assert "Collected on the day" in phone.locator("dl.summary").inner_text()
 
+    # no connection at all: the route page still opens (the service worker's copy)
+    assert phone.evaluate("async () => !!(await navigator.serviceWorker.ready).active")
+    phone.reload()  # through the service worker now, which keeps this copy
+    phone.context.set_offline(True)
+    phone.reload()
+    assert phone.locator("h1").inner_text() == "Your route"
+    assert phone.locator(f"#stop-{second} .status-tag").inner_text() == "Collected"
+    phone.context.set_offline(False)
+
     # the buyer's desk, on the same phone
     phone.context.clear_cookies()
     phone.goto("/trujillo/login?lang=en")

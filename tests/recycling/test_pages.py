@@ -323,3 +323,11 @@ def test_a_photo_at_the_stop_is_checked_and_only_staff_see_it(client, engine, tw
     assert shown.status_code == 200
     assert shown.headers["content-type"] == "image/png"
     assert shown.content == tiny_png().data
+
+
+def test_the_route_page_has_a_service_worker_scoped_to_it(client, two_cities):
+    r = client.get("/trujillo/picker/sw.js")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/javascript")
+    assert r.headers["service-worker-allowed"] == "/trujillo/picker"
+    assert "caches.open" in r.text

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -236,6 +237,23 @@ def route_page(
     lang = request.state.lang
     context = route_context(db, city, picker, parse_day(city, day), lang)
     return render(request, "recycling/route.html", context)
+
+
+SERVICE_WORKER = Path(__file__).resolve().parents[1] / "static" / "picker-sw.js"
+
+
+@router.get("/{city}/picker/sw.js", response_model=None)
+def picker_service_worker(city: CurrentCity) -> Response:
+    """The route page's service worker, served under the page's own path so that its scope
+    is the picker's pages and nothing else of the city."""
+    return Response(
+        SERVICE_WORKER.read_bytes(),
+        media_type="text/javascript",
+        headers={
+            "Service-Worker-Allowed": f"/{city.slug}/picker",
+            "Cache-Control": "no-cache",
+        },
+    )
 
 
 def _stop_field(pickup_id: int) -> Any:

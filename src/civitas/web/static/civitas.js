@@ -210,6 +210,12 @@
         function (f) { return f.getAttribute("data-stop-label") === label; });
     }));
   }
+  // the page itself readable with no connection (a secure context: https or localhost)
+  var city = location.pathname.split("/")[1];
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/" + city + "/picker/sw.js", { scope: "/" + city + "/picker" })
+      .catch(function () { /* no service worker: the queue still works */ });
+  }
   show();
   window.addEventListener("online", flush);
   setInterval(flush, 20000);
@@ -248,5 +254,19 @@
       map.fitBounds(line, { padding: [20, 20] });
     };
     document.head.appendChild(script);
+  });
+})();
+
+/* Signing out forgets the route kept on the phone (it holds households' addresses). */
+(function () {
+  "use strict";
+  var out = document.querySelector('form[action$="/logout"]');
+  if (!out || !window.caches) { return; }
+  out.addEventListener("submit", function (event) {
+    event.preventDefault();
+    caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (n) { return n.indexOf("civitas-picker-") === 0; })
+        .map(function (n) { return caches.delete(n); }));
+    }).finally(function () { out.submit(); });
   });
 })();
