@@ -620,6 +620,48 @@ ROUTES: dict[tuple[str, str], Case] = {
         setup=lambda w: recycling_world(w),
     ),
     ("GET", "/{city}/picker/sw.js"): Case(200, auth="cookie"),
+    ("GET", "/api/v1/cities/{city}/recycling/route"): Case(
+        200,
+        request=lambda w: {"params": {"day": RECYCLING["day"]}},
+        setup=lambda w: recycling_world(w),
+    ),
+    ("POST", "/api/v1/cities/{city}/recycling/stops"): Case(
+        200,
+        request=lambda w: {
+            "json": {
+                "pickup_id": RECYCLING["open_stop"],
+                "outcome": "not_found",
+                "client_key": "iso-api-stop-1",
+            }
+        },
+        setup=lambda w: recycling_world(w),
+    ),
+    ("POST", "/api/v1/cities/{city}/recycling/plans"): Case(
+        200,
+        request=lambda w: {"json": {"day": RECYCLING["day"]}},
+        setup=lambda w: recycling_world(w),
+    ),
+    ("GET", "/api/v1/cities/{city}/recycling/plans/{day}"): Case(
+        200, params=lambda w: {"day": RECYCLING["day"]}, setup=lambda w: recycling_world(w)
+    ),
+    ("GET", "/api/v1/cities/{city}/recycling/prices"): Case(
+        200, setup=lambda w: recycling_world(w)
+    ),
+    ("POST", "/api/v1/cities/{city}/recycling/sales"): Case(
+        200,
+        request=lambda w: {
+            "json": {
+                "buyer": "reciplast",
+                "picker": "rosa",
+                "lines": [{"material": "pet", "weight_kg": 1}],
+                "client_key": "iso-api-sale-1",
+            }
+        },
+        setup=lambda w: recycling_world(w),
+    ),
+    ("GET", "/api/v1/cities/{city}/recycling/sales/{sale_id}"): Case(
+        200, params=lambda w: {"sale_id": RECYCLING["sale"]}, setup=lambda w: recycling_world(w)
+    ),
     ("POST", "/{city}/picker/drop-out"): Case(
         303,
         auth="cookie",
@@ -1005,6 +1047,7 @@ PUBLIC = {
     "/{city}/open-data/catalog.{fmt}",
     "/{city}/open-data/{dataset}.{fmt}",
     "/{city}/picker/sw.js",
+    "/api/v1/cities/{city}/recycling/prices",
 }
 
 

@@ -21,6 +21,7 @@ from civitas.web.api import catalogue as catalogue_api
 from civitas.web.api import cities as cities_api
 from civitas.web.api import health, open311
 from civitas.web.api import proactive as proactive_api
+from civitas.web.api import recycling as recycling_api
 from civitas.web.api import register as register_api
 from civitas.web.api import routing as routing_api
 from civitas.web.errors import install_error_handlers
@@ -52,6 +53,7 @@ API_ROUTERS = [
     routing_api.router,
     register_api.router,
     proactive_api.router,
+    recycling_api.router,
     open311.router,
 ]
 PAGE_ROUTERS = [

@@ -98,6 +98,11 @@ def zone_at(db: Session, city: City, lat: float, lon: float) -> Zone | None:
     return next((z for z in zones(db, city) if z.contains(lat, lon)), None)
 
 
+def today(city: City) -> date:
+    """The date in the city now (its own time zone)."""
+    return datetime.now(ZoneInfo(city.timezone)).date()
+
+
 def local_clock(day: date, clock: str, zone: ZoneInfo) -> datetime:
     hours, minutes = (int(p) for p in clock.split(":"))
     return datetime.combine(day, time(hours, minutes), tzinfo=zone).astimezone(UTC)

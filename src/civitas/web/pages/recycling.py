@@ -32,6 +32,7 @@ from civitas.core.validation import refusal
 from civitas.recycling import planning, service
 from civitas.recycling.models import Buyer, Picker, Pickup
 from civitas.recycling.schemas import SaleCreate, SaleLineIn, StopRecord
+from civitas.recycling.service import today
 from civitas.web.deps import AppSettings, CurrentCity, DbSession, OptionalPrincipal, staff_page
 from civitas.web.forms import problems_by_field
 from civitas.web.templating import page as render
@@ -52,10 +53,6 @@ OPEN_STOPS = ("planned",)
 def new_key() -> str:
     """A form's idempotency key: a resend of the same form carries the same one."""
     return secrets.token_urlsafe(12)
-
-
-def today(city: City) -> date:
-    return datetime.now(ZoneInfo(city.timezone)).date()
 
 
 def parse_day(city: City, value: str) -> date:

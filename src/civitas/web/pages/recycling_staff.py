@@ -25,6 +25,7 @@ from civitas.core.validation import refusal
 from civitas.recycling import kpis, planning, service
 from civitas.recycling.models import Absence, Pickup
 from civitas.recycling.schemas import VEHICLES, PickerCreate
+from civitas.recycling.service import today
 from civitas.web.deps import AppSettings, CurrentCity, DbSession, OptionalPrincipal, staff_page
 from civitas.web.forms import problems_by_field
 from civitas.web.pages.media import SAFE_HEADERS
@@ -38,7 +39,6 @@ from civitas.web.pages.recycling import (
     sale_field,
     sale_form_context,
     sale_rows,
-    today,
 )
 from civitas.web.templating import page as render
 from civitas.web.templating import require_csrf
