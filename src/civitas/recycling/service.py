@@ -527,6 +527,16 @@ def pickup_of_request(db: Session, city: City, *, request_id: int) -> Pickup | N
     return db.scalar(select(Pickup).where(Pickup.request_id == request_id))
 
 
+def requests_of(db: Session, city: City, request_ids: Iterable[int]) -> dict[int, ServiceRequest]:
+    """The service requests behind pickups (for their numbers and addresses), by id."""
+    enter_city(db, city)
+    ids = set(request_ids)
+    if not ids:
+        return {}
+    found = db.scalars(select(ServiceRequest).where(ServiceRequest.id.in_(ids)))
+    return {r.id: r for r in found}
+
+
 def pickups_of_day(db: Session, city: City, *, day: date) -> list[Pickup]:
     enter_city(db, city)
     return list(

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from civitas.accounts.service import Principal
-from civitas.cases.models import ServiceRequest
 from civitas.cities.models import City
 from civitas.core.errors import NotFound, PermissionDenied
 from civitas.core.permissions import Permission
@@ -95,8 +94,7 @@ class SaleRead(BaseModel):
 
 
 def _stops(db: DbSession, city: City, pickups: list[Pickup]) -> list[StopRead]:
-    ids = [p.request_id for p in pickups] or [0]
-    requests = {r.id: r for r in db.query(ServiceRequest).filter(ServiceRequest.id.in_(ids))}
+    requests = service.requests_of(db, city, [p.request_id for p in pickups])
     weights = service.weights_of(db, city, pickup_ids=[p.id for p in pickups])
     return [
         StopRead(
@@ -206,10 +204,8 @@ def _sale(db: DbSession, city: City, sale: Sale) -> SaleRead:
     buyer = db.get(Buyer, sale.buyer_id)
     trace = service.trace(db, city, sale_id=sale.id)
     numbers = {
-        r.id: r.number
-        for r in db.query(ServiceRequest).filter(
-            ServiceRequest.id.in_([t["request_id"] for t in trace] or [0])
-        )
+        k: r.number
+        for k, r in service.requests_of(db, city, [t["request_id"] for t in trace]).items()
     }
     return SaleRead(
         id=sale.id,

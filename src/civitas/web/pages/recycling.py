@@ -22,7 +22,6 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from civitas.cases.media import clean, store
-from civitas.cases.models import ServiceRequest
 from civitas.cities.models import City
 from civitas.core.config import get_settings
 from civitas.core.errors import CivitasError, InvalidInput, Problem
@@ -145,12 +144,7 @@ def route_context(
 ) -> dict[str, Any]:
     """What the route page shows: the day's stops in order, each with its form."""
     stops = service.route_of(db, city, picker=picker, day=day)
-    requests = {
-        r.id: r
-        for r in db.query(ServiceRequest).filter(
-            ServiceRequest.id.in_([p.request_id for p in stops] or [0])
-        )
-    }
+    requests = service.requests_of(db, city, [p.request_id for p in stops])
     names = {m.code: pick(m.name, lang) for m in service.materials(db, city, active_only=False)}
     active = [m.code for m in service.materials(db, city)]
     weights = service.weights_of(db, city, pickup_ids=[p.id for p in stops])
@@ -617,10 +611,8 @@ def sale_context(
         for row in service.trace(db, city, sale_id=sale.id)
     ]
     numbers = {
-        r.id: r.number
-        for r in db.query(ServiceRequest).filter(
-            ServiceRequest.id.in_([t["request_id"] for t in trace] or [0])
-        )
+        k: r.number
+        for k, r in service.requests_of(db, city, [t["request_id"] for t in trace]).items()
     }
     materials = {m.code: pick(m.name, lang) for m in service.materials(db, city, active_only=False)}
     people = {p.code: p.name for p in service.pickers(db, city)}

@@ -14,7 +14,6 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from civitas.accounts.service import Principal
-from civitas.cases.models import ServiceRequest
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
 from civitas.core.errors import CivitasError, InvalidInput, NotFound, Problem
@@ -67,10 +66,8 @@ def day_context(db: DbSession, city: City, day: date, lang: str) -> dict[str, An
     pickers = {p.id: p for p in service.pickers(db, city)}
     zones = {z.id: z.name for z in service.zones(db, city)}
     numbers = {
-        r.id: r.number
-        for r in db.query(ServiceRequest).filter(
-            ServiceRequest.id.in_([p.request_id for p in pickups] or [0])
-        )
+        k: r.number
+        for k, r in service.requests_of(db, city, [p.request_id for p in pickups]).items()
     }
     plan = planning.latest_plan(db, city, day=day)
     stats: dict[str, Any] = plan.stats if plan else {}
