@@ -5,6 +5,8 @@ and who may see which page."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlalchemy import func, select
 
 from civitas.accounts.models import User
@@ -103,6 +105,10 @@ def test_a_picker_records_stops_once_even_when_the_phone_sends_twice(client, eng
     page = client.get(route).text
     assert "Your route" in page
     assert "<svg" in page
+    before = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
+    empty = client.get(f"/trujillo/picker?day={before}&lang=en").text
+    assert "No stops are planned for you on this day." in empty
+    assert f'href="?day={day}&amp;lang=en">Your next planned day' in empty
     with session_scope(engine) as db:
         enter_city(db, get_city_by_slug(db, "trujillo"))
         rosa = db.scalars(select(Picker).where(Picker.code == "rosa")).one()

@@ -563,6 +563,16 @@ def route_of(db: Session, city: City, *, picker: Picker, day: date) -> list[Pick
 # --- at the stop ---------------------------------------------------------------------------
 
 
+def next_route_day(db: Session, city: City, *, picker: Picker, after: date) -> date | None:
+    """The next day after ``after`` on which the picker has planned stops."""
+    enter_city(db, city)
+    return db.scalar(
+        select(func.min(Pickup.day)).where(
+            Pickup.picker_id == picker.id, Pickup.day > after, Pickup.status == "planned"
+        )
+    )
+
+
 def record_stop(
     db: Session,
     city: City,

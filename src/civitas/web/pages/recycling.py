@@ -201,6 +201,7 @@ def route_context(
         )
         if rows
         else None,
+        "next_day": None if rows else service.next_route_day(db, city, picker=picker, after=day),
         "problems": problems or {},
         "failed": failed,
         "answers": answers or {},
