@@ -857,11 +857,12 @@ def recycling_world(world: CityWorld) -> None:
     from civitas.recycling import planning, service
     from civitas.recycling.models import Buyer, Picker, Pickup
     from civitas.recycling.schemas import SaleCreate, SaleLineIn, StopRecord
-    from tests.recycling.helpers import SPOTS, file_pickups, programme
+    from tests.recycling.helpers import SPOTS, file_pickups, programme, rosa_alone
 
     engine = get_engine()
     prog = programme(engine)
     file_pickups(engine, prog.day)
+    rosa_alone(engine, prog.day)
     with session_scope() as db:
         city = get_city_by_slug(db, world.slug)
         enter_city(db, city)
@@ -869,8 +870,6 @@ def recycling_world(world: CityWorld) -> None:
         rosa = db.scalars(select(Picker).where(Picker.code == "rosa")).one()
         rosa.user_id = admin.id
         db.scalar(select(Buyer).where(Buyer.code == "reciplast")).user_id = admin.id
-        juan = db.scalar(select(Picker).where(Picker.code == "juan"))
-        juan.working_days = [d for d in range(7) if d != prog.day.weekday()]  # Rosa alone
         planning.make_plan(db, city, day=prog.day, actor="test", now=prog.now, time_limit=0.2)
         stops = list(
             db.scalars(select(Pickup).where(Pickup.picker_id == rosa.id).order_by(Pickup.id))

@@ -9,22 +9,14 @@ from sqlalchemy import func, select
 
 from civitas.cities.service import enter_city, get_city_by_slug
 from civitas.core.db import session_scope
-from civitas.recycling.models import CollectedWeight, Picker, Pickup
+from civitas.recycling.models import CollectedWeight
 from tests.factories import PASSWORD
-from tests.recycling.helpers import file_pickups, programme
+from tests.recycling.helpers import file_pickups, programme, rosa_alone, stops_of
 from tests.recycling.test_pages import link_accounts
 
 
 def stops_of_rosa(engine):
-    with session_scope(engine) as db:
-        enter_city(db, get_city_by_slug(db, "trujillo"))
-        rosa = db.scalar(select(Picker.id).where(Picker.code == "rosa"))
-        return [
-            (p.id, p.status, p.sequence)
-            for p in db.scalars(
-                select(Pickup).where(Pickup.picker_id == rosa).order_by(Pickup.sequence)
-            )
-        ]
+    return [(p.id, p.status, p.sequence) for p in stops_of(engine, "rosa")]
 
 
 def weights_of(engine, pickup_id):
@@ -40,10 +32,7 @@ def weights_of(engine, pickup_id):
 def test_a_day_planned_at_the_desk_and_worked_on_a_phone_offline_too(pages, engine, two_cities):
     prog = programme(engine)
     link_accounts(engine)
-    with session_scope(engine) as db:  # Rosa works alone: every stop is hers
-        enter_city(db, get_city_by_slug(db, "trujillo"))
-        juan = db.scalar(select(Picker).where(Picker.code == "juan"))
-        juan.working_days = [d for d in range(7) if d != prog.day.weekday()]
+    rosa_alone(engine, prog.day)
     file_pickups(engine, prog.day)
     day = prog.day.isoformat()
 

@@ -190,3 +190,35 @@ def file_pickups(engine: Any, day: date, spots: list[tuple[float, float]] = SPOT
                 ),
                 filed_by="test",
             )
+
+
+def rosa_alone(engine: Any, day: date) -> None:
+    """Juan does not work on the day: every stop of the day's plan is Rosa's."""
+    from sqlalchemy import select
+
+    from civitas.recycling.models import Picker
+
+    with session_scope(engine) as db:
+        enter_city(db, get_city_by_slug(db, "trujillo"))
+        juan = db.scalars(select(Picker).where(Picker.code == "juan")).one()
+        juan.working_days = [d for d in range(7) if d != day.weekday()]
+
+
+def stops_of(engine: Any, code: str) -> list[Any]:
+    """A picker's pickups (detached rows), in the planned order."""
+    from sqlalchemy import select
+
+    from civitas.recycling.models import Picker, Pickup
+
+    with session_scope(engine) as db:
+        enter_city(db, get_city_by_slug(db, "trujillo"))
+        picker = db.scalars(select(Picker).where(Picker.code == code)).one()
+        found = list(
+            db.scalars(
+                select(Pickup)
+                .where(Pickup.picker_id == picker.id)
+                .order_by(Pickup.sequence, Pickup.id)
+            )
+        )
+        db.expunge_all()
+        return found

@@ -15,7 +15,7 @@ from civitas.cities.service import enter_city, get_city_by_slug
 from civitas.core.db import session_scope
 from civitas.recycling.models import Buyer, CollectedWeight, Picker, Pickup, Sale
 from tests.factories import form_token, session_cookie, tiny_png
-from tests.recycling.helpers import programme
+from tests.recycling.helpers import programme, stops_of
 from tests.recycling.test_routes_and_sales import filed
 
 DAY = "/trujillo/staff/recycling"
@@ -173,10 +173,7 @@ def test_a_buyer_publishes_prices_and_buys_what_pickers_collected(client, engine
     _prog, day = planned_day(client, engine, two_cities)
     route = f"/trujillo/picker?day={day}&lang=en"
     csrf = sign_in(client, "a-wastepicker", route)
-    with session_scope(engine) as db:
-        enter_city(db, get_city_by_slug(db, "trujillo"))
-        rosa = db.scalars(select(Picker).where(Picker.code == "rosa")).one()
-        stop = db.scalar(select(Pickup.id).where(Pickup.picker_id == rosa.id))
+    stop = stops_of(engine, "rosa")[0].id
     r = client.post(
         f"/trujillo/picker/stops/{stop}?lang=en",
         data={"csrf": csrf, "client_key": "phone-key-0100", "outcome": "collected", "kg-pet": "8"},
@@ -301,10 +298,7 @@ def test_a_photo_at_the_stop_is_checked_and_only_staff_see_it(client, engine, tw
     _prog, day = planned_day(client, engine, two_cities)
     route = f"/trujillo/picker?day={day}&lang=en"
     csrf = sign_in(client, "a-wastepicker", route)
-    with session_scope(engine) as db:
-        enter_city(db, get_city_by_slug(db, "trujillo"))
-        rosa = db.scalars(select(Picker).where(Picker.code == "rosa")).one()
-        stop = db.scalar(select(Pickup.id).where(Pickup.picker_id == rosa.id))
+    stop = stops_of(engine, "rosa")[0].id
     form = {"csrf": csrf, "client_key": "phone-key-0200", "outcome": "collected", "kg-pet": "2"}
     r = client.post(
         f"/trujillo/picker/stops/{stop}?lang=en",

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
+from babel.numbers import get_currency_precision
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
@@ -70,6 +71,18 @@ def parse_day(city: City, value: str) -> date:
                 )
             ],
         ) from None
+
+
+def number(text: str) -> float:
+    """A number as people type it, with a decimal point or a comma (12.5 or 12,5);
+    ValueError if it is none."""
+    return float(text.strip().replace(",", "."))
+
+
+def to_minor(amount: float, currency: str) -> int:
+    """An amount in the currency's major unit (1.20) in minor units, at its precision."""
+    digits: int = get_currency_precision(currency)
+    return round(amount * float(10**digits))
 
 
 def phone_time(value: str) -> datetime | None:
@@ -145,8 +158,9 @@ def route_context(
     """What the route page shows: the day's stops in order, each with its form."""
     stops = service.route_of(db, city, picker=picker, day=day)
     requests = service.requests_of(db, city, [p.request_id for p in stops])
-    names = {m.code: pick(m.name, lang) for m in service.materials(db, city, active_only=False)}
-    active = [m.code for m in service.materials(db, city)]
+    every = service.materials(db, city, active_only=False)
+    names = {m.code: pick(m.name, lang) for m in every}
+    active = [m.code for m in every if m.active]
     weights = service.weights_of(db, city, pickup_ids=[p.id for p in stops])
     rows: list[dict[str, Any]] = []
     for pickup in stops:
@@ -290,7 +304,7 @@ async def record_stop(
             continue
         code = name[3:]
         try:
-            weights[code] = float(value.strip().replace(",", "."))
+            weights[code] = number(value)
         except ValueError:
             bad.append(
                 Problem(
@@ -411,17 +425,17 @@ def sale_form_context(db: DbSession, city: City, lang: str) -> dict[str, Any]:
     }
 
 
-def read_sale_form(text: dict[str, str], buyer: str) -> SaleCreate:
+def read_sale_form(text: dict[str, str], buyer: str, currency: str) -> SaleCreate:
     """The sale form (one weight and an optional agreed price per material) as a sale."""
     lines, problems = [], []
     for name, value in text.items():
         if not name.startswith("kg-") or not value.strip():
             continue
         code = name[3:]
-        price_text = text.get(f"price-{code}", "").strip().replace(",", ".")
+        price_text = text.get(f"price-{code}", "").strip()
         try:
-            kg = float(value.strip().replace(",", "."))
-            price = round(float(price_text) * 100) if price_text else None
+            kg = number(value)
+            price = to_minor(number(price_text), currency) if price_text else None
         except ValueError:
             problems.append(
                 Problem(
@@ -521,7 +535,7 @@ def buyer_sets_price(
     try:
         problems = []
         try:
-            minor = round(float(price.strip().replace(",", ".")) * 100)
+            minor = to_minor(number(price), city.currency)
         except ValueError:
             minor = 0
             problems.append(
@@ -575,7 +589,10 @@ async def buyer_records_purchase(
     lang = request.state.lang
     try:
         sale = service.record_sale(
-            db, city, data=read_sale_form(text, buyer.code), actor=f"buyer:{buyer.code}"
+            db,
+            city,
+            data=read_sale_form(text, buyer.code, city.currency),
+            actor=f"buyer:{buyer.code}",
         )
     except CivitasError as exc:
         db.rollback()

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from babel.numbers import get_currency_precision
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -38,6 +37,7 @@ from civitas.web.pages.recycling import (
     sale_field,
     sale_form_context,
     sale_rows,
+    to_minor,
 )
 from civitas.web.templating import page as render
 from civitas.web.templating import require_csrf
@@ -397,7 +397,10 @@ async def record_sale(
     lang = request.state.lang
     try:
         sale = service.record_sale(
-            db, city, data=read_sale_form(text, text.get("buyer", "")), actor=who.label
+            db,
+            city,
+            data=read_sale_form(text, text.get("buyer", ""), city.currency),
+            actor=who.label,
         )
     except CivitasError as exc:
         db.rollback()
@@ -482,14 +485,7 @@ def figures_page(
             else f"{cells['recycling_on_time_pct']:.0f}",
             "median": None
             if cells.get("recycling_income_median") is None
-            else _money(
-                round(
-                    (cells["recycling_income_median"] or 0)
-                    * 10 ** get_currency_precision(city.currency)
-                ),
-                city,
-                lang,
-            ),
+            else _money(to_minor(cells["recycling_income_median"] or 0, city.currency), city, lang),
             "gini": None
             if cells.get("recycling_income_gini") is None
             else f"{cells['recycling_income_gini']:.2f}",
