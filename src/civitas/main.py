@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from civitas import __version__
@@ -24,7 +24,8 @@ from civitas.web.api import proactive as proactive_api
 from civitas.web.api import recycling as recycling_api
 from civitas.web.api import register as register_api
 from civitas.web.api import routing as routing_api
-from civitas.web.errors import install_error_handlers
+from civitas.web.errors import ServerErrors, install_error_handlers
+from civitas.web.inputs import refuse_control_characters
 from civitas.web.middleware import BodyLimit, CachedStatic, RequestContext, SecurityHeaders
 from civitas.web.pages import accounts as accounts_pages
 from civitas.web.pages import admin as admin_pages
@@ -90,11 +91,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Municipal services for residents: catalogue, Open311 GeoReport v2, staff API.",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_control_characters)],
     )
     for router in API_ROUTERS + PAGE_ROUTERS:
         app.include_router(router)
     app.mount("/static", CachedStatic(directory=str(TEMPLATES.parent / "static")), name="static")
     install_error_handlers(app)
+    app.add_middleware(ServerErrors)
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
     )

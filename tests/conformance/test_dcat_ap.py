@@ -14,11 +14,11 @@ import pytest
 from pyshacl import validate
 from rdflib import RDF, Graph, Namespace, URIRef
 
+from civitas.cases.publicity import GRID_DEGREES, cell
 from civitas.cases.schemas import RequestChannel, RequestCreate, Status
 from civitas.cases.service import change_status, create_request
 from civitas.cities.service import get_city_by_slug
 from civitas.core.db import session_scope
-from civitas.insight.opendata import GRID_DEGREES, cell
 from civitas.insight.service import refresh_figures
 
 SHAPES = Path(__file__).resolve().parent / "standards" / "dcat-ap-3.0.0" / "dcat-ap-SHACL.jsonld"

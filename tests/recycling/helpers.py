@@ -71,6 +71,7 @@ def programme(engine: Any, *, fairness: float = 0.0) -> Programme:
                 SERVICE,
                 "PEN",
                 open311={"type": "realtime", "keywords": ["recycling"], "attributes": ATTRIBUTES},
+                at_home=True,
             ),
         )
         prog = service.programme(db, city)

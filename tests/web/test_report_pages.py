@@ -5,6 +5,7 @@ request is the same as from any other channel."""
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -63,7 +64,10 @@ def test_nothing_is_filed_before_the_resident_confirms(client, two_cities):
     assert r.status_code == 303
     assert re.match(r"/trujillo/requests/2\?lang=en&token=[\w-]+&sent=1$", r.headers["location"])
     assert _count(ServiceRequest) == 3
-    assert _count(ReportDraft) == 0
+    with session_scope() as db:
+        bind_all_cities(db)
+        (draft,) = db.scalars(select(ReportDraft))
+        assert draft.request_id is not None  # consumed: kept a day to answer a second press
     with session_scope() as db:
         bind_all_cities(db)
         filed = db.scalar(select(ServiceRequest).where(ServiceRequest.number == 2))
@@ -192,3 +196,34 @@ def test_the_public_list_of_requests(client, two_cities):
     assert "/trujillo/requests/1?" in client.get("/trujillo/requests?status=open").text
     other = client.get("/trujillo/requests?service=a-draft&lang=en").text
     assert "No requests match." in other
+
+
+def test_send_pressed_twice_files_one_request_and_shows_its_confirmation(client, two_cities):
+    token = _file(client)
+    first = client.post(f"{BASE}/check?lang=en", data={"csrf": token}, follow_redirects=False)
+    again = client.post(f"{BASE}/check?lang=en", data={"csrf": token}, follow_redirects=False)
+    assert first.status_code == again.status_code == 303
+    assert again.headers["location"] == first.headers["location"]
+    assert _count(ServiceRequest) == 3
+    # the draft is gone for editing: its steps start a new one
+    r = client.get(f"{BASE}/check?lang=en", follow_redirects=False)
+    assert r.headers["location"].startswith(f"{BASE}/where")
+
+
+def test_simultaneous_presses_of_send_file_one_request(client, two_cities):
+    drafts_made = 3
+    for _ in range(drafts_made):
+        client.cookies.clear()  # a new visitor with a new draft
+        token = _file(client)
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(
+                pool.map(
+                    lambda csrf: client.post(
+                        f"{BASE}/check?lang=en", data={"csrf": csrf}, follow_redirects=False
+                    ),
+                    [token] * 4,
+                )
+            )
+        assert {a.status_code for a in answers} == {303}
+        assert len({a.headers["location"] for a in answers}) == 1
+    assert _count(ServiceRequest) == 2 + drafts_made

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from civitas.core.permissions import Role
 from civitas.core.security import MIN_PASSWORD_LENGTH
-from civitas.core.types import Language
+from civitas.core.types import Language, Patch
 
 
 class UserCreate(BaseModel):
@@ -26,10 +26,11 @@ class UserCreate(BaseModel):
         return list(dict.fromkeys(value))
 
 
-class UserUpdate(BaseModel):
-    """Change a staff user; only the fields given are changed."""
+class UserUpdate(Patch):
+    """Change a staff user; only the fields given are changed. ``null`` clears the e-mail
+    address, or the language (the user then reads the city's)."""
 
-    model_config = ConfigDict(extra="forbid")
+    clearable = frozenset({"email", "language"})
 
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
     email: EmailStr | None = None

@@ -17,7 +17,7 @@ from civitas.core import audit
 from civitas.core.db import utcnow
 from civitas.core.errors import Conflict, NotFound, TooManyAttempts, Unauthenticated
 from civitas.core.i18n import N_
-from civitas.core.permissions import Permission, permissions_for
+from civitas.core.permissions import Permission, Role, permissions_for
 from civitas.core.security import (
     hash_password,
     needs_rehash,
@@ -87,6 +87,7 @@ def update_user(db: Session, city: City, *, username: str, data: UserUpdate, act
     """Change a user; a new password or disabling the account ends all their sign-ins."""
     user = get_user(db, city, username=username)
     asked = data.model_dump(exclude_unset=True, mode="json")
+    _keep_an_administrator(db, user, asked)
     changes: dict[str, object] = {}
     if "password" in asked:
         user.password_hash = hash_password(asked.pop("password"))
@@ -109,6 +110,25 @@ def update_user(db: Session, city: City, *, username: str, data: UserUpdate, act
             changes=changes,
         )
     return user
+
+
+def _is_administrator(roles: object, active: object) -> bool:
+    return bool(active) and isinstance(roles, list) and Role.ADMINISTRATOR.value in roles
+
+
+def _keep_an_administrator(db: Session, user: User, asked: dict[str, object]) -> None:
+    """Refuse a change that would leave the city with no active administrator."""
+    if not _is_administrator(user.roles, user.is_active):
+        return
+    if _is_administrator(asked.get("roles", user.roles), asked.get("is_active", user.is_active)):
+        return
+    others = db.scalars(select(User).where(User.id != user.id, User.is_active.is_(True)))
+    if not any(_is_administrator(u.roles, u.is_active) for u in others):
+        raise Conflict(
+            "'{username}' is the city's only active administrator: make another user an "
+            "administrator first.",
+            username=user.username,
+        )
 
 
 def list_users(db: Session, city: City) -> list[User]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from civitas.cases.attributes import check_attributes
@@ -46,8 +46,7 @@ def reportable(db: Session, city: City, code: str) -> Service:
     return found
 
 
-def get_draft(db: Session, city: City, *, draft_id: str | None, code: str) -> ReportDraft | None:
-    """The visitor's draft for this service, if it is still fresh."""
+def _fresh(db: Session, city: City, draft_id: str | None, code: str) -> ReportDraft | None:
     if not draft_id:
         return None
     enter_city(db, city)
@@ -55,6 +54,26 @@ def get_draft(db: Session, city: City, *, draft_id: str | None, code: str) -> Re
     if draft is None or draft.service_code != code or draft.created_at < utcnow() - LIFETIME:
         return None
     return draft
+
+
+def get_draft(db: Session, city: City, *, draft_id: str | None, code: str) -> ReportDraft | None:
+    """The visitor's draft for this service, if it is still fresh and not sent yet."""
+    draft = _fresh(db, city, draft_id, code)
+    return draft if draft is not None and draft.request_id is None else None
+
+
+def filed_from(
+    db: Session, city: City, *, draft_id: str | None, code: str
+) -> ServiceRequest | None:
+    """The request this draft was already sent as, if it was."""
+    draft = _fresh(db, city, draft_id, code)
+    if draft is None or draft.request_id is None:
+        return None
+    return db.get(ServiceRequest, draft.request_id)
+
+
+class AlreadyFiled(Exception):  # noqa: N818 - named for what happened, like NotFound
+    """The draft was sent by another press of "Send" meanwhile."""
 
 
 def _save(
@@ -239,9 +258,19 @@ def submit(
         phone=a.get("phone"),
         language=language,
     )
+    # the draft is consumed exactly once: this UPDATE locks its row (SQLite: takes the one
+    # writer) until the commit, so a racing press waits here, then finds it sent
+    claimed = db.execute(
+        update(ReportDraft)
+        .where(ReportDraft.id == draft.id, ReportDraft.request_id.is_(None))
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(claimed, "rowcount", 0) != 1:
+        raise AlreadyFiled
     created = create_request(db, city, data=data, filed_by=actor, token=True)
     link_photos(db, city, created, photos=draft.photos, actor=actor)
-    db.delete(draft)
+    draft.request_id = created.id
     return created
 
 

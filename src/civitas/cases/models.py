@@ -155,5 +155,9 @@ class ReportDraft(TenantMixin, Base):
     service_code: Mapped[str] = mapped_column(String(60))
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     photos: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
+    # the request filed from it: set once, so a second press of "Send" files nothing
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_requests.id", ondelete="CASCADE"), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

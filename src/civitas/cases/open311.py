@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from civitas.cases.models import RequestNote, ServiceRequest
+from civitas.cases.publicity import EXACT, public_place
 from civitas.cases.schemas import RequestChannel, RequestCreate, open311_status
 from civitas.cases.service import ServiceInfo
 from civitas.catalogue.models import Service
@@ -129,40 +130,49 @@ def request_entry(
     media_url: str | None = None,
 ) -> dict[str, Any]:
     """One request in GET Service Request(s), with the spec's fields in the spec's order.
-    Nothing that identifies the reporter is shown."""
+    Nothing that identifies the reporter is shown, and the place and description only as
+    far as the service allows in public (publicity.py)."""
+    shown = public_place(service.public_location, request)
     return {
         "service_request_id": str(request.number),
         "status": open311_status(request.status),
         "status_notes": status_notes,
         "service_name": pick(service.name, lang, city.default_language),
         "service_code": service.code,
-        "description": request.description,
+        "description": shown.description,
         "agency_responsible": pick(service.department_name, lang, city.default_language),
         "service_notice": service_notice(service.target_hours, lang),
         "requested_datetime": w3_datetime(request.requested_at, city),
         "updated_datetime": w3_datetime(request.updated_at, city),
         "expected_datetime": w3_datetime(request.expected_at, city),
-        "address": request.address,
-        "address_id": request.address_id,
-        "zipcode": request.zipcode,
-        "lat": request.lat,
-        "long": request.long,
-        "media_url": media_url,
+        "address": shown.address,
+        "address_id": shown.address_id,
+        "zipcode": shown.zipcode,
+        "lat": shown.lat,
+        "long": shown.long,
+        "media_url": media_url if service.public_location == EXACT else None,
     }
 
 
 def extended_attributes(
-    city: City, request: ServiceRequest, *, photos: list[str], notes: list[RequestNote]
+    city: City,
+    request: ServiceRequest,
+    *,
+    photos: list[str],
+    notes: list[RequestNote],
+    public_location: str,
 ) -> dict[str, Any]:
     """``extensions=true``: detailed status, channel, attribute values, photos and the
-    public status history (never internal notes or the reporter)."""
+    public status history (never internal notes or the reporter). Answers and photos only
+    for services shown exactly in public: they may describe or show a home."""
+    exact = public_location == EXACT
     return {
         "detailed_status": request.status,
         "channel": request.channel,
-        "attributes": [
-            {"code": code, "value": value} for code, value in request.attributes.items()
-        ],
-        "photos": photos,
+        "attributes": [{"code": code, "value": value} for code, value in request.attributes.items()]
+        if exact
+        else [],
+        "photos": photos if exact else [],
         "notes": [
             {"datetime": w3_datetime(n.at, city), "status": n.status, "text": n.text} for n in notes
         ],

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, load_only, raiseload
 
 from civitas.accounts.models import User
+from civitas.cases import publicity
 from civitas.cases.attributes import check_attributes
 from civitas.cases.media import CleanImage, store
 from civitas.cases.models import RequestFollower, RequestMedia, RequestNote, ServiceRequest
@@ -31,7 +32,7 @@ from civitas.catalogue.models import Service
 from civitas.cities.models import City, Department
 from civitas.cities.service import enter_city
 from civitas.core import audit, events
-from civitas.core.db import utcnow
+from civitas.core.db import row_number, utcnow
 from civitas.core.errors import InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_, pick, translate
 from civitas.core.sequences import next_value
@@ -396,6 +397,7 @@ class ServiceInfo:
     target_hours: int | None
     department_code: str
     department_name: dict[str, str]
+    public_location: str = "exact"  # how its requests may be shown in public (publicity.py)
 
 
 def service_infos(db: Session, city: City, service_ids: set[int]) -> dict[int, ServiceInfo]:
@@ -411,18 +413,24 @@ def service_infos(db: Session, city: City, service_ids: set[int]) -> dict[int, S
             Service.target_hours,
             Department.code,
             Department.name,
+            Service.public_location,
         )
         .join(Department, Service.department_id == Department.id)
         .where(Service.id.in_(service_ids))
     ).all()
-    return {row[0]: ServiceInfo(row[1], row[2], row[3], row[4], row[5]) for row in rows}
+    return {row[0]: ServiceInfo(*row[1:]) for row in rows}
 
 
 def info_of(request: ServiceRequest) -> ServiceInfo:
     """The same for one request, through its relationships."""
     service, department = request.service, request.department
     return ServiceInfo(
-        service.code, service.name, service.target_hours, department.code, department.name
+        service.code,
+        service.name,
+        service.target_hours,
+        department.code,
+        department.name,
+        service.public_location,
     )
 
 
@@ -473,6 +481,9 @@ class RequestQuery:
     page: int = 1
     page_size: int = DEFAULT_LIMIT
     with_attributes: bool = False
+    # a public list: no request of a service never shown in public, and a search near a
+    # point only among services shown exactly (a small radius would find a coarse one's)
+    public: bool = False
 
 
 METRES_PER_DEGREE = 111_320.0
@@ -529,15 +540,22 @@ def query_requests(
         .order_by(ServiceRequest.requested_at.desc(), ServiceRequest.id.desc())
     )
     page_size = min(query.page_size, DEFAULT_LIMIT)
-    if query.numbers:
+    if query.numbers is not None:
         stmt = stmt.where(ServiceRequest.number.in_(query.numbers))
         return list(db.scalars(stmt.limit(DEFAULT_LIMIT)))
     start, end = _date_range(query.start, query.end, now or utcnow())
     stmt = stmt.where(ServiceRequest.requested_at >= start, ServiceRequest.requested_at <= end)
+    if query.service_codes or query.public:
+        stmt = stmt.join(Service, ServiceRequest.service_id == Service.id)
     if query.service_codes:
-        stmt = stmt.join(Service, ServiceRequest.service_id == Service.id).where(
-            Service.code.in_(query.service_codes)
+        stmt = stmt.where(Service.code.in_(query.service_codes))
+    if query.public:
+        shown = (
+            [publicity.EXACT]
+            if query.near or query.keyword
+            else [publicity.EXACT, publicity.COARSE]
         )
+        stmt = stmt.where(Service.public_location.in_(shown))
     if query.statuses:
         wanted: set[str] = set()
         if "open" in query.statuses:
@@ -779,8 +797,8 @@ def list_cases(
             func.lower(ServiceRequest.description).like(needle),
             func.lower(ServiceRequest.address).like(needle),
         ]
-        if flt.text.isdigit():
-            conditions.append(ServiceRequest.number == int(flt.text))
+        if (number := row_number(flt.text)) is not None:
+            conditions.append(ServiceRequest.number == number)
         stmt = stmt.where(or_(*conditions))
     total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     page = (

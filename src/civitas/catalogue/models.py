@@ -38,6 +38,8 @@ class Service(TenantMixin, Base):
     group: Mapped[str | None] = mapped_column(String(100), default=None)
     attributes: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     published: Mapped[bool] = mapped_column(Boolean, default=True)
+    at_home: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_location: Mapped[str] = mapped_column(String(10), default="exact")  # PublicLocation
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -165,6 +165,14 @@ class Open311(BaseModel):
         return self
 
 
+class PublicLocation(StrEnum):
+    """How a service's requests may be shown in public."""
+
+    EXACT = "exact"
+    COARSE = "coarse"
+    NEVER = "never"
+
+
 class ServiceIn(BaseModel):
     """A whole service as a city administrator writes it (API, YAML or CSV)."""
 
@@ -185,6 +193,19 @@ class ServiceIn(BaseModel):
     opening_hours: list[OpeningHours] = Field(default_factory=list)
     open311: Open311 = Field(default_factory=Open311)
     published: bool = True
+    at_home: bool = Field(
+        default=False,
+        description="Delivered at the resident's home (a pickup, a home visit): its requests "
+        "carry a home address, so they are never shown in public unless the city chooses "
+        "the coarse grid.",
+    )
+    public_location: PublicLocation | None = Field(
+        default=None,
+        description="How the requests of this service may be shown in public (the list and "
+        "map of reported requests, Open311, open data): 'exact', 'coarse' (a grid cell of "
+        "about 500 m, no address) or 'never'. Default: 'never' for services delivered at "
+        "home, else 'exact'.",
+    )
 
     @field_validator("channels")
     @classmethod
@@ -198,6 +219,13 @@ class ServiceIn(BaseModel):
             raise invalid("Document codes must be unique within a service.")
         if self.open311.attributes and Channel.OPEN311 not in self.channels:
             raise invalid("Open311 attributes need the channel 'open311' in channels.")
+        if self.public_location is None:
+            self.public_location = PublicLocation.NEVER if self.at_home else PublicLocation.EXACT
+        elif self.at_home and self.public_location == PublicLocation.EXACT:
+            raise invalid(
+                "A service delivered at home cannot show its requests' exact location in "
+                "public: choose 'coarse' or 'never' for public_location."
+            )
         return self
 
 

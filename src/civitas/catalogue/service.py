@@ -52,6 +52,8 @@ def service_to_schema(service: Service) -> ServiceIn:
                 "attributes": service.attributes,
             },
             "published": service.published,
+            "at_home": service.at_home,
+            "public_location": service.public_location,
         }
     )
 

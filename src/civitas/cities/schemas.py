@@ -6,7 +6,15 @@ import zoneinfo
 from babel import Locale
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from civitas.core.types import Code, CurrencyCode, I18nShortText, Language, Slug, invalid
+from civitas.core.types import (
+    Code,
+    CurrencyCode,
+    I18nShortText,
+    Language,
+    Patch,
+    Slug,
+    invalid,
+)
 
 _COUNTRIES = frozenset(str(code) for code in Locale("en").territories if str(code).isalpha())
 
@@ -146,8 +154,8 @@ class DepartmentCreate(BaseModel):
     address: str | None = Field(default=None, max_length=300)
 
 
-class DepartmentUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DepartmentUpdate(Patch):
+    clearable = frozenset({"email", "phone", "address"})
 
     name: I18nShortText | None = None
     email: EmailStr | None = None

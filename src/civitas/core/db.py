@@ -28,6 +28,20 @@ NAMING_CONVENTION = {
 }
 
 
+# ids and per-city numbers are INTEGER columns: 32 bits on PostgreSQL. A larger number
+# names nothing, and is answered as "not found" before any query is made.
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_number(text: str) -> int | None:
+    """The id or number a text names (ASCII digits, 1 to MAX_ROW_ID), or None: no row can
+    have it."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ROW_ID else None
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

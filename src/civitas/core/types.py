@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from babel.numbers import is_currency
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 
@@ -56,3 +64,36 @@ OptionalI18nText = Annotated[
     dict[Language, str],
     AfterValidator(lambda v: {k: t.strip() for k, t in v.items() if t and t.strip()}),
 ]
+
+
+def _non_null_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    clearable: frozenset[str] = getattr(model, "clearable", frozenset())
+    for name, prop in schema.get("properties", {}).items():
+        options = prop.get("anyOf")
+        if name in clearable or not options:
+            continue
+        kept = [o for o in options if o.get("type") != "null"]
+        prop.pop("anyOf")
+        if len(kept) == 1:
+            prop.update(kept[0])
+        else:
+            prop["anyOf"] = kept
+        if prop.get("default", 0) is None:
+            prop.pop("default")
+
+
+class Patch(BaseModel):
+    """A partial update: a field left out keeps its value. ``null`` clears only the fields
+    named in ``clearable``; for any other field it is refused, naming the field, before
+    anything is written. The schema says so too (no ``null`` for those fields)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_non_null_schema)
+
+    clearable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.clearable:
+            raise invalid("This field cannot be empty: leave it out to keep its value.")
+        return value

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,7 +24,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from civitas.cases import publicity
 from civitas.cases.models import ServiceRequest
+from civitas.cases.publicity import cell
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
@@ -33,7 +34,6 @@ from civitas.core.db import utcnow
 from civitas.core.i18n import N_, pick, translate
 from civitas.insight.models import KpiValue
 
-GRID_DEGREES = 0.005  # about 550 m north–south; a cell centre, never the reported point
 DAYS = 365
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 LICENCE_NAME = "Creative Commons Attribution 4.0 International (CC BY 4.0)"
@@ -115,14 +115,6 @@ DATASETS = (
 )
 
 
-def cell(lat: float, lon: float) -> tuple[float, float]:
-    """The centre of the grid cell holding a point (rounded to six decimals)."""
-    return (
-        round((math.floor(lat / GRID_DEGREES) + 0.5) * GRID_DEGREES, 6),
-        round((math.floor(lon / GRID_DEGREES) + 0.5) * GRID_DEGREES, 6),
-    )
-
-
 def request_rows(
     db: Session, city: City, *, now: datetime | None = None
 ) -> Iterator[dict[str, Any]]:
@@ -140,6 +132,7 @@ def request_rows(
             ServiceRequest.closed_at,
             ServiceRequest.lat,
             ServiceRequest.long,
+            Service.public_location,
         )
         .join(Service, Service.id == ServiceRequest.service_id)
         .where(
@@ -150,8 +143,11 @@ def request_rows(
         .order_by(ServiceRequest.number)
         .execution_options(yield_per=5000)
     )
-    for number, code, name, status, channel, at, closed, lat, lon in db.execute(stmt):
-        lat_c, lon_c = cell(lat, lon) if lat is not None and lon is not None else (None, None)
+    for number, code, name, status, channel, at, closed, lat, lon, shown in db.execute(stmt):
+        lat_c: float | None = None
+        lon_c: float | None = None
+        if lat is not None and lon is not None and shown != publicity.NEVER:
+            lat_c, lon_c = cell(lat, lon)
         yield {
             "number": number,
             "service_code": code,

@@ -16,7 +16,7 @@ from civitas.cities.models import City
 from civitas.cities.schemas import CityView
 from civitas.cities.service import enter_city, get_city_by_slug
 from civitas.core.config import Settings, get_settings
-from civitas.core.db import session_factory
+from civitas.core.db import MAX_ROW_ID, session_factory
 from civitas.core.errors import PermissionDenied, Unauthenticated
 from civitas.core.i18n import negotiate
 from civitas.core.permissions import Permission
@@ -97,6 +97,9 @@ def get_city(
 
 
 CurrentCity = Annotated[City, Depends(get_city)]
+
+# A row id or per-city number in a path; one out of range names nothing: 404 (errors.py)
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def _bearer(request: Request) -> str | None:

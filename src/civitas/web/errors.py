@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from civitas.cities.models import City
 from civitas.core.db import session_factory
@@ -17,6 +19,10 @@ from civitas.core.i18n import LANGUAGES, N_, negotiate, translate
 from civitas.core.validation import location, template_for
 from civitas.core.xml import to_xml
 from civitas.web.templating import render_error_page
+
+log = structlog.get_logger("civitas.errors")
+
+NOTHING_HERE = N_("There is nothing at this address.")
 
 
 def request_language(request: Request) -> str:
@@ -101,6 +107,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         lang = request_language(request)
+        if all(err["loc"][:1] == ("path",) for err in exc.errors()):
+            # a path whose parts cannot name anything (an id out of range, a format that
+            # does not exist) is an address with nothing at it
+            message = translate(lang, NOTHING_HERE)
+            return render(request, 404, "not_found", message, [])
         problems = []
         for err in exc.errors():
             template, params = template_for(err)
@@ -114,7 +125,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         lang = request_language(request)
         messages = {
-            404: N_("There is nothing at this address."),
+            404: NOTHING_HERE,
             405: N_("This method is not allowed here."),
             413: N_("The request body is too large."),
         }
@@ -123,3 +134,54 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, "error"
         )
         return render(request, exc.status_code, code, message, [])
+
+
+SERVER_ERROR = N_(
+    "Something went wrong on our side. It was logged under the number {request_id}: try "
+    "again in a moment, or give that number to the city's service desk."
+)
+
+
+class ServerErrors:
+    """Answer an unexpected error like every other error: the documented JSON body, the
+    Open311 error list or an error page, with the request id, inside the middleware that
+    adds the request id and the security headers (Starlette's own handler sits outside
+    them and answers in plain text). The traceback goes to the log, never to the reader."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            log.exception("server_error", path=scope.get("path"))
+            if started:
+                raise
+            response = _server_error(Request(scope))
+            await response(scope, receive, send)
+
+
+def _server_error(request: Request) -> Response:
+    request_id = str(getattr(request.state, "request_id", "") or "-")
+    try:
+        lang = request_language(request)
+        message = translate(lang, SERVER_ERROR, request_id=request_id)
+        return render(request, 500, "server_error", message, [])
+    except Exception:
+        log.exception("server_error_page_failed")
+        message = SERVER_ERROR.format(request_id=request_id)
+        if request.url.path.startswith("/open311/"):
+            return JSONResponse([{"code": 500, "description": message}], status_code=500)
+        return JSONResponse(error_body(request, "server_error", message, []), status_code=500)

@@ -22,7 +22,7 @@ from civitas.accounts.service import BEARER, Principal
 from civitas.core import audit
 from civitas.core.errors import Unauthenticated
 from civitas.core.permissions import Permission
-from civitas.web.deps import AppSettings, CurrentCity, DbSession, OptionalPrincipal, Requires
+from civitas.web.deps import AppSettings, CurrentCity, DbSession, OptionalPrincipal, Requires, RowId
 
 router = APIRouter(prefix="/api/v1/cities/{city}", tags=["accounts"])
 
@@ -132,7 +132,7 @@ def create_api_key(
 def revoke_api_key(
     city: CurrentCity,
     db: DbSession,
-    key_id: int,
+    key_id: RowId,
     principal: Annotated[Principal, Requires(Permission.ACCOUNTS_APIKEY_MANAGE)],
 ) -> ApiKeyRead:
     key = service.revoke_api_key(db, city, key_id=key_id, actor=principal.label)

@@ -31,7 +31,7 @@ from civitas.core import audit, idempotency
 from civitas.core.errors import InvalidInput, Problem
 from civitas.core.i18n import N_
 from civitas.core.permissions import Permission
-from civitas.web.deps import AppSettings, CurrentCity, DbSession, Requires
+from civitas.web.deps import AppSettings, CurrentCity, DbSession, Requires, RowId
 from civitas.web.idempotent import run_once
 from civitas.web.jobs import kick_outbox
 from civitas.web.media import clean_uploads, photo_url, read_uploads
@@ -160,13 +160,13 @@ def file_request(
 
 
 @router.get("/{number}", response_model=CaseRead)
-def get_case(city: CurrentCity, db: DbSession, number: int, _: Reader) -> CaseRead:
+def get_case(city: CurrentCity, db: DbSession, number: RowId, _: Reader) -> CaseRead:
     return _case(db, city, service.get_request(db, city, number=number))
 
 
 @router.post("/{number}/status", response_model=CaseRead)
 def change_status(
-    city: CurrentCity, db: DbSession, number: int, data: StatusChange, principal: Handler
+    city: CurrentCity, db: DbSession, number: RowId, data: StatusChange, principal: Handler
 ) -> CaseRead:
     """Move the case on; a public note reaches the reporter and Open311 clients."""
     changed = service.change_status(
@@ -185,7 +185,7 @@ def change_status(
 
 @router.post("/{number}/notes", response_model=NoteRead, status_code=status.HTTP_201_CREATED)
 def add_note(
-    city: CurrentCity, db: DbSession, number: int, data: NoteCreate, principal: Handler
+    city: CurrentCity, db: DbSession, number: RowId, data: NoteCreate, principal: Handler
 ) -> NoteRead:
     note = service.add_note(
         db, city, number=number, text=data.text, public=data.public, actor=principal.label
@@ -196,7 +196,7 @@ def add_note(
 
 @router.post("/{number}/assign", response_model=CaseRead)
 def assign(
-    city: CurrentCity, db: DbSession, number: int, data: Assignment, principal: Handler
+    city: CurrentCity, db: DbSession, number: RowId, data: Assignment, principal: Handler
 ) -> CaseRead:
     assigned = service.assign(
         db, city, number=number, username=data.username, actor=principal.label
@@ -211,7 +211,7 @@ async def add_photos(
     city: CurrentCity,
     db: DbSession,
     settings: AppSettings,
-    number: int,
+    number: RowId,
     principal: Handler,
 ) -> list[dict[str, object]]:
     """Add photos (multipart field ``media``) to a case, e.g. from a field worker's phone."""
@@ -246,14 +246,14 @@ async def add_photos(
 
 
 @router.get("/{number}/duplicates", response_model=list[CaseSummary])
-def duplicates(city: CurrentCity, db: DbSession, number: int, _: Reader) -> list[CaseSummary]:
+def duplicates(city: CurrentCity, db: DbSession, number: RowId, _: Reader) -> list[CaseSummary]:
     """Open requests for the same service nearby: candidates to merge."""
     return _summaries(db, city, service.duplicate_candidates(db, city, number=number))
 
 
 @router.post("/{number}/merge", response_model=CaseRead)
 def merge(
-    city: CurrentCity, db: DbSession, number: int, data: Merge, principal: Handler
+    city: CurrentCity, db: DbSession, number: RowId, data: Merge, principal: Handler
 ) -> CaseRead:
     """Close this request as a duplicate of another; its reporter follows the original."""
     merged = service.merge(
@@ -265,7 +265,9 @@ def merge(
 
 
 @router.get("/{number}/audit", summary="Every change of the case: who, when, what, why")
-def case_audit(city: CurrentCity, db: DbSession, number: int, _: Reader) -> list[dict[str, object]]:
+def case_audit(
+    city: CurrentCity, db: DbSession, number: RowId, _: Reader
+) -> list[dict[str, object]]:
     service.get_request(db, city, number=number)
     return [
         {

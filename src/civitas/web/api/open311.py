@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from civitas.accounts.service import verify_api_key
 from civitas.cases import open311 as cases311
@@ -27,7 +28,7 @@ from civitas.cities.models import City
 from civitas.cities.service import enter_city, get_city_by_jurisdiction
 from civitas.core import idempotency
 from civitas.core.config import Settings
-from civitas.core.db import session_factory
+from civitas.core.db import row_number, session_factory
 from civitas.core.errors import InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_
 from civitas.core.xml import to_xml
@@ -35,6 +36,7 @@ from civitas.notifications import service as outbox
 from civitas.web import microcache
 from civitas.web.deps import AppSettings, DbSession, choose_language, db_slots, in_session
 from civitas.web.idempotent import run_once
+from civitas.web.inputs import FORMS, form_of
 from civitas.web.jobs import kick_outbox
 from civitas.web.media import clean_uploads, photo_url, read_uploads
 
@@ -157,10 +159,23 @@ def _moment(name: str, value: str | None) -> datetime | None:
     return moment
 
 
+async def read_form(request: Request) -> FormData:
+    """The POST's form; a body of another media type, or a multipart body that cannot be
+    read, is named as such (rather than reported as a form without jurisdiction_id)."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in FORMS:
+        raise InvalidInput(
+            "Send the fields as application/x-www-form-urlencoded (or multipart/form-data "
+            "with photos), as GeoReport v2 asks; this body is '{media_type}'.",
+            media_type=kind or "-",
+        )
+    return await form_of(request)
+
+
 @router.post("/requests.{fmt}", summary="POST Service Request (form-encoded; needs api_key)")
 async def post_request(request: Request, fmt: Format, settings: AppSettings) -> Response:
     """Form-encoded, or multipart with photos in ``media`` (JPEG, PNG or WebP)."""
-    form = await request.form()
+    form = await read_form(request)
     fields = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     uploads = await read_uploads(form.multi_items(), settings)
     first = dict(reversed(fields))
@@ -299,8 +314,10 @@ def _request_query(f: RequestFilters) -> cases.RequestQuery:
     problems: list[Problem] = []
     numbers: list[int] = []
     for part in _csv(f.service_request_id):
-        if part.isdigit():
-            numbers.append(int(part))
+        if part.isascii() and part.isdigit():
+            # a number no request can have matches nothing
+            if (number := row_number(part)) is not None:
+                numbers.append(number)
         else:
             problems.append(
                 Problem(
@@ -324,7 +341,7 @@ def _request_query(f: RequestFilters) -> cases.RequestQuery:
     keyword = (f.keyword or "").strip()
     agency = (f.agency_responsible or "").strip()
     return cases.RequestQuery(
-        numbers=numbers or None,
+        numbers=numbers if _csv(f.service_request_id) else None,
         service_codes=_csv(f.service_code) or None,
         start=_moment("start_date", f.start_date),
         end=_moment("end_date", f.end_date),
@@ -337,6 +354,7 @@ def _request_query(f: RequestFilters) -> cases.RequestQuery:
         page=page_number,
         page_size=size,
         with_attributes=(f.extensions or "").lower() == "true",
+        public=True,
     )
 
 
@@ -345,7 +363,7 @@ def _whole(
 ) -> int:
     if not value:
         return default
-    if not value.isdigit() or not low <= int(value) <= high:
+    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
         problems.append(
             Problem(
                 name, N_("Give a whole number from {low} to {high}."), {"low": low, "high": high}
@@ -406,6 +424,7 @@ def _entries(
                 r,
                 photos=[photo_url(settings, city.slug, r, m) for m in photos.get(r.id, [])],
                 notes=history.get(r.id, []),
+                public_location=infos[r.service_id].public_location,
             )
     return items
 
@@ -420,9 +439,10 @@ def get_request(
     settings: AppSettings,
     extensions: str | None = None,
 ) -> Response:
-    if not service_request_id.isdigit():
+    number = row_number(service_request_id)
+    if number is None:
         raise NotFound("No service request {number} in this city.", number=service_request_id)
-    found = cases.get_request(db, city, number=int(service_request_id))
+    found = cases.get_request(db, city, number=number)
     extended = (extensions or "").lower() == "true"
     entry = _entries(request, db, city, [found], settings, extended=extended)[0]
     return answer(fmt, "service_requests", [entry])
@@ -446,7 +466,7 @@ def get_updates(
 
 @router.post("/servicerequestupdates.{fmt}", summary="Post an update (FixMyStreet; needs api_key)")
 async def post_update(request: Request, fmt: Format) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     fields = [(k, v.strip()) for k, v in form.multi_items() if isinstance(v, str)]
     first = dict(reversed(fields))
 
@@ -461,7 +481,7 @@ async def post_update(request: Request, fmt: Format) -> Response:
         number = first.get("service_request_id", "")
         if not number:
             problems.append(Problem("service_request_id", N_("This field is required.")))
-        elif not number.isdigit():
+        elif row_number(number) is None:
             problems.append(
                 Problem(
                     "service_request_id",

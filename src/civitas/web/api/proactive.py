@@ -18,7 +18,7 @@ from civitas.proactive import service
 from civitas.proactive.rules import check_rule, get_rule, list_rules, rule_file_yaml, save_rule
 from civitas.proactive.schemas import RuleIn
 from civitas.tasks import proactive_run
-from civitas.web.deps import CurrentCity, DbSession, Requires
+from civitas.web.deps import CurrentCity, DbSession, Requires, RowId
 
 router = APIRouter(prefix="/api/v1/cities/{city}/proactive", tags=["proactive"])
 
@@ -166,7 +166,7 @@ def decisions(
 def decision(
     city: CurrentCity,
     db: DbSession,
-    decision_id: int,
+    decision_id: RowId,
     principal: DecisionReader,
     purpose: Annotated[str, Query(min_length=3, max_length=200)] = "review of a decision",
 ) -> DecisionRead:
@@ -177,7 +177,7 @@ def decision(
 
 @router.post("/decisions/{decision_id}/review", response_model=DecisionRead)
 def review(
-    city: CurrentCity, db: DbSession, decision_id: int, data: Review, principal: Reviewer
+    city: CurrentCity, db: DbSession, decision_id: RowId, data: Review, principal: Reviewer
 ) -> DecisionRead:
     """A person decides a referred or contested case, or overrides a decision, with a
     reason (audited; the resident sees it)."""

@@ -18,7 +18,7 @@ from civitas.core.permissions import Permission
 from civitas.recycling import planning, service
 from civitas.recycling.models import Buyer, Pickup, Sale
 from civitas.recycling.schemas import SaleCreate, StopRecord
-from civitas.web.deps import CurrentCity, DbSession, Requires
+from civitas.web.deps import CurrentCity, DbSession, Requires, RowId
 
 router = APIRouter(prefix="/api/v1/cities/{city}/recycling", tags=["recycling"])
 
@@ -243,7 +243,7 @@ def record_sale(
 
 
 @router.get("/sales/{sale_id}", response_model=SaleRead)
-def sale(city: CurrentCity, db: DbSession, sale_id: int, principal: SaleRecorder) -> SaleRead:
+def sale(city: CurrentCity, db: DbSession, sale_id: RowId, principal: SaleRecorder) -> SaleRead:
     """A sale and where each kilogram came from; a buyer sees its own purchases only."""
     found = service.get_sale(db, city, sale_id=sale_id, buyer=_own_buyer(db, city, principal))
     return _sale(db, city, found)

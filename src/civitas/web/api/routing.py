@@ -10,7 +10,7 @@ from civitas.accounts.service import Principal
 from civitas.cases import routing
 from civitas.cases.schemas import RoutingRuleIn, RoutingRuleRead
 from civitas.core.permissions import Permission
-from civitas.web.deps import CurrentCity, DbSession, Requires
+from civitas.web.deps import CurrentCity, DbSession, Requires, RowId
 
 router = APIRouter(prefix="/api/v1/cities/{city}/routing-rules", tags=["cases"])
 
@@ -41,7 +41,7 @@ def create_rule(
 def delete_rule(
     city: CurrentCity,
     db: DbSession,
-    rule_id: int,
+    rule_id: RowId,
     principal: Annotated[Principal, Requires(Permission.CITY_DEPARTMENT_WRITE)],
 ) -> Response:
     routing.delete_rule(db, city, rule_id=rule_id, actor=principal.label)

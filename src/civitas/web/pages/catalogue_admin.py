@@ -160,7 +160,7 @@ async def _save(
             "channels": channels,
             "department": text.get("department", ""),
             "target_hours": int(text["target_hours"])
-            if text.get("target_hours", "").isdigit()
+            if text.get("target_hours", "").isascii() and text.get("target_hours", "").isdigit()
             else None,
             "published": answers["published"],
             **{k: v for k, v in structured.items() if k in STRUCTURED},

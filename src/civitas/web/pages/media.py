@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse
 
 from civitas.cases import service
 from civitas.core.errors import NotFound
-from civitas.web.deps import AppSettings, CurrentCity, DbSession
+from civitas.web.deps import AppSettings, CurrentCity, DbSession, RowId
 
 router = APIRouter(include_in_schema=False)
 
@@ -24,8 +24,8 @@ def photo(
     city: CurrentCity,
     db: DbSession,
     settings: AppSettings,
-    number: int,
-    media_id: int,
+    number: RowId,
+    media_id: RowId,
     extension: str,
 ) -> FileResponse:
     media = service.get_photo(db, city, number=number, media_id=media_id)

@@ -17,7 +17,7 @@ from civitas.proactive import service
 from civitas.proactive.features import FIELDS
 from civitas.proactive.notices import STATUS_TEXT, conditions, reason_text
 from civitas.proactive.rules import list_rules
-from civitas.web.deps import CurrentCity, DbSession
+from civitas.web.deps import CurrentCity, DbSession, RowId
 from civitas.web.forms import problems_by_field
 from civitas.web.pages.residents import current_resident
 from civitas.web.templating import page, require_csrf
@@ -136,7 +136,7 @@ def accept(
     request: Request,
     city: CurrentCity,
     db: DbSession,
-    decision_id: int,
+    decision_id: RowId,
     csrf: Token = "",
     iban: Annotated[str, Form(max_length=60)] = "",
 ) -> Response:
@@ -154,7 +154,7 @@ def accept(
 
 @router.post("/{city}/account/offers/{decision_id}/decline", response_model=None)
 def decline(
-    request: Request, city: CurrentCity, db: DbSession, decision_id: int, csrf: Token = ""
+    request: Request, city: CurrentCity, db: DbSession, decision_id: RowId, csrf: Token = ""
 ) -> Response:
     return _act(
         request,
@@ -173,7 +173,7 @@ def ask_for_review(
     request: Request,
     city: CurrentCity,
     db: DbSession,
-    decision_id: int,
+    decision_id: RowId,
     csrf: Token = "",
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:

@@ -14,7 +14,7 @@ from civitas.core.i18n import format_money, locale_for, pick, translate
 from civitas.core.permissions import Permission
 from civitas.proactive import service
 from civitas.proactive.notices import STATUS_TEXT, conditions, reason_text
-from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
+from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, RowId, staff_page
 from civitas.web.forms import problems_by_field
 from civitas.web.templating import page as render
 from civitas.web.templating import require_csrf
@@ -93,7 +93,7 @@ def decision(
     city: CurrentCity,
     db: DbSession,
     principal: OptionalPrincipal,
-    decision_id: int,
+    decision_id: RowId,
 ) -> Response:
     who = staff_page(city, principal, Permission.PROACTIVE_DECISION_READ)
     if isinstance(who, Response):
@@ -107,7 +107,7 @@ def review(
     city: CurrentCity,
     db: DbSession,
     principal: OptionalPrincipal,
-    decision_id: int,
+    decision_id: RowId,
     csrf: Annotated[str, Form(max_length=128)] = "",
     outcome: Annotated[str, Form(max_length=10)] = "",
     reason: Annotated[str, Form(max_length=4000)] = "",

@@ -33,7 +33,14 @@ from civitas.recycling import planning, service
 from civitas.recycling.models import Buyer, Picker, Pickup
 from civitas.recycling.schemas import SaleCreate, SaleLineIn, StopRecord
 from civitas.recycling.service import today
-from civitas.web.deps import AppSettings, CurrentCity, DbSession, OptionalPrincipal, staff_page
+from civitas.web.deps import (
+    AppSettings,
+    CurrentCity,
+    DbSession,
+    OptionalPrincipal,
+    RowId,
+    staff_page,
+)
 from civitas.web.forms import problems_by_field
 from civitas.web.templating import page as render
 from civitas.web.templating import require_csrf
@@ -280,7 +287,7 @@ async def record_stop(
     db: DbSession,
     settings: AppSettings,
     principal: OptionalPrincipal,
-    pickup_id: int,
+    pickup_id: RowId,
 ) -> Response:
     """A stop recorded: weights per material, or nothing found. A resend (the phone's
     offline queue) with the same ``client_key`` is answered as the first was."""
@@ -652,7 +659,7 @@ def buyer_purchase(
     city: CurrentCity,
     db: DbSession,
     principal: OptionalPrincipal,
-    sale_id: int,
+    sale_id: RowId,
 ) -> Response:
     """One purchase and where each kilogram came from (pickup, picker, day)."""
     buyer = _buyer_of(db, city, principal)

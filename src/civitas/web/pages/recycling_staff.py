@@ -24,7 +24,14 @@ from civitas.recycling import kpis, planning, service
 from civitas.recycling.models import Absence, Pickup
 from civitas.recycling.schemas import VEHICLES, PickerCreate
 from civitas.recycling.service import today
-from civitas.web.deps import AppSettings, CurrentCity, DbSession, OptionalPrincipal, staff_page
+from civitas.web.deps import (
+    AppSettings,
+    CurrentCity,
+    DbSession,
+    OptionalPrincipal,
+    RowId,
+    staff_page,
+)
 from civitas.web.forms import problems_by_field
 from civitas.web.pages.media import SAFE_HEADERS
 from civitas.web.pages.recycling import (
@@ -214,7 +221,7 @@ def stop_photo(
     db: DbSession,
     settings: AppSettings,
     principal: OptionalPrincipal,
-    pickup_id: int,
+    pickup_id: RowId,
 ) -> Response:
     """The photo a picker took at a stop (for staff: it may show a household's door)."""
     if isinstance(who := staff_page(city, principal, MANAGE), Response):
@@ -418,7 +425,7 @@ def sale_page(
     city: CurrentCity,
     db: DbSession,
     principal: OptionalPrincipal,
-    sale_id: int,
+    sale_id: RowId,
 ) -> Response:
     if isinstance(who := _sales_desk(city, principal), Response):
         return who

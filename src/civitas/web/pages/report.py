@@ -16,20 +16,21 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from civitas.cases import drafts
+from civitas.cases import drafts, publicity
 from civitas.cases import service as cases
-from civitas.cases.models import ReportDraft
+from civitas.cases.models import ReportDraft, ServiceRequest
 from civitas.cases.schemas import OPEN_STATUSES, STATUS_LABELS, Status
 from civitas.catalogue import service as catalogue
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
 from civitas.core.config import Settings
+from civitas.core.db import row_number
 from civitas.core.errors import InvalidInput, NotFound
 from civitas.core.i18n import locale_for, pick, translate
 from civitas.insight.service import open_survey
 from civitas.recycling import service as recycling
 from civitas.residents import service as residents
-from civitas.web.deps import AppSettings, CurrentCity, DbSession
+from civitas.web.deps import AppSettings, CurrentCity, DbSession, RowId
 from civitas.web.forms import attribute_answers, problems_by_field
 from civitas.web.jobs import kick_outbox
 from civitas.web.media import clean_uploads, photo_path, read_uploads
@@ -316,6 +317,9 @@ def send(
 ) -> Response:
     require_csrf(request, csrf)
     service = drafts.reportable(db, city, code)
+    draft_id = request.cookies.get(DRAFT_COOKIE)
+    if sent := drafts.filed_from(db, city, draft_id=draft_id, code=code):
+        return _sent(request, city, sent)  # a second press: the first one's confirmation
     draft = _draft(request, db, city, code)
     missing = drafts.missing_step(draft)
     if draft is None or missing:
@@ -327,11 +331,22 @@ def send(
         return _step_page(
             request, city, service, draft, "check", settings, _problems(request, exc), status=400
         )
+    except drafts.AlreadyFiled:
+        db.rollback()
+        sent = drafts.filed_from(db, city, draft_id=draft_id, code=code)
+        if sent is None:  # sent, then the request was removed: start again
+            return _go(f"{_base(city, code)}/where", request)
+        return _sent(request, city, sent)
     db.commit()
     kick_outbox()
+    return _sent(request, city, created)
+
+
+def _sent(request: Request, city: City, created: ServiceRequest) -> Response:
     response = _go(f"/{city.slug}/requests/{created.number}", request)
+    # the draft cookie stays: pressed again (or sent again after "back"), the sent draft
+    # answers with this confirmation; a new report starts a new draft
     response.headers["location"] += f"&token={created.token}&sent=1"
-    response.delete_cookie(DRAFT_COOKIE, path="/")
     return response
 
 
@@ -341,7 +356,7 @@ def status_page(
     city: CurrentCity,
     db: DbSession,
     settings: AppSettings,
-    number: int,
+    number: RowId,
     sent: str = "",
     token: str = "",
 ) -> HTMLResponse:
@@ -352,6 +367,9 @@ def status_page(
     status = Status(found.status)
     reporter = bool(token) and token == found.token  # the private link: the reporter
     survey = open_survey(db, city, "request", found.id) if reporter else None
+    # anyone else sees the place, text and photos only as far as the service allows
+    rule = publicity.EXACT if reporter else found.service.public_location
+    exact = rule == publicity.EXACT
     return page(
         request,
         "report/status.html",
@@ -362,12 +380,13 @@ def status_page(
             "status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
             "is_open": status in OPEN_STATUSES,
             "notes": notes,
-            "photos": [photo_path(city.slug, found, m) for m in photos],
+            "place": publicity.public_place(rule, found),
+            "photos": [photo_path(city.slug, found, m) for m in photos] if exact else [],
             "sent": sent == "1" and bool(token) and token == found.token,
             "token": token if token and token == found.token else "",
             "timezone": ZoneInfo(city.timezone),
             "survey": survey,
-            "pickup": pickup_view(db, city, found.id, request.state.lang),
+            "pickup": pickup_view(db, city, found.id, request.state.lang) if exact else None,
         },
     )
 
@@ -399,8 +418,8 @@ def track(request: Request, city: CurrentCity, db: DbSession, ref: str = "") -> 
     if not ref:
         return page(request, "report/track.html", {"ref": "", "problems": {}})
     try:
-        if ref.isdigit():
-            found = cases.get_request(db, city, number=int(ref))
+        if ref.isascii() and ref.isdigit():
+            found = cases.get_request(db, city, number=row_number(ref) or 0)
         else:
             found = cases.get_request_by_token(db, city, token=ref)
     except NotFound:
@@ -425,25 +444,28 @@ def public_requests(
     query = cases.RequestQuery(
         service_codes=[service] if service else None,
         statuses=[status] if status in ("open", "closed") else None,
+        public=True,
         page=page,
         page_size=20,
     )
     found = cases.query_requests(db, city, query)
     infos = cases.service_infos(db, city, {r.service_id for r in found})
     lang = request.state.lang
-    rows = [
-        {
-            "number": r.number,
-            "service": infos[r.service_id].name,
-            "status": translate(lang, STATUS_LABELS[Status(r.status)]),
-            "open": Status(r.status) in OPEN_STATUSES,
-            "address": r.address,
-            "lat": r.lat,
-            "long": r.long,
-            "requested_at": r.requested_at,
-        }
-        for r in found
-    ]
+    rows = []
+    for r in found:
+        place = publicity.public_place(infos[r.service_id].public_location, r)
+        rows.append(
+            {
+                "number": r.number,
+                "service": infos[r.service_id].name,
+                "status": translate(lang, STATUS_LABELS[Status(r.status)]),
+                "open": Status(r.status) in OPEN_STATUSES,
+                "address": place.address,
+                "lat": place.lat,
+                "long": place.long,
+                "requested_at": r.requested_at,
+            }
+        )
     return page_(
         request,
         "report/list.html",

@@ -28,7 +28,7 @@ from civitas.core import audit
 from civitas.core.errors import CivitasError, InvalidInput
 from civitas.core.i18n import translate
 from civitas.core.permissions import Permission, Role
-from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
+from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, RowId, staff_page
 from civitas.web.forms import attribute_answers, problems_by_field
 from civitas.web.jobs import kick_outbox
 from civitas.web.media import photo_path
@@ -174,7 +174,7 @@ def case_page(
     city: CurrentCity,
     db: DbSession,
     principal: OptionalPrincipal,
-    number: int,
+    number: RowId,
     done: str = "",
 ) -> Response:
     who = staff_page(city, principal, Permission.CASES_REQUEST_READ)
@@ -227,7 +227,7 @@ def assign(
     city: CurrentCity,
     db: DbSession,
     principal: OptionalPrincipal,
-    number: int,
+    number: RowId,
     csrf: Annotated[str, Form(max_length=128)] = "",
     username: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
@@ -243,7 +243,7 @@ def change_status(
     city: CurrentCity,
     db: DbSession,
     principal: OptionalPrincipal,
-    number: int,
+    number: RowId,
     csrf: Annotated[str, Form(max_length=128)] = "",
     status: Annotated[str, Form(max_length=20)] = "",
     note: Annotated[str, Form(max_length=4000)] = "",
@@ -266,7 +266,7 @@ def add_note(
     city: CurrentCity,
     db: DbSession,
     principal: OptionalPrincipal,
-    number: int,
+    number: RowId,
     csrf: Annotated[str, Form(max_length=128)] = "",
     text: Annotated[str, Form(max_length=4000)] = "",
     public: Annotated[str, Form(max_length=5)] = "",
@@ -283,7 +283,7 @@ def merge(
     city: CurrentCity,
     db: DbSession,
     principal: OptionalPrincipal,
-    number: int,
+    number: RowId,
     csrf: Annotated[str, Form(max_length=128)] = "",
     into: Annotated[int, Form()] = 0,
 ) -> Response:

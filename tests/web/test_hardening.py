@@ -1,0 +1,186 @@
+"""Regression tests of issue 14's defects: nulls in PATCH, the last administrator, ids out of
+range, NUL and control characters, server errors as documented answers, and what an
+Open311 POST with the wrong media type is told."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import APIRouter
+from fastapi.testclient import TestClient
+
+from tests.factories import bearer
+
+A = "/api/v1/cities/trujillo"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/departments/roads", {"name": None}),
+        ("/users/a-agent", {"roles": None}),
+        ("/users/a-agent", {"password": None}),
+        ("/users/a-agent", {"full_name": None}),
+        ("/users/a-agent", {"is_active": None}),
+    ],
+)
+def test_a_null_in_a_patch_is_refused_and_nothing_is_written(client, two_cities, path, body):
+    admin = bearer(client, "trujillo", "a-administrator")
+    listing = "/departments" if path.startswith("/departments") else "/users"
+    before = client.get(A + listing, headers=admin).json()
+    r = client.patch(A + path, json=body, headers=admin)
+    assert r.status_code == 422, r.text
+    (field,) = body
+    assert [p["location"] for p in r.json()["error"]["problems"]] == [field]
+    after = client.get(A + listing, headers=admin)
+    assert after.status_code == 200
+    assert after.json() == before
+
+
+def test_a_null_may_clear_what_can_be_empty(client, two_cities):
+    admin = bearer(client, "trujillo", "a-administrator")
+    r = client.patch(A + "/departments/roads", json={"email": None}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["email"] is None
+
+
+def test_the_last_active_administrator_stays(client, two_cities):
+    admin = bearer(client, "trujillo", "a-administrator")
+    for body in ({"is_active": False}, {"roles": ["manager"]}):
+        r = client.patch(A + "/users/a-administrator", json=body, headers=admin)
+        assert r.status_code == 409, r.text
+        assert "administrator" in r.json()["error"]["message"]
+    me = client.get(A + "/me", headers=admin).json()
+    assert me["roles"] == ["administrator"]
+    # with a second administrator, the first may step down
+    r = client.patch(
+        A + "/users/a-manager", json={"roles": ["manager", "administrator"]}, headers=admin
+    )
+    assert r.status_code == 200
+    r = client.patch(A + "/users/a-administrator", json={"roles": ["manager"]}, headers=admin)
+    assert r.status_code == 200, r.text
+
+
+def test_the_last_administrator_in_spanish(client, two_cities):
+    admin = bearer(client, "trujillo", "a-administrator")
+    r = client.patch(A + "/users/a-administrator?lang=es", json={"is_active": False}, headers=admin)
+    assert r.status_code == 409
+    assert "administrador" in r.json()["error"]["message"]
+
+
+HUGE = "9223372036854775808"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/open311/v2/requests/{HUGE}.json?jurisdiction_id=trujillo.example",
+        "/open311/v2/requests/99999999999.json?jurisdiction_id=trujillo.example",
+        f"{A}/requests/{HUGE}",
+        f"{A}/requests/99999999999",
+        f"{A}/requests/99999999999/audit",
+        f"{A}/proactive/decisions/99999999999",
+        f"{A}/recycling/sales/99999999999",
+    ],
+)
+def test_an_id_that_cannot_exist_is_not_found(client, two_cities, path):
+    admin = bearer(client, "trujillo", "a-administrator")
+    r = client.get(path, headers=admin)
+    assert r.status_code == 404, r.text
+
+
+def test_a_list_filter_with_an_impossible_id_matches_nothing(client, two_cities):
+    for number in (HUGE, "99999999999", "1," + HUGE):
+        r = client.get(
+            "/open311/v2/requests.json",
+            params={"jurisdiction_id": "trujillo.example", "service_request_id": number},
+        )
+        assert r.status_code == 200, r.text
+        assert len(r.json()) == (1 if number.startswith("1,") else 0)
+
+
+def post_open311(client, world, **fields):
+    data = {
+        "jurisdiction_id": "trujillo.example",
+        "api_key": world.a.api_key,
+        "service_code": world.a.published,
+        "lat": str(world.a.extent[0] + 0.001),
+        "long": str(world.a.extent[1] + 0.001),
+        "description": "A lamp is out",
+        "attribute[fault]": "out",
+    }
+    data.update(fields)
+    return client.post("/open311/v2/requests.json", data=data)
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "bell\x07", "esc\x1b[31m"])
+def test_control_characters_are_refused_naming_the_field(client, two_cities, text):
+    r = post_open311(client, two_cities, description=text)
+    assert r.status_code == 400, r.text
+    assert r.json()[0]["description"].startswith("description:")
+    r = client.get(
+        "/open311/v2/requests.json", params={"jurisdiction_id": "trujillo.example", "keyword": text}
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()[0]["description"].startswith("keyword:")
+
+
+def test_tabs_and_newlines_are_text(client, two_cities):
+    r = post_open311(client, two_cities, description="Two lines:\n\tthe lamp\r\nis out")
+    assert r.status_code == 200, r.text
+
+
+def test_a_nul_in_json_is_refused(client, two_cities):
+    admin = bearer(client, "trujillo", "a-administrator")
+    r = client.patch(A + "/departments/roads", json={"name": {"en": "Ro\x00ads"}}, headers=admin)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["problems"][0]["location"] == "name.en"
+    r = client.get(A + "/requests", params={"q": "x\x00"}, headers=admin)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["problems"][0]["location"] == "q"
+
+
+def test_open311_post_names_the_wrong_body(client, two_cities):
+    r = client.post(
+        "/open311/v2/requests.json",
+        json={"jurisdiction_id": "trujillo.example", "service_code": "x"},
+    )
+    assert r.status_code == 400
+    assert "application/x-www-form-urlencoded" in r.json()[0]["description"]
+    r = client.post(
+        "/open311/v2/requests.json",
+        content=b"--broken\r\nnonsense",
+        headers={"content-type": "multipart/form-data; boundary=zzz"},
+    )
+    assert r.status_code == 400
+    assert "multipart" in r.json()[0]["description"]
+
+
+def _boom() -> None:
+    raise RuntimeError("boom")
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [("/api/v1/boom", "json"), ("/open311/v2/boom.json", "open311"), ("/trujillo/boom", "html")],
+)
+def test_a_server_error_is_a_documented_answer(app, two_cities, path, kind):
+    router = APIRouter()
+    router.add_api_route(path, _boom)
+    app.include_router(router)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get(path, headers={"accept": "text/html"} if kind == "html" else {})
+    assert r.status_code == 500
+    request_id = r.headers["x-request-id"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors" in r.headers["content-security-policy"]
+    assert r.headers["x-frame-options"] == "DENY"
+    if kind == "json":
+        assert r.json()["error"]["code"] == "server_error"
+        assert r.json()["request_id"] == request_id
+    elif kind == "open311":
+        assert r.json()[0]["code"] == 500
+        assert request_id in r.json()[0]["description"]
+    else:
+        assert r.headers["content-type"].startswith("text/html")
+        assert request_id in r.text
+    assert "boom" not in r.text
