@@ -191,8 +191,11 @@ def bearer(client: Any, slug: str, username: str) -> dict[str, str]:
 
 
 def session_cookie(client: Any, slug: str, username: str) -> dict[str, str]:
+    csrf = form_token(client, f"/{slug}/login")
     response = client.post(
-        f"/{slug}/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
+        f"/{slug}/login",
+        data={"username": username, "password": PASSWORD, "csrf": csrf},
+        follow_redirects=False,
     )
     assert response.status_code == 303, response.text
     cookie = response.cookies["civitas_session"]

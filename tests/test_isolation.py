@@ -271,7 +271,14 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/{city}/login"): Case(
         303,
         auth="body",
-        request=lambda w: {"data": {"username": w.users["administrator"], "password": PASSWORD}},
+        request=lambda w: {
+            "data": {
+                "username": w.users["administrator"],
+                "password": PASSWORD,
+                "csrf": sign(get_settings().secret_key, "csrf-visitor:isolation"),
+            },
+            "cookies": {"civitas_visitor": "isolation"},
+        },
     ),
     ("GET", "/{city}/staff"): Case(200, auth="cookie"),
     ("POST", "/{city}/logout"): Case(303, auth="cookie", extra={"csrf": True}),

@@ -16,7 +16,7 @@ from civitas.core.db import session_scope, utcnow
 from civitas.core.errors import Unauthenticated
 from civitas.core.security import sign
 from civitas.core.tenancy import bind_all_cities
-from tests.factories import PASSWORD, bearer, session_cookie
+from tests.factories import PASSWORD, bearer, form_token, session_cookie
 
 
 def test_passwords_are_stored_as_argon2id(db, two_cities):
@@ -109,7 +109,7 @@ def test_browser_session_login_and_logout_with_csrf(client, two_cities):
 def test_session_cookie_is_http_only_and_scoped_to_the_city(client, two_cities):
     r = client.post(
         "/trujillo/login",
-        data={"username": "a-agent", "password": PASSWORD},
+        data={"username": "a-agent", "password": PASSWORD, "csrf": login_token(client)},
         follow_redirects=False,
     )
     cookie = r.headers["set-cookie"]
@@ -120,7 +120,10 @@ def test_session_cookie_is_http_only_and_scoped_to_the_city(client, two_cities):
 
 
 def test_failed_browser_login_shows_the_reason_in_the_citys_language(client, two_cities):
-    r = client.post("/trujillo/login", data={"username": "a-agent", "password": "wrong"})
+    r = client.post(
+        "/trujillo/login",
+        data={"username": "a-agent", "password": "wrong", "csrf": login_token(client)},
+    )
     assert r.status_code == 401
     assert "Usuario o contraseña incorrectos." in r.text
 
@@ -215,3 +218,32 @@ def test_session_cookie_reads_but_does_not_write_the_json_api(client, two_cities
         assert r.status_code == 401
     finally:
         client.cookies.clear()
+
+
+def login_token(client) -> str:
+    return form_token(client, "/trujillo/login")
+
+
+def test_a_sign_in_from_another_site_is_refused(client, two_cities):
+    """Login CSRF: without the page's token, or sent from another origin, nobody is signed
+    in (an attacker could otherwise sign a victim into the attacker's account)."""
+    data = {"username": "a-agent", "password": PASSWORD}
+    r = client.post("/trujillo/login", data=data, follow_redirects=False)
+    assert r.status_code == 403
+    token = login_token(client)
+    r = client.post(
+        "/trujillo/login",
+        data={**data, "csrf": token},
+        headers={"Origin": "https://evil.example"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 403
+    assert "civitas_session" not in r.cookies
+    r = client.post(
+        "/trujillo/login",
+        data={**data, "csrf": token},
+        headers={"Origin": "http://testserver"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    client.cookies.clear()

@@ -28,6 +28,9 @@ class User(TenantMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    # where the user last signed in: a flood of failures on the name from elsewhere does
+    # not lock them out there
+    last_login_address: Mapped[str | None] = mapped_column(String(45), default=None)
 
 
 class AuthToken(TenantMixin, Base):
@@ -70,4 +73,6 @@ class LoginFailure(TenantMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), index=True)
+    # the client's address: a wrong password locks the name from that address only
+    address: Mapped[str | None] = mapped_column(String(45), default=None, index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, and_, delete, select
 from sqlalchemy.orm import Session
 
 from civitas.accounts.models import ApiKey, AuthToken, LoginFailure, User
@@ -144,61 +144,97 @@ def get_user(db: Session, city: City, *, username: str) -> User:
     return user
 
 
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # for one name from one address
+MAX_ADDRESS_FAILURES = 20  # from one address, whatever the names
+MAX_NAME_FAILURES = 50  # for one name from every address, but the user's usual one
 FAILURE_WINDOW = timedelta(minutes=15)
 
 
 TOO_MANY = N_("Too many failed sign-ins for this user name; try again in {minutes} minute(s).")
+TOO_MANY_HERE = N_("Too many failed sign-ins from this address; try again in {minutes} minute(s).")
 
 
-def throttle(db: Session, key: str, *, message: str = TOO_MANY) -> None:
-    """Refuse a sign-in for ``key`` (a user name, or ``resident:<e-mail>``) after
-    ``MAX_FAILURES`` failures within ``FAILURE_WINDOW``, known names and unknown alike."""
-    now = utcnow()
+def _refuse_after(
+    db: Session, condition: ColumnElement[bool], limit: int, message: str, now: datetime
+) -> None:
     recent = list(
         db.scalars(
             select(LoginFailure.at)
-            .where(LoginFailure.username == key, LoginFailure.at >= now - FAILURE_WINDOW)
-            .order_by(LoginFailure.at)
+            .where(condition, LoginFailure.at >= now - FAILURE_WINDOW)
+            .order_by(LoginFailure.at.desc())
+            .limit(limit)
         )
     )
-    if len(recent) >= MAX_FAILURES:
-        wait = recent[-MAX_FAILURES] + FAILURE_WINDOW - now
+    if len(recent) >= limit:
+        wait = recent[-1] + FAILURE_WINDOW - now
         raise TooManyAttempts(message, minutes=max(1, math.ceil(wait.total_seconds() / 60)))
 
 
-def record_failure(db: Session, key: str) -> None:
+def throttle(
+    db: Session,
+    key: str,
+    *,
+    address: str | None = None,
+    usual: str | None = None,
+    message: str = TOO_MANY,
+) -> None:
+    """Refuse a sign-in for ``key`` (a user name, or ``resident:<e-mail>``), known names and
+    unknown alike, within ``FAILURE_WINDOW``:
+
+    * after ``MAX_FAILURES`` failures for the name from this address: five wrong passwords
+      from elsewhere cannot lock the owner out;
+    * after ``MAX_ADDRESS_FAILURES`` failures from this address, whatever the names: one
+      password tried across many names;
+    * after ``MAX_NAME_FAILURES`` failures for the name from anywhere (many addresses),
+      except from ``usual``, the address of the user's last sign-in.
+    """
+    now = utcnow()
+    if address is None:  # no client address known (a test client, a local tool)
+        _refuse_after(db, LoginFailure.username == key, MAX_FAILURES, message, now)
+        return
+    pair = and_(LoginFailure.username == key, LoginFailure.address == address)
+    _refuse_after(db, pair, MAX_FAILURES, message, now)
+    _refuse_after(db, LoginFailure.address == address, MAX_ADDRESS_FAILURES, TOO_MANY_HERE, now)
+    if address != usual:
+        _refuse_after(db, LoginFailure.username == key, MAX_NAME_FAILURES, message, now)
+
+
+def record_failure(db: Session, key: str, address: str | None = None) -> None:
     """Keep a failed sign-in. It is committed at once, though the caller's request fails:
     sign-in is the first thing its transaction does."""
-    db.add(LoginFailure(username=key, at=utcnow()))
+    db.add(LoginFailure(username=key, address=address, at=utcnow()))
     db.commit()
 
 
-def forget_failures(db: Session, key: str) -> None:
-    db.execute(
-        delete(LoginFailure)
-        .where(LoginFailure.username == key)
-        .execution_options(synchronize_session=False)
-    )
+def forget_failures(db: Session, key: str, address: str | None = None) -> None:
+    """A sign-in succeeded: forget the name's failures from this address."""
+    condition = LoginFailure.username == key
+    if address is not None:
+        condition = and_(condition, LoginFailure.address == address)
+    db.execute(delete(LoginFailure).where(condition).execution_options(synchronize_session=False))
 
 
-def authenticate(db: Session, city: City, *, username: str, password: str) -> User:
+def authenticate(
+    db: Session, city: City, *, username: str, password: str, address: str | None = None
+) -> User:
     """The active user with these credentials in this city, or Unauthenticated; throttled
-    (see :func:`throttle`)."""
+    by name and client address (see :func:`throttle`)."""
     enter_city(db, city)
     key = username.strip().lower()[:80]
-    throttle(db, key)
     user = db.scalar(select(User).where(User.username == key))
+    throttle(db, key, address=address, usual=user.last_login_address if user else None)
     if not verify_password(user.password_hash if user else None, password):
-        record_failure(db, key)
+        record_failure(db, key, address)
         raise Unauthenticated("Wrong user name or password.")
     assert user is not None
-    forget_failures(db, key)
+    forget_failures(db, key, address)
     if not user.is_active:
         raise Unauthenticated("This account is disabled; ask your city's administrator.")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
+    if address is not None:
+        user.last_login_address = address
     return user
 
 

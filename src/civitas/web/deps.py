@@ -165,3 +165,9 @@ def staff_page(
             "Your role does not allow this ({permission}).", permission=str(permission)
         )
     return principal
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address, for sign-in throttling (behind a proxy, run uvicorn with
+    --proxy-headers so that this is the client's, not the proxy's)."""
+    return request.client.host if request.client else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -84,9 +85,19 @@ def csrf_ok(request: Request, token: str) -> bool:
     return bool(known) and signature_ok(secret, "csrf-visitor:" + str(known), token)
 
 
+def same_origin(request: Request) -> bool:
+    """A browser names the page a form was sent from (Origin); another site's is refused.
+    Without the header (older browsers, non-browser clients) the token decides alone."""
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin != "null"
+    return urllib.parse.urlsplit(origin).netloc == request.headers.get("host", "")
+
+
 def require_csrf(request: Request, token: str) -> None:
-    """Refuse a form whose token does not belong to whoever sends it."""
-    if not csrf_ok(request, token):
+    """Refuse a form whose token does not belong to whoever sends it, or that another
+    site sent."""
+    if not csrf_ok(request, token) or not same_origin(request):
         raise PermissionDenied("The form has expired; reload the page and try again.")
 
 

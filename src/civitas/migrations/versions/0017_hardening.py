@@ -1,4 +1,5 @@
-"""hardening: a web draft is sent once; how a service's requests are shown in public
+"""hardening: a web draft is sent once; how a service's requests are shown in public;
+sign-in failures by name and address
 
 Revision ID: 0017
 Revises: 0016
@@ -44,9 +45,19 @@ def upgrade() -> None:
     with op.batch_alter_table("services", schema=None) as batch_op:
         batch_op.alter_column("at_home", server_default=None)
         batch_op.alter_column("public_location", server_default=None)
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("address", sa.String(length=45), nullable=True))
+        batch_op.create_index(batch_op.f("ix_login_failures_address"), ["address"], unique=False)
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("last_login_address", sa.String(length=45), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("last_login_address")
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_failures_address"))
+        batch_op.drop_column("address")
     with op.batch_alter_table("services", schema=None) as batch_op:
         batch_op.drop_column("public_location")
         batch_op.drop_column("at_home")

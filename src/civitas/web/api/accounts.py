@@ -22,17 +22,31 @@ from civitas.accounts.service import BEARER, Principal
 from civitas.core import audit
 from civitas.core.errors import Unauthenticated
 from civitas.core.permissions import Permission
-from civitas.web.deps import AppSettings, CurrentCity, DbSession, OptionalPrincipal, Requires, RowId
+from civitas.web.deps import (
+    AppSettings,
+    CurrentCity,
+    DbSession,
+    OptionalPrincipal,
+    Requires,
+    RowId,
+    client_address,
+)
 
 router = APIRouter(prefix="/api/v1/cities/{city}", tags=["accounts"])
 
 
 @router.post("/auth/token", response_model=TokenIssued, status_code=status.HTTP_201_CREATED)
 def issue_token(
-    city: CurrentCity, db: DbSession, data: TokenRequest, settings: AppSettings
+    request: Request, city: CurrentCity, db: DbSession, data: TokenRequest, settings: AppSettings
 ) -> TokenIssued:
     """Exchange a staff user's name and password for a bearer token of this city."""
-    user = service.authenticate(db, city, username=data.username, password=data.password)
+    user = service.authenticate(
+        db,
+        city,
+        username=data.username,
+        password=data.password,
+        address=client_address(request),
+    )
     raw, token = service.issue_token(
         db,
         city,

@@ -14,8 +14,8 @@ from civitas.accounts.service import SESSION
 from civitas.core.errors import PermissionDenied, TooManyAttempts, Unauthenticated
 from civitas.core.i18n import translate
 from civitas.core.security import signature_ok
-from civitas.web.deps import AppSettings, CurrentCity, DbSession, OptionalPrincipal
-from civitas.web.templating import SESSION_COOKIE, page
+from civitas.web.deps import AppSettings, CurrentCity, DbSession, OptionalPrincipal, client_address
+from civitas.web.templating import SESSION_COOKIE, page, require_csrf
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,9 +33,14 @@ def login(
     settings: AppSettings,
     username: Annotated[str, Form(max_length=80)],
     password: Annotated[str, Form(max_length=200)],
+    csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
+    # a sign-in sent from another site (login CSRF) would sign the victim in as the attacker
+    require_csrf(request, csrf)
     try:
-        user = service.authenticate(db, city, username=username, password=password)
+        user = service.authenticate(
+            db, city, username=username, password=password, address=client_address(request)
+        )
     except (Unauthenticated, TooManyAttempts) as exc:
         message = translate(request.state.lang, exc.message, **exc.params)
         context = {"error": message, "username": username}
