@@ -146,8 +146,13 @@ def test_a_picker_records_stops_once_even_when_the_phone_sends_twice(client, eng
     assert counts(engine) == (2, 0)
     with session_scope(engine) as db:
         enter_city(db, get_city_by_slug(db, "trujillo"))
-        number = db.get(ServiceRequest, first.request_id).number
-    status = client.get(f"/trujillo/requests/{number}?lang=en").text
+        filed = db.get(ServiceRequest, first.request_id)
+        number = filed.number
+        filed.token = filed.token or "reporters-link"  # as a web filing would have it
+        token = filed.token
+    # the pickup is at a home: only the reporter's private link shows its details
+    assert "Pickup day" not in client.get(f"/trujillo/requests/{number}?lang=en").text
+    status = client.get(f"/trujillo/requests/{number}?lang=en&token={token}").text
     assert "Pickup day" in status
     assert "6.5 kg" in status
     page = client.get(route).text
