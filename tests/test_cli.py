@@ -24,7 +24,7 @@ def civitas(*args: str, env: dict[str, str] | None = None, stdin: str | None = N
         capture_output=True,
         text=True,
         input=stdin,
-        timeout=120,
+        timeout=300,  # the demo plans sixty days of routes; a slow machine takes two minutes
         check=False,
     )
 
@@ -84,10 +84,7 @@ def test_demo_loads_two_cities_and_running_it_again_changes_nothing(engine):
         assert {
             t.name: conn.execute(select(t)).all() for t in Base.metadata.sorted_tables
         } == snapshot
-
-
-def test_demo_key_works_for_open311(engine, client):
-    civitas("demo", env={"CIVITAS_DEMO_API_KEY": "cvk_fixed_for_the_test_0123456789"})
+    # the printed key works for Open311
     from civitas.accounts.service import verify_api_key
     from civitas.cities.service import get_city_by_slug
     from civitas.core.db import session_scope

@@ -281,7 +281,7 @@ def _history(db: Session, city: City, rng: random.Random, today: date) -> int:
         if not pickups:
             continue
         planning.make_plan(
-            db, city, day=day, actor=ACTOR, now=filed.astimezone(UTC), time_limit=0.3
+            db, city, day=day, actor=ACTOR, now=filed.astimezone(UTC), time_limit=0.1
         )
         for pickup in pickups:
             if pickup.picker_id is None or pickup.eta_start is None:
@@ -364,5 +364,5 @@ def _upcoming(db: Session, city: City, rng: random.Random, today: date) -> int:
         for i in range(14 if zone[0] == "centro" else 6):
             _file(db, city, rng, zone, day, windows[i % len(windows)], now, 500 + made)
             made += 1
-    planning.make_plan(db, city, day=day, actor=ACTOR, now=now, time_limit=3)
+    planning.make_plan(db, city, day=day, actor=ACTOR, now=now, time_limit=1)
     return made
