@@ -22,10 +22,11 @@ $(ASSETS): package.json package-lock.json scripts/build-assets.sh
 setup: $(STAMP) $(ASSETS)
 
 ## Set everything up, migrate, load the demo cities and serve on http://127.0.0.1:8000
+## (with the background worker: mail, batch runs, day plans)
 run: setup
 	$(BIN)/civitas db upgrade
 	$(BIN)/civitas demo
-	$(BIN)/civitas serve --host $(HOST) --port $(PORT)
+	$(BIN)/civitas serve --with-worker --host $(HOST) --port $(PORT)
 
 ## Every lint, type check and test, on SQLite and on PostgreSQL
 test: setup

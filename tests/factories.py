@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
+from sqlalchemy import select
 
 from civitas.accounts.models import User
 from civitas.accounts.schemas import ApiKeyCreate
@@ -208,3 +209,21 @@ def form_token(client: Any, path: str) -> str:
     found = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get(path).text)
     assert found, f"no form token on {path}"
     return found.group(1)
+
+
+def run_queued_jobs() -> list[str]:
+    """Run every queued background job as the worker would; their final states."""
+    from civitas.core import background
+    from civitas.core.tenancy import bind_all_cities
+    from civitas.tasks import execute_job
+
+    with session_scope() as db:
+        bind_all_cities(db)
+        queued = list(
+            db.scalars(
+                select(background.Job.id)
+                .where(background.Job.status == background.QUEUED)
+                .order_by(background.Job.id)
+            )
+        )
+    return [execute_job(job_id) for job_id in queued]

@@ -644,12 +644,21 @@ ROUTES: dict[tuple[str, str], Case] = {
         setup=lambda w: recycling_world(w),
     ),
     ("POST", "/api/v1/cities/{city}/recycling/plans"): Case(
-        200,
+        202,
         request=lambda w: {"json": {"day": RECYCLING["day"]}},
         setup=lambda w: recycling_world(w),
     ),
     ("GET", "/api/v1/cities/{city}/recycling/plans/{day}"): Case(
         200, params=lambda w: {"day": RECYCLING["day"]}, setup=lambda w: recycling_world(w)
+    ),
+    ("GET", "/api/v1/cities/{city}/jobs/{job_id}"): Case(
+        200, params=lambda w: {"job_id": RECYCLING["job"]}, setup=lambda w: job_world(w)
+    ),
+    ("GET", "/{city}/staff/jobs/{job_id}"): Case(
+        200,
+        auth="cookie",
+        params=lambda w: {"job_id": RECYCLING["job"]},
+        setup=lambda w: job_world(w),
     ),
     ("GET", "/api/v1/cities/{city}/recycling/prices"): Case(
         200, setup=lambda w: recycling_world(w)
@@ -854,6 +863,24 @@ def scorecard_world(world: CityWorld) -> None:
 
 SURVEYS: dict[str, str] = {}
 RECYCLING: dict[str, Any] = {}
+
+
+def job_world(world: CityWorld) -> None:
+    """A finished plan job of city A (its result as the worker stores it)."""
+    from civitas.core import background
+
+    with session_scope() as db:
+        enter_city(db, get_city_by_slug(db, world.slug))
+        job = background.Job(
+            kind="recycling.plan",
+            params={"day": "2026-12-01", "reason": "plan"},
+            actor="test",
+            status=background.DONE,
+            result={"day": "2026-12-01", "version": 1, "stats": {}},
+        )
+        db.add(job)
+        db.flush()
+        RECYCLING["job"] = job.id
 
 
 def recycling_world(world: CityWorld) -> None:

@@ -78,23 +78,40 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL only)")] = 1,
+    with_worker: Annotated[
+        bool,
+        typer.Option(
+            "--with-worker",
+            help="Also run the background worker (`civitas worker`) as a child process",
+        ),
+    ] = False,
 ) -> None:
     """Serve the web app and APIs (graceful shutdown on SIGTERM/SIGINT)."""
+    import signal
+    import subprocess
+    import sys
+
     import uvicorn
 
     s = settings()
     if workers > 1 and s.is_sqlite:
         fail("Several workers need PostgreSQL (CIVITAS_DATABASE_URL); SQLite takes one writer.")
-    uvicorn.run(
-        "civitas.main:create_app",
-        factory=True,
-        host=host or s.host,
-        port=port or s.port,
-        workers=workers,
-        timeout_graceful_shutdown=10,
-        log_config=None,
-        access_log=False,
-    )
+    child = subprocess.Popen([sys.executable, "-m", "civitas", "worker"]) if with_worker else None
+    try:
+        uvicorn.run(
+            "civitas.main:create_app",
+            factory=True,
+            host=host or s.host,
+            port=port or s.port,
+            workers=workers,
+            timeout_graceful_shutdown=10,
+            log_config=None,
+            access_log=False,
+        )
+    finally:
+        if child is not None:
+            child.send_signal(signal.SIGINT)  # Huey's graceful stop: the task at hand ends
+            child.wait(timeout=60)
 
 
 @app.command()

@@ -20,6 +20,7 @@ from civitas.web.api import cases as cases_api
 from civitas.web.api import catalogue as catalogue_api
 from civitas.web.api import cities as cities_api
 from civitas.web.api import health, open311
+from civitas.web.api import jobs as jobs_api
 from civitas.web.api import proactive as proactive_api
 from civitas.web.api import recycling as recycling_api
 from civitas.web.api import register as register_api
@@ -27,6 +28,7 @@ from civitas.web.api import routing as routing_api
 from civitas.web.errors import ServerErrors, install_error_handlers
 from civitas.web.inputs import refuse_control_characters
 from civitas.web.middleware import BodyLimit, CachedStatic, RequestContext, SecurityHeaders
+from civitas.web.openapi import install_openapi
 from civitas.web.pages import accounts as accounts_pages
 from civitas.web.pages import admin as admin_pages
 from civitas.web.pages import catalogue as catalogue_pages
@@ -55,9 +57,11 @@ API_ROUTERS = [
     register_api.router,
     proactive_api.router,
     recycling_api.router,
+    jobs_api.router,
     open311.router,
 ]
 PAGE_ROUTERS = [
+    jobs_api.page_router,
     accounts_pages.router,
     media_pages.router,
     report_pages.router,
@@ -97,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.mount("/static", CachedStatic(directory=str(TEMPLATES.parent / "static")), name="static")
     install_error_handlers(app)
+    install_openapi(app)
     app.add_middleware(ServerErrors)
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes

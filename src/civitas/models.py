@@ -12,6 +12,7 @@ from civitas.cases.models import (
 from civitas.catalogue.models import Service
 from civitas.cities.models import City, Department
 from civitas.core.audit import AuditEntry
+from civitas.core.background import Job
 from civitas.core.db import Base
 from civitas.core.idempotency import IdempotencyRecord
 from civitas.core.sequences import Counter
@@ -80,6 +81,7 @@ __all__ = [
     "Department",
     "Household",
     "IdempotencyRecord",
+    "Job",
     "KpiValue",
     "LifeEvent",
     "LoginFailure",

@@ -10,15 +10,18 @@ from huey import crontab
 from civitas.accounts.service import purge_expired_tokens
 from civitas.cases import drafts
 from civitas.cases import service as cases
-from civitas.core import idempotency
+from civitas.core import background, idempotency
 from civitas.core.config import get_settings
 from civitas.core.db import session_factory, session_scope
+from civitas.core.errors import CivitasError
 from civitas.core.jobs import huey
 from civitas.notifications.service import deliver_due
+from civitas.recycling import planning as _planning  # noqa: F401 - registers its job kinds
 from civitas.residents import service as residents
 
 __all__ = [
     "deliver_outbox",
+    "enqueue_job",
     "escalate_overdue",
     "huey",
     "insight_nightly",
@@ -26,6 +29,8 @@ __all__ = [
     "proactive_run",
     "purge_idempotency",
     "purge_tokens",
+    "run_job",
+    "sweep_jobs",
     "sweep_outbox",
 ]
 
@@ -89,6 +94,78 @@ def escalate_overdue() -> int:
         log.info("escalated overdue cases", count=count)
         _deliver()
     return count
+
+
+def execute_job(job_id: int) -> str:
+    """Run one tracked job (see ``civitas.core.background``) if it is still queued: claim
+    it, run its kind in the city's session, store the result or the error. Answers the
+    job's final status, or "skipped" when another worker had it."""
+    from civitas.cities.models import City
+    from civitas.cities.service import enter_city
+    from civitas.core.tenancy import bind_all_cities, bind_city
+
+    with session_scope() as db:
+        bind_all_cities(db)
+        found = db.get(background.Job, job_id)
+        if found is None:
+            return "skipped"
+        tenant, kind_name, params, actor = found.tenant_id, found.kind, found.params, found.actor
+    factory = session_factory()
+    with factory() as db:
+        bind_city(db, tenant)
+        if not background.claim(db, job_id):
+            return "skipped"
+    with factory() as db:
+        try:
+            city = db.get_one(City, tenant)
+            enter_city(db, city)
+            result = background.KINDS[kind_name].run(db, city, dict(params), actor)
+            db.commit()
+        except Exception as exc:
+            db.rollback()
+            if not isinstance(exc, CivitasError):
+                log.exception("job failed", job=job_id, kind=kind_name)
+            with factory() as other:
+                bind_city(other, tenant)
+                background.fail(other, job_id, exc)
+            return background.FAILED
+    with factory() as db:
+        bind_city(db, tenant)
+        background.finish(db, job_id, result)
+    log.info("job done", job=job_id, kind=kind_name)
+    return background.DONE
+
+
+@huey.task()  # type: ignore[untyped-decorator]
+def run_job(job_id: int) -> str:
+    return execute_job(job_id)
+
+
+def enqueue_job(job_id: int) -> None:
+    """Hand a committed job to the worker; if the queue is unreachable, the sweep will."""
+    try:
+        run_job(job_id)
+    except Exception as exc:
+        log.warning("could not enqueue job", job=job_id, error=str(exc))
+
+
+@huey.periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]
+def sweep_jobs() -> int:
+    """Every minute: enqueue jobs the queue lost; fail jobs whose worker died mid-run."""
+    from civitas.core.db import utcnow
+    from civitas.core.tenancy import bind_all_cities
+
+    with session_scope() as db:
+        bind_all_cities(db)
+        found = [(j.id, j.status) for j in background.stale(db, utcnow())]
+    for job_id, status in found:
+        if status == background.QUEUED:
+            enqueue_job(job_id)
+        else:
+            with session_scope() as db:
+                bind_all_cities(db)
+                background.fail(db, job_id, RuntimeError("worker lost"))
+    return len(found)
 
 
 def _run_rules(city_id: int, on: date, codes: list[str] | None, actor: str) -> dict[str, int]:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from civitas.cities.service import enter_city, get_city_by_slug
 from civitas.core.db import session_scope
 from civitas.recycling.models import CollectedWeight
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, run_queued_jobs
 from tests.recycling.helpers import file_pickups, programme, rosa_alone, stops_of
 from tests.recycling.test_pages import link_accounts
 
@@ -40,6 +40,11 @@ def test_a_day_planned_at_the_desk_and_worked_on_a_phone_offline_too(pages, engi
     desk.goto(f"/trujillo/staff/recycling?day={day}&lang=en")
     desk.get_by_role("button", name="Make the plan").click()
     desk.wait_for_url("**/staff/recycling?day=*")
+    # the plan is made in the background; the page says so and refreshes by itself
+    assert "is being made" in desk.locator("p[role=status]").inner_text()
+    pages.check(desk, "staff-day-planning")
+    assert run_queued_jobs() == ["done"]  # the worker's part
+    desk.wait_for_selector("dl.summary", timeout=15000)
     assert "4 / 4" in desk.locator("dl.summary").inner_text()
     pages.check(desk, "staff-day-plan")
     for path, name in (

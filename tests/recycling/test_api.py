@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from civitas.cities.service import enter_city, get_city_by_slug
 from civitas.core.db import session_scope
 from civitas.recycling.models import CollectedWeight, Picker, Pickup, Sale
+from civitas.tasks import execute_job
 from tests.factories import bearer
 from tests.recycling.helpers import file_pickups, programme
 from tests.recycling.test_pages import link_accounts
@@ -22,9 +23,13 @@ def planned(client, engine):
     file_pickups(engine, prog.day)
     staff = bearer(client, "trujillo", "a-manager")
     r = client.post(f"{API}/plans", json={"day": prog.day.isoformat()}, headers=staff)
-    assert r.status_code == 200, r.text
-    assert r.json()["version"] == 1
-    assert r.json()["stats"]["assigned"] == 4
+    assert r.status_code == 202, r.text
+    assert r.headers["location"] == r.json()["links"]["self"]
+    assert execute_job(r.json()["id"]) == "done"  # what the worker does
+    job = client.get(r.headers["location"], headers=staff).json()
+    assert job["status"] == "done", job
+    assert job["result"]["version"] == 1
+    assert job["result"]["stats"]["assigned"] == 4
     return prog, staff
 
 

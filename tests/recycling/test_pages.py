@@ -5,6 +5,7 @@ and who may see which page."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from civitas.cases.models import ServiceRequest
 from civitas.cities.service import enter_city, get_city_by_slug
 from civitas.core.db import session_scope
 from civitas.recycling.models import Buyer, CollectedWeight, Picker, Pickup, Sale
-from tests.factories import form_token, session_cookie, tiny_png
+from tests.factories import form_token, run_queued_jobs, session_cookie, tiny_png
 from tests.recycling.helpers import programme, stops_of
 from tests.recycling.test_routes_and_sales import filed
 
@@ -56,6 +57,19 @@ def planned_day(client, engine, two_cities, n=6):
     assert "This day has no plan yet." in page
     r = client.post(f"{DAY}/plan?lang=en", data={"csrf": csrf, "day": day}, follow_redirects=False)
     assert r.status_code == 303, r.text
+    # the solver runs in the background: the page says so and refreshes itself; a second
+    # press while it runs is the same job
+    page = client.get(f"{DAY}?day={day}&lang=en").text
+    assert "is being made (asked for by" in page
+    link = re.search(r'data-job="(/trujillo/staff/jobs/[0-9]+)"', page).group(1)
+    # the page's script follows the job with the session it has
+    assert client.get(link).json()["status"] == "queued"
+    r = client.post(f"{DAY}/plan?lang=en", data={"csrf": csrf, "day": day}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert run_queued_jobs() == ["done"]
+    page = client.get(f"{DAY}?day={day}&lang=en").text
+    assert "is being made" not in page
+    assert "data-job=" not in page
     return prog, day
 
 
@@ -88,6 +102,7 @@ def test_a_drop_out_hands_the_stops_to_the_other_picker(client, engine, two_citi
         follow_redirects=False,
     )
     assert r.status_code == 303
+    assert run_queued_jobs() == ["done"]
     with session_scope(engine) as db:
         enter_city(db, get_city_by_slug(db, "trujillo"))
         rosa = db.scalar(select(Picker.id).where(Picker.code == "rosa"))

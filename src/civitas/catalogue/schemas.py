@@ -12,6 +12,7 @@ from pydantic import (
     Field,
     HttpUrl,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -94,12 +95,26 @@ class LegalReference(BaseModel):
     url: HttpUrl
 
 
+# A local time of day, "08:00" or "08:00:00": OpenAPI's ``format: time`` is RFC 3339's
+# full-time, which needs an offset that opening hours do not have
+ClockTime = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+            "examples": ["08:00", "16:30:00"],
+        }
+    ),
+]
+
+
 class OpeningHours(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     days: list[Day] = Field(min_length=1)
-    opens: time
-    closes: time
+    opens: ClockTime
+    closes: ClockTime
 
     @model_validator(mode="after")
     def _order(self) -> OpeningHours:

@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from civitas.cases.models import ServiceRequest
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
-from civitas.core import audit
+from civitas.core import audit, background
 from civitas.core.db import utcnow
 from civitas.core.errors import Conflict, InvalidInput
 from civitas.core.i18n import format_datetime_local, translate
+from civitas.core.permissions import Permission
 from civitas.recycling import routing
 from civitas.recycling.models import Absence, Association, Material, Picker, Pickup, PlanRun
 from civitas.recycling.schemas import SPEED_KMH
@@ -40,6 +41,16 @@ def _seconds(moment: datetime, midnight: datetime) -> int:
 def _clock_s(clock: str) -> int:
     hours, minutes = (int(p) for p in clock.split(":"))
     return hours * 3600 + minutes * 60
+
+
+def check_plannable(city: City, day: date, now: datetime) -> datetime:
+    """The day's midnight (UTC) if the day can still be planned (today or later)."""
+    midnight = datetime.combine(day, datetime.min.time(), tzinfo=ZoneInfo(city.timezone))
+    if midnight + timedelta(days=1) <= now:
+        raise InvalidInput(
+            "{day} is over: only today and later days can be planned.", day=day.isoformat()
+        )
+    return midnight.astimezone(UTC)
 
 
 def available_pickers(db: Session, city: City, *, day: date) -> list[Picker]:
@@ -67,12 +78,7 @@ def make_plan(
     enter_city(db, city)
     now = now or utcnow()
     prog = programme(db, city)
-    tz = ZoneInfo(city.timezone)
-    midnight = datetime.combine(day, datetime.min.time(), tzinfo=tz).astimezone(UTC)
-    if midnight + timedelta(days=1) <= now:
-        raise InvalidInput(
-            "{day} is over: only today and later days can be planned.", day=day.isoformat()
-        )
+    midnight = check_plannable(city, day, now)
     limit = float(time_limit if time_limit is not None else prog.plan_time_limit_s)
     price = {m.code: m.reference_price_minor_per_kg for m in db.scalars(select(Material))}
     centres = {a.id: (a.centre_lat, a.centre_lon) for a in db.scalars(select(Association))}
@@ -260,18 +266,10 @@ def _assign(
         notify_reporter(db, city, request, event=f"note:{note.id}", note=text)
 
 
-def drop_out(
-    db: Session,
-    city: City,
-    *,
-    picker: Picker,
-    day: date,
-    reason: str,
-    actor: str,
-    now: datetime | None = None,
-    time_limit: float | None = None,
-) -> PlanRun:
-    """A picker cannot go on today: record it and hand their open stops to the others."""
+def record_absence(
+    db: Session, city: City, *, picker: Picker, day: date, reason: str, actor: str
+) -> None:
+    """A picker cannot go on: record it and take back their open stops (for a re-plan)."""
     enter_city(db, city)
     if db.scalar(select(Absence.id).where(Absence.picker_id == picker.id, Absence.day == day)):
         raise Conflict(
@@ -285,7 +283,7 @@ def drop_out(
             Pickup.day == day, Pickup.picker_id == picker.id, Pickup.status == "planned"
         )
     ):
-        pickup.picker_id = None  # re-planned below, or left unplanned
+        pickup.picker_id = None  # re-planned next, or left unplanned
     db.flush()
     audit.record(
         db,
@@ -295,6 +293,22 @@ def drop_out(
         entity_id=picker.code,
         reason=reason,
     )
+
+
+def drop_out(
+    db: Session,
+    city: City,
+    *,
+    picker: Picker,
+    day: date,
+    reason: str,
+    actor: str,
+    now: datetime | None = None,
+    time_limit: float | None = None,
+) -> PlanRun:
+    """A picker cannot go on today: record it and hand their open stops to the others
+    (here and now; the pages and the API re-plan in a background job instead)."""
+    record_absence(db, city, picker=picker, day=day, reason=reason, actor=actor)
     return make_plan(
         db,
         city,
@@ -309,3 +323,16 @@ def drop_out(
 def latest_plan(db: Session, city: City, *, day: date) -> PlanRun | None:
     enter_city(db, city)
     return db.scalar(select(PlanRun).where(PlanRun.day == day).order_by(PlanRun.version.desc()))
+
+
+PLAN_JOB = "recycling.plan"
+
+
+@background.kind(PLAN_JOB, Permission.RECYCLING_PROGRAMME_MANAGE)
+def plan_job(db: Session, city: City, params: dict[str, Any], actor: str) -> dict[str, Any]:
+    """The background job behind "plan the day" (the solver runs for seconds)."""
+    run = make_plan(
+        db, city, day=date.fromisoformat(params["day"]), actor=actor, reason=params["reason"]
+    )
+    db.flush()
+    return {"day": run.day.isoformat(), "version": run.version, "stats": run.stats}

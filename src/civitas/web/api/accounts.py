@@ -35,7 +35,12 @@ from civitas.web.deps import (
 router = APIRouter(prefix="/api/v1/cities/{city}", tags=["accounts"])
 
 
-@router.post("/auth/token", response_model=TokenIssued, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/auth/token",
+    response_model=TokenIssued,
+    status_code=status.HTTP_201_CREATED,
+    responses={401: {}, 429: {}},  # a wrong name or password; too many of them
+)
 def issue_token(
     request: Request, city: CurrentCity, db: DbSession, data: TokenRequest, settings: AppSettings
 ) -> TokenIssued:

@@ -111,7 +111,7 @@ def list_cases(
     service_code: str | None = None,
     overdue: bool = False,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CasePage:
     flt = service.CaseFilter(

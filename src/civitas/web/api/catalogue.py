@@ -42,7 +42,20 @@ def list_services(
     ]
 
 
-@router.get("/services/export", summary="Export as CPSV-AP 3.2 JSON-LD, Open311 or YAML")
+@router.get(
+    "/services/export",
+    summary="Export as CPSV-AP 3.2 JSON-LD, Open311 or YAML",
+    responses={
+        200: {
+            "description": "The catalogue in the format asked for",
+            "content": {
+                MEDIA_TYPES["cpsv-ap"]: {"schema": {"type": "object"}},
+                MEDIA_TYPES["open311"]: {"schema": {"type": "array"}},
+                MEDIA_TYPES["yaml"]: {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
 def export(
     request: Request,
     city: CurrentCity,
@@ -86,7 +99,11 @@ def get_service(
     return ServiceRead.model_validate(service.service_to_schema(found).model_dump())
 
 
-@router.put("/services/{code}", response_model=ServiceRead)
+@router.put(
+    "/services/{code}",
+    response_model=ServiceRead,
+    responses={201: {"model": ServiceRead, "description": "Created"}},
+)
 def put_service(
     response: Response,
     city: CurrentCity,

@@ -86,13 +86,107 @@ def open311_city(
 Open311City = Annotated[City, Depends(open311_city)]
 
 
+def _list_of(required: list[str]) -> dict[str, Any]:
+    return {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": required,
+            "properties": {name: {"type": "string"} for name in required},
+        },
+    }
+
+
+def documented(json_schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    """The 200 answer in both of the spec's formats (the path's ``.json`` or ``.xml``);
+    the errors each operation can answer are added by ``civitas.web.openapi``."""
+    return {
+        200: {
+            "description": "JSON or XML, as the path's extension says",
+            "content": {
+                "application/json": {"schema": json_schema},
+                "text/xml": {"schema": {"type": "string"}},
+            },
+        }
+    }
+
+
+def form_body(fields: dict[str, dict[str, Any]], required: list[str]) -> dict[str, Any]:
+    """The form of a POST, urlencoded or multipart, for the OpenAPI description."""
+    plain = {"type": "object", "properties": fields, "required": required}
+    with_photos = {
+        **plain,
+        "properties": {
+            **fields,
+            "media": {
+                "type": "array",
+                "items": {"type": "string", "format": "binary"},
+                "description": "Photos (JPEG, PNG or WebP)",
+            },
+        },
+    }
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": plain},
+                "multipart/form-data": {"schema": with_photos},
+            },
+        }
+    }
+
+
+TEXT: dict[str, Any] = {"type": "string"}
+KEYED = {
+    "api_key": {"type": "string", "description": "The city's key for this client"},
+    "jurisdiction_id": {"type": "string", "description": "The city, e.g. trujillo.example"},
+}
+POST_REQUEST = form_body(
+    {
+        **KEYED,
+        "service_code": TEXT,
+        "lat": {"type": "string", "description": "WGS84 latitude, e.g. -8.1116"},
+        "long": {"type": "string", "description": "WGS84 longitude, e.g. -79.0287"},
+        "address_string": TEXT,
+        "address_id": TEXT,
+        "email": TEXT,
+        "device_id": TEXT,
+        "account_id": TEXT,
+        "first_name": TEXT,
+        "last_name": TEXT,
+        "phone": TEXT,
+        "description": TEXT,
+        "media_url": TEXT,
+        "zipcode": TEXT,
+    },
+    ["api_key", "jurisdiction_id", "service_code"],
+)
+POST_UPDATE = form_body(
+    {
+        **KEYED,
+        "service_request_id": TEXT,
+        "status": {"type": "string", "enum": sorted(cases311.FMS_INCOMING)},
+        "description": TEXT,
+        "updated_datetime": {"type": "string", "description": "ISO 8601 with offset"},
+        "update_id": {"type": "string", "description": "The client's id; a resend is a no-op"},
+        "first_name": TEXT,
+        "last_name": TEXT,
+    },
+    ["api_key", "jurisdiction_id", "service_request_id", "status", "updated_datetime"],
+)
+
+
 def answer(fmt: Format, root: str, payload: Any) -> Response:
     if fmt == "xml":
         return Response(to_xml(root, payload), media_type="text/xml; charset=utf-8")
     return Response(orjson.dumps(payload), media_type="application/json; charset=utf-8")
 
 
-@router.get("/discovery.{fmt}", summary="Service discovery")
+@router.get(
+    "/discovery.{fmt}",
+    summary="Service discovery",
+    responses=documented({"type": "object", "required": ["changeset", "endpoints"]}),
+)
 def discovery(fmt: Format, settings: AppSettings) -> Response:
     base = settings.public_url.rstrip("/") + "/open311/v2/"
     payload = {
@@ -112,13 +206,21 @@ def discovery(fmt: Format, settings: AppSettings) -> Response:
     return answer(fmt, "discovery", payload)
 
 
-@router.get("/services.{fmt}", summary="List the services requests can be filed for")
+@router.get(
+    "/services.{fmt}",
+    summary="List the services requests can be filed for",
+    responses=documented(_list_of(["service_code", "service_name", "type"])),
+)
 def services(request: Request, fmt: Format, city: Open311City, db: DbSession) -> Response:
     items = catalogue311.service_list(city, catalogue.list_services(db, city), request.state.lang)
     return answer(fmt, "services", items)
 
 
-@router.get("/services/{service_code}.{fmt}", summary="A service definition (its attributes)")
+@router.get(
+    "/services/{service_code}.{fmt}",
+    summary="A service definition (its attributes)",
+    responses=documented({"type": "object", "required": ["service_code", "attributes"]}),
+)
 def service_definition(
     request: Request, service_code: str, fmt: Format, city: Open311City, db: DbSession
 ) -> Response:
@@ -172,7 +274,12 @@ async def read_form(request: Request) -> FormData:
     return await form_of(request)
 
 
-@router.post("/requests.{fmt}", summary="POST Service Request (form-encoded; needs api_key)")
+@router.post(
+    "/requests.{fmt}",
+    summary="POST Service Request (form-encoded; needs api_key)",
+    responses=documented({"type": "array", "items": {"type": "object"}}),
+    openapi_extra=POST_REQUEST,
+)
 async def post_request(request: Request, fmt: Format, settings: AppSettings) -> Response:
     """Form-encoded, or multipart with photos in ``media`` (JPEG, PNG or WebP)."""
     form = await read_form(request)
@@ -262,7 +369,11 @@ class RequestFilters(BaseModel):
     extensions: str | None = None
 
 
-@router.get("/requests.{fmt}", summary="GET Service Requests (filters; last 90 days, 1000 at most)")
+@router.get(
+    "/requests.{fmt}",
+    summary="GET Service Requests (filters; last 90 days, 1000 at most)",
+    responses=documented(_list_of(["service_request_id", "status"])),
+)
 async def get_requests(
     request: Request,
     fmt: Format,
@@ -429,7 +540,11 @@ def _entries(
     return items
 
 
-@router.get("/requests/{service_request_id}.{fmt}", summary="GET Service Request")
+@router.get(
+    "/requests/{service_request_id}.{fmt}",
+    summary="GET Service Request",
+    responses=documented(_list_of(["service_request_id", "status"])),
+)
 def get_request(
     request: Request,
     service_request_id: str,
@@ -448,7 +563,11 @@ def get_request(
     return answer(fmt, "service_requests", [entry])
 
 
-@router.get("/servicerequestupdates.{fmt}", summary="Service request updates (FixMyStreet)")
+@router.get(
+    "/servicerequestupdates.{fmt}",
+    summary="Service request updates (FixMyStreet)",
+    responses=documented(_list_of(["update_id", "service_request_id", "status"])),
+)
 def get_updates(
     fmt: Format,
     city: Open311City,
@@ -464,7 +583,12 @@ def get_updates(
     return answer(fmt, "service_request_updates", items)
 
 
-@router.post("/servicerequestupdates.{fmt}", summary="Post an update (FixMyStreet; needs api_key)")
+@router.post(
+    "/servicerequestupdates.{fmt}",
+    summary="Post an update (FixMyStreet; needs api_key)",
+    responses=documented(_list_of(["update_id"])),
+    openapi_extra=POST_UPDATE,
+)
 async def post_update(request: Request, fmt: Format) -> Response:
     form = await read_form(request)
     fields = [(k, v.strip()) for k, v in form.multi_items() if isinstance(v, str)]
@@ -540,7 +664,11 @@ async def post_update(request: Request, fmt: Format) -> Response:
         return await run_in_threadpool(in_session, work)
 
 
-@router.get("/tokens/{token}.{fmt}", summary="GET service_request_id from a token")
+@router.get(
+    "/tokens/{token}.{fmt}",
+    summary="GET service_request_id from a token",
+    responses=documented(_list_of(["service_request_id", "token"])),
+)
 def get_token(token: str, fmt: Format, city: Open311City, db: DbSession) -> Response:
     found = cases.get_request_by_token(db, city, token=token)
     return answer(

@@ -107,7 +107,11 @@ def rules(city: CurrentCity, db: DbSession, _: DecisionReader) -> list[RuleRead]
     ]
 
 
-@router.get("/rules.yaml", response_class=PlainTextResponse)
+@router.get(
+    "/rules.yaml",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"application/yaml": {"schema": {"type": "string"}}}}},
+)
 def rules_yaml(city: CurrentCity, db: DbSession, _: DecisionReader) -> PlainTextResponse:
     """The city's parameters and rules as one YAML file (the format `load-rules` takes)."""
     return PlainTextResponse(rule_file_yaml(db, city), media_type="application/yaml")

@@ -8,17 +8,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel
 
 from civitas.accounts.service import Principal
 from civitas.cities.models import City
+from civitas.core.db import utcnow
 from civitas.core.errors import NotFound, PermissionDenied
 from civitas.core.permissions import Permission
 from civitas.recycling import planning, service
 from civitas.recycling.models import Buyer, Pickup, Sale
 from civitas.recycling.schemas import SaleCreate, StopRecord
+from civitas.web.api.jobs import JobRead, job_link, job_read
 from civitas.web.deps import CurrentCity, DbSession, Requires, RowId
+from civitas.web.jobs import start_job
 
 router = APIRouter(prefix="/api/v1/cities/{city}/recycling", tags=["recycling"])
 
@@ -150,13 +153,34 @@ def record_stop(
     return _stops(db, city, [pickup])[0]
 
 
-@router.post("/plans", response_model=PlanRead)
-def make_plan(city: CurrentCity, db: DbSession, data: PlanAsk, principal: Manager) -> PlanRead:
-    """Plan (or plan again) a day's open pickups; answers the new version with its figures
-    (distance, assigned, unassigned, the spread of expected income)."""
-    run = planning.make_plan(db, city, day=data.day, actor=principal.label)
-    db.commit()
-    return PlanRead.model_validate(run, from_attributes=True)
+@router.post(
+    "/plans",
+    response_model=JobRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={409: {}},
+)
+def make_plan(
+    request: Request,
+    response: Response,
+    city: CurrentCity,
+    db: DbSession,
+    data: PlanAsk,
+    principal: Manager,
+) -> JobRead:
+    """Plan (or plan again) a day's open pickups, in the background (the solver takes
+    seconds): answers 202 at once with the job to follow (``Location``); when it is done,
+    its result has the new version's figures, also at ``GET …/recycling/plans/{day}``.
+    While a plan is being made, asking for the same day again answers the same job;
+    another day waits (409)."""
+    planning.check_plannable(city, data.day, utcnow())
+    job, _ = start_job(
+        db,
+        kind=planning.PLAN_JOB,
+        params={"day": data.day.isoformat(), "reason": "plan"},
+        actor=principal.label,
+    )
+    response.headers["Location"] = job_link(city.slug, job.id)
+    return job_read(request, city.slug, job)
 
 
 @router.get("/plans/{day}", response_model=PlanRead)

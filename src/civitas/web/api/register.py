@@ -29,7 +29,12 @@ Purpose = Annotated[
 ]
 
 
-@router.post("/events", response_model=EventResult, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/events",
+    response_model=EventResult,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": EventResult, "description": "Recorded before (same event_id)"}},
+)
 def record_life_event(
     city: CurrentCity, db: DbSession, event: LifeEventIn, principal: Recorder, response: Response
 ) -> EventResult:

@@ -42,6 +42,7 @@ from civitas.web.deps import (
     staff_page,
 )
 from civitas.web.forms import problems_by_field
+from civitas.web.jobs import start_job
 from civitas.web.templating import page as render
 from civitas.web.templating import require_csrf
 
@@ -378,21 +379,31 @@ def picker_drops_out(
     require_csrf(request, csrf)
     lang = request.state.lang
     day = today(city)
+    actor = f"picker:{picker.code}"
     try:
-        planning.drop_out(
+        planning.record_absence(
             db,
             city,
             picker=picker,
             day=day,
             reason=reason.strip() or translate(lang, "Reported from the phone"),
-            actor=f"picker:{picker.code}",
+            actor=actor,
         )
+        db.commit()
     except CivitasError as exc:
         db.rollback()
         problems = {"reason": translate(lang, exc.message, **exc.params)}
         context = route_context(db, city, picker, day, lang, problems=problems)
         return render(request, "recycling/route.html", context, exc.status)
-    db.commit()
+    try:  # the others' routes are re-planned in the background
+        start_job(
+            db,
+            kind=planning.PLAN_JOB,
+            params={"day": day.isoformat(), "reason": f"drop-out: {picker.code}"},
+            actor=actor,
+        )
+    except CivitasError:
+        db.rollback()  # a plan is being made already; the office re-plans after it
     return RedirectResponse(f"/{city.slug}/picker?lang={lang}", 303)
 
 

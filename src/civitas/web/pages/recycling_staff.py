@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
+from babel.dates import format_date
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -15,6 +16,8 @@ from sqlalchemy import select
 from civitas.accounts.service import Principal
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
+from civitas.core import background
+from civitas.core.db import utcnow
 from civitas.core.errors import CivitasError, InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_, format_money, locale_for, pick, translate
 from civitas.core.kpis import Period
@@ -24,6 +27,7 @@ from civitas.recycling import kpis, planning, service
 from civitas.recycling.models import Absence, Pickup
 from civitas.recycling.schemas import VEHICLES, PickerCreate
 from civitas.recycling.service import today
+from civitas.web.api.jobs import stored_message
 from civitas.web.deps import (
     AppSettings,
     CurrentCity,
@@ -33,6 +37,7 @@ from civitas.web.deps import (
     staff_page,
 )
 from civitas.web.forms import problems_by_field
+from civitas.web.jobs import start_job
 from civitas.web.pages.media import SAFE_HEADERS
 from civitas.web.pages.recycling import (
     STATUS_TEXT,
@@ -111,7 +116,31 @@ def day_context(db: DbSession, city: City, day: date, lang: str) -> dict[str, An
         for x in pickups
     ]
     fairness = stats.get("fairness", {})
+    under_way = background.active(db, planning.PLAN_JOB)
+    failed = db.scalar(
+        select(background.Job)
+        .where(background.Job.kind == planning.PLAN_JOB, background.Job.status == "failed")
+        .order_by(background.Job.id.desc())
+        .limit(1)
+    )
+    if failed is None or failed.error is None or failed.params.get("day") != day.isoformat():
+        failure = ""
+    elif plan is not None and failed.finished_at and plan.created_at > failed.finished_at:
+        failure = ""  # a later plan replaced the failed attempt
+    else:
+        failure = stored_message(lang, failed.error)
     return {
+        "planning": under_way,
+        "planning_day": (
+            format_date(
+                date.fromisoformat(under_way.params["day"]),
+                "long",
+                locale=locale_for(lang, city.country),
+            )
+            if under_way is not None
+            else ""
+        ),
+        "plan_failure": failure,
         "day": day,
         "rows": rows,
         "crew": crew,
@@ -164,13 +193,20 @@ def make_plan(
     lang = request.state.lang
     try:
         chosen = parse_day(city, day)
-        planning.make_plan(db, city, day=chosen, actor=who.label)
+        planning.check_plannable(city, chosen, utcnow())
+        # the solver takes seconds: a background job, one at a time; the day's page
+        # shows it under way and refreshes until the new plan is there
+        start_job(
+            db,
+            kind=planning.PLAN_JOB,
+            params={"day": chosen.isoformat(), "reason": "plan"},
+            actor=who.label,
+        )
     except CivitasError as exc:
         db.rollback()
         context = day_context(db, city, today(city), lang)
         context["problems"] = problems_by_field(lang, exc, fallback="day")
         return render(request, "recycling/staff_day.html", context, exc.status)
-    db.commit()
     return RedirectResponse(
         f"/{city.slug}/staff/recycling?day={chosen.isoformat()}&lang={lang}", 303
     )
@@ -201,15 +237,21 @@ def drop_out(
                 "Say why the picker stops.",
                 problems=[Problem(f"reason-{code}", N_("Say why the picker stops."))],
             )
-        planning.drop_out(
+        planning.record_absence(
             db, city, picker=picker, day=chosen, reason=reason.strip(), actor=who.label
+        )
+        db.commit()
+        start_job(
+            db,
+            kind=planning.PLAN_JOB,
+            params={"day": chosen.isoformat(), "reason": f"drop-out: {picker.code}"},
+            actor=who.label,
         )
     except CivitasError as exc:
         db.rollback()
         context = day_context(db, city, chosen, lang)
         context["problems"] = problems_by_field(lang, exc, fallback=f"reason-{code}")
         return render(request, "recycling/staff_day.html", context, exc.status)
-    db.commit()
     return RedirectResponse(
         f"/{city.slug}/staff/recycling?day={chosen.isoformat()}&lang={lang}", 303
     )

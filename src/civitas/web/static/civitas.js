@@ -270,3 +270,24 @@
     }).finally(function () { out.submit(); });
   });
 })();
+
+// Work under way in the background (a day's plan): ask for its state until it is over,
+// then show the page again with the result. Without scripts, the page has a refresh link.
+(function () {
+  "use strict";
+  var waiting = document.querySelector("[data-job]");
+  if (!waiting || !window.fetch) { return; }
+  function ask() {
+    fetch(waiting.getAttribute("data-job"), {
+      credentials: "same-origin", headers: { Accept: "application/json" }
+    })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (job) {
+        if (job && (job.status === "done" || job.status === "failed")) {
+          window.location.reload();
+        } else { setTimeout(ask, 2000); }
+      })
+      .catch(function () { setTimeout(ask, 5000); });
+  }
+  setTimeout(ask, 1500);
+}());
