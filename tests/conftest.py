@@ -8,7 +8,10 @@ skipped. The schema is built by the Alembic migrations, once per run.
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -170,3 +173,29 @@ def two_cities(engine: Any) -> Any:
     from tests.factories import build_world
 
     return build_world(engine)
+
+
+@pytest.fixture
+def live_server(engine: Any) -> Iterator[str]:
+    """The app on a free loopback port, served by uvicorn in a thread."""
+    import uvicorn
+
+    from civitas.main import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(), host="127.0.0.1", port=port, log_config=None, access_log=False
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

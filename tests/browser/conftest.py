@@ -9,9 +9,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -51,32 +48,6 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
         yield b
         b.close()
-
-
-@pytest.fixture
-def live_server(engine: Any) -> Iterator[str]:
-    """The app on a free loopback port, served by uvicorn in a thread."""
-    import uvicorn
-
-    from civitas.main import create_app
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(), host="127.0.0.1", port=port, log_config=None, access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 class Pages:

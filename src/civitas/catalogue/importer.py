@@ -73,7 +73,18 @@ def _split(value: str | None) -> list[str]:
 def parse_csv(text: str) -> Parsed:
     """One service per row (UTF-8, comma-separated, header row). Lists use ';'.
     Attributes, several fees and documents need YAML."""
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _parse_rows(reader)
+    except csv.Error as exc:
+        raise InvalidInput(
+            "The CSV cannot be read at line {line}: {detail}.",
+            line=reader.line_num,
+            detail=str(exc),
+        ) from None
+
+
+def _parse_rows(reader: csv.DictReader[str]) -> Parsed:
     header = reader.fieldnames or []
     unknown = [c for c in header if c not in CSV_COLUMNS]
     missing = [c for c in ("code", "category", "channels", "department") if c not in header]

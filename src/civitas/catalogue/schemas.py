@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -97,8 +98,15 @@ class LegalReference(BaseModel):
 
 # A local time of day, "08:00" or "08:00:00": OpenAPI's ``format: time`` is RFC 3339's
 # full-time, which needs an offset that opening hours do not have
+def _local_clock(value: time) -> time:
+    if value.tzinfo is not None:
+        raise invalid("Give a local time of day such as 08:00, without a UTC offset.")
+    return value
+
+
 ClockTime = Annotated[
     time,
+    AfterValidator(_local_clock),
     WithJsonSchema(
         {
             "type": "string",

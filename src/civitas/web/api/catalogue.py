@@ -51,7 +51,7 @@ def list_services(
             "content": {
                 MEDIA_TYPES["cpsv-ap"]: {"schema": {"type": "object"}},
                 MEDIA_TYPES["open311"]: {"schema": {"type": "array"}},
-                MEDIA_TYPES["yaml"]: {"schema": {"type": "string"}},
+                MEDIA_TYPES["yaml"]: {"schema": {"type": "object"}},
             },
         }
     },

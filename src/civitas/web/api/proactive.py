@@ -110,7 +110,7 @@ def rules(city: CurrentCity, db: DbSession, _: DecisionReader) -> list[RuleRead]
 @router.get(
     "/rules.yaml",
     response_class=PlainTextResponse,
-    responses={200: {"content": {"application/yaml": {"schema": {"type": "string"}}}}},
+    responses={200: {"content": {"application/yaml": {"schema": {"type": "object"}}}}},
 )
 def rules_yaml(city: CurrentCity, db: DbSession, _: DecisionReader) -> PlainTextResponse:
     """The city's parameters and rules as one YAML file (the format `load-rules` takes)."""
