@@ -5,6 +5,10 @@ latency, compared in the same run with the bare framework endpoint on the same s
   - GET  /healthz                                   (bare)
   - GET  /open311/v2/requests.json (50 results)     aim: >= 30 % of bare, p99 < 100 ms
   - POST /open311/v2/requests.json (durable commit)  aim: >= 15 % of bare, p99 < 100 ms
+  - the same GET with a cache-buster (``_=…``, different on every request), and the staff
+    API's list of requests (bearer token) the same way: lists computed afresh every time,
+    aim p99 < 250 ms; the staff list again on a second server with every request admitted
+    at once (CIVITAS_REQUEST_SLOTS=256), the reference for the admission gate
 
 Run: .venv/bin/python bench/bench_open311.py [--seconds 10] [--database-url URL]
 Ends with one line: RESULT key=value ...
@@ -16,10 +20,20 @@ import argparse
 import http.client
 import json
 
-from harness import Shot, demo_env, demo_server, get, load, table
+from harness import Shot, demo_env, demo_server, get, load, server_on, table
 
 API_KEY = "cvk_bench_key_0123456789abcdefghij"
 GET_PATH = "/open311/v2/requests.json?jurisdiction_id=trujillo.example&page_size=50"
+STAFF_PATH = "/api/v1/cities/trujillo/requests?page_size=50&open=true"
+
+
+def _token(port: int) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    body = json.dumps({"username": "manager", "password": "civitas-demo"})
+    conn.request(
+        "POST", "/api/v1/cities/trujillo/auth/token", body, {"Content-Type": "application/json"}
+    )
+    return str(json.loads(conn.getresponse().read())["access_token"])
 
 
 POST = Shot(
@@ -47,14 +61,27 @@ def main() -> None:
     env = demo_env(args.database_url, CIVITAS_DEMO_API_KEY=API_KEY)
     with demo_server(env) as port:
         load(port, get(GET_PATH), 1.0, 4)  # warm up
+        staff = {"Authorization": f"Bearer {_token(port)}"}
+        fresh = Shot("GET", GET_PATH, unique="_")
+        staff_list = Shot("GET", STAFF_PATH, unique="_", headers=staff)
+        load(port, staff_list, 1.0, 4)  # warm up
         results = {
             "bare": load(port, get("/healthz"), args.seconds, args.clients),
             "get_requests": load(port, get(GET_PATH), args.seconds, args.clients),
+            "get_uncached": load(port, fresh, args.seconds, args.clients),
+            "staff_list": load(port, staff_list, args.seconds, args.clients),
             "post_request": load(port, POST, args.seconds, args.clients),
         }
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         conn.request("GET", GET_PATH)
         returned = len(json.loads(conn.getresponse().read()))
+    # the reference: the same database and code, every request admitted at once
+    with server_on({**env, "CIVITAS_REQUEST_SLOTS": "256"}) as port:
+        staff = {"Authorization": f"Bearer {_token(port)}"}
+        staff_list = Shot("GET", STAFF_PATH, unique="_", headers=staff)
+        load(port, staff_list, 1.0, 4)  # warm up
+        results["bare_ref"] = load(port, get("/healthz"), args.seconds, args.clients)
+        results["staff_list_all_at_once"] = load(port, staff_list, args.seconds, args.clients)
     db = "postgresql" if env["CIVITAS_DATABASE_URL"].startswith("postgresql") else "sqlite"
     print(
         f"database: {db}; {args.clients} clients; {args.seconds:.0f} s each; GET gives {returned}"
@@ -70,6 +97,7 @@ def main() -> None:
         ]
     fields += [
         f"get_pct_of_bare={100 * results['get_requests']['rps'] / base:.0f}",
+        f"uncached_pct_of_bare={100 * results['get_uncached']['rps'] / base:.0f}",
         f"post_pct_of_bare={100 * results['post_request']['rps'] / base:.0f}",
         f"errors={sum(int(r['errors']) for r in results.values())}",
     ]

@@ -51,6 +51,13 @@ def demo_server(env: dict[str, str]) -> Iterator[int]:
     """Migrate, load the demo and serve it; yields the port, stops the server after."""
     subprocess.run([*CIVITAS, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([*CIVITAS, "demo"], env=env, check=True, capture_output=True)
+    with server_on(env) as port:
+        yield port
+
+
+@contextmanager
+def server_on(env: dict[str, str]) -> Iterator[int]:
+    """Serve what the database holds (e.g. a second server with other settings)."""
     port = free_port()
     server = subprocess.Popen(
         [*CIVITAS, "serve", "--port", str(port)],
@@ -80,8 +87,18 @@ class Shot:
     path: str
     form: dict[str, str] = field(default_factory=dict)
     unique: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def target(self, tag: str) -> str:
+        """The path; a GET with ``unique`` gets that query parameter, different each time
+        (a cache-buster, as browsers' ``_=`` is: every list is computed afresh)."""
+        if self.method == "GET" and self.unique:
+            return f"{self.path}&{self.unique}={tag}"
+        return self.path
 
     def body(self, tag: str) -> str | None:
+        if self.method == "GET":
+            return None
         if not self.form and not self.unique:
             return None
         fields = dict(self.form)
@@ -111,6 +128,13 @@ end
 request = function()
   counter = counter + 1
   local body = nil
+  if METHOD == "GET" then
+    local path = PATH
+    if UNIQUE ~= "" then
+      path = path .. "&" .. UNIQUE .. "=w" .. tid .. "-" .. counter
+    end
+    return wrk.format(METHOD, path, HEADERS, nil)
+  end
   if BODY ~= "" or UNIQUE ~= "" then
     body = BODY
     if UNIQUE ~= "" then
@@ -138,6 +162,7 @@ def wrk_load(port: int, shot: Shot, seconds: float, clients: int) -> dict[str, f
     unique = shot.unique or ""
     form = {k: v for k, v in shot.form.items() if k != unique}
     headers = {"Content-Type": "application/x-www-form-urlencoded"} if shot.form else {}
+    headers |= shot.headers
     lua_headers = "{" + ", ".join(f"[{_lua(k)}] = {_lua(v)}" for k, v in headers.items()) + "}"
     prelude = (
         f"METHOD = {_lua(shot.method)}\nPATH = {_lua(shot.path)}\n"
@@ -193,8 +218,9 @@ def python_load(port: int, shot: Shot, seconds: float, clients: int) -> dict[str
                 break
             body = shot.body(f"c{index}-{n}")
             headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
+            headers |= shot.headers
             started = time.perf_counter()
-            conn.request(shot.method, shot.path, body=body, headers=headers)
+            conn.request(shot.method, shot.target(f"c{index}-{n}"), body=body, headers=headers)
             response = conn.getresponse()
             response.read()
             mine.append(time.perf_counter() - started)

@@ -128,7 +128,7 @@ def worker(workers: Annotated[int, typer.Option(help="Worker threads")] = 2) -> 
 @app.command()
 def demo() -> None:
     """Load the demo cities trujillo and musterstadt (safe to run again)."""
-    from civitas.core.db import get_engine, session_scope
+    from civitas.core.db import get_engine, refresh_statistics, session_scope
     from civitas.core.migrate import is_current
     from civitas.demo import DEFAULT_PASSWORD, DEMO_CITIES, DEMO_USERS, load_demo_city
 
@@ -178,6 +178,7 @@ def demo() -> None:
     if made_pickups["pickups"]:
         typer.echo(f"\nTrujillo recycling: {made_pickups['pickups']} pickups, a plan for the day")
     typer.echo("  pickers' logins: picker-rosa, picker-juan, … (waste pickers); buyer (buyer)")
+    refresh_statistics(get_engine(s))
     typer.echo("\nStaff logins (each city, at /<city>/login), password: " + password)
     for username, _, role, _ in DEMO_USERS:
         typer.echo(f"  {username:<12} {role}")
@@ -307,7 +308,7 @@ def register_import(
     """Import life events from CSV or Parquet; on any error nothing is imported and every
     problem is listed with its line."""
     from civitas.cities.service import get_city_by_slug
-    from civitas.core.db import session_scope
+    from civitas.core.db import refresh_statistics, session_scope
     from civitas.core.errors import CivitasError
     from civitas.proactive.flows import receive_event
     from civitas.register.importer import import_events
@@ -325,6 +326,7 @@ def register_import(
             )
     except CivitasError as exc:
         _refused(exc)
+    refresh_statistics()
     typer.echo(f"events imported: {count}")
 
 

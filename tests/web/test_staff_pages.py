@@ -3,6 +3,8 @@ changes the case as the staff API does."""
 
 from __future__ import annotations
 
+import re
+
 from civitas.cases.schemas import RequestChannel, RequestCreate
 from civitas.cases.service import create_request, get_request, notes_of
 from civitas.cities.service import get_city_by_slug
@@ -184,3 +186,80 @@ def test_the_hotline_files_a_request_solved_during_the_call(client, two_cities):
         assert filed.status == "resolved"
         assert filed.first_contact_resolved is True  # counts for first-contact resolution
         assert filed.acknowledged_at == filed.closed_at
+
+
+def test_a_create_form_pressed_twice_creates_once(client, two_cities):
+    """The hotline form, a case note and a new user: each form carries its own key; a
+    second press (or four at once) is answered with the first one's result."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import func, select
+
+    from civitas.accounts.models import User
+    from civitas.cases.models import RequestNote, ServiceRequest
+    from civitas.core.tenancy import bind_all_cities
+
+    def count(model) -> int:
+        with session_scope() as db:
+            bind_all_cities(db)
+            return db.scalar(select(func.count()).select_from(model)) or 0
+
+    csrf = _signed_in(client, "a-agent")
+    page = client.get("/trujillo/staff/hotline/a-light?lang=en").text
+    key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
+    form = {
+        "csrf": csrf,
+        "form_key": key,
+        "channel": "phone",
+        "address": "Plaza de Armas",
+        "attribute[fault]": "out",
+    }
+    before = count(ServiceRequest)
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(
+            pool.map(
+                lambda _: client.post(
+                    "/trujillo/staff/hotline/a-light?lang=en", data=form, follow_redirects=False
+                ),
+                range(4),
+            )
+        )
+    assert {a.status_code for a in answers} == {303}
+    assert len({a.headers["location"] for a in answers}) == 1
+    assert count(ServiceRequest) == before + 1
+    # the same form shown again has a new key: a second call is a second request
+    other = client.get("/trujillo/staff/hotline/a-light?lang=en").text
+    assert re.search(r'name="form_key" value="([^"]+)"', other).group(1) != key
+
+    csrf = _signed_in(client, "a-caseworker")
+    page = client.get("/trujillo/staff/cases/1?lang=en").text
+    key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
+    notes = count(RequestNote)
+    for _ in range(2):
+        r = client.post(
+            "/trujillo/staff/cases/1/note?lang=en",
+            data={"csrf": csrf, "form_key": key, "text": "Called the resident back."},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+    assert count(RequestNote) == notes + 1
+
+    csrf = _signed_in(client, "a-administrator")
+    page = client.get("/trujillo/staff/users/new?lang=en").text
+    key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
+    users = count(User)
+    for _ in range(2):
+        r = client.post(
+            "/trujillo/staff/users/new?lang=en",
+            data={
+                "csrf": csrf,
+                "form_key": key,
+                "username": "new-agent",
+                "full_name": "New Agent",
+                "password": "a long enough password 123",
+                "roles": "agent",
+            },
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text  # not "this name is taken" the second time
+    assert count(User) == users + 1

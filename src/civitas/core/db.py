@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Self
 
 import orjson
-from sqlalchemy import JSON, DateTime, Engine, MetaData, Text, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, Text, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -277,3 +277,13 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def refresh_statistics(engine: Engine | None = None) -> None:
+    """Let the query planner see the data as it now is (``ANALYZE``), after a bulk load
+    such as the demo or an import. Until autovacuum gets to it, PostgreSQL plans with the
+    statistics of an empty table: the staff queue then sorts every row of a city instead of
+    reading the newest fifty from its index (4 ms instead of 0.5 ms a page)."""
+    with (engine or get_engine()).connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()

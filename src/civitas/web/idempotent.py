@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -52,3 +52,55 @@ def run_once(
             raise
         return _replay(stored), False
     return response, True
+
+
+# --- HTML forms that create something --------------------------------------------------
+# Each such form carries a key made when it is shown (``form_key()`` in templates). The
+# redirect that answered it is stored under that key in the same transaction as what the
+# form created, so a second press, or a resend after a slow answer, is shown the first
+# result instead of creating a second one.
+
+FORM_KEY = "form_key"
+
+
+def _form_client(actor: str) -> str:
+    return f"form:{actor}"[:200]
+
+
+def _form_keys(key: str) -> list[str]:
+    return [f"form:{key[: idempotency.MAX_KEY]}"]
+
+
+def replay_form(db: Session, *, actor: str, key: str | None) -> Response | None:
+    """The answer this form got before, if it was sent before."""
+    if not key:
+        return None
+    fp = idempotency.fingerprint("FORM", key, [])
+    stored = idempotency.find(db, client=_form_client(actor), keys=_form_keys(key), fp=fp)
+    if stored is None:
+        return None
+    return RedirectResponse(stored.body.decode(), status_code=303)
+
+
+def commit_form(db: Session, *, actor: str, key: str | None, answer: str) -> Response:
+    """Commit what the form created with its answer (a redirect to ``answer``); if a
+    simultaneous press committed first, undo this one and answer as it did."""
+    if key:
+        idempotency.remember(
+            db,
+            client=_form_client(actor),
+            key=_form_keys(key)[0],
+            fp=idempotency.fingerprint("FORM", key, []),
+            status_code=303,
+            media_type="text/uri-list",
+            body=answer.encode(),
+        )
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        earlier = replay_form(db, actor=actor, key=key)
+        if earlier is None:
+            raise
+        return earlier
+    return RedirectResponse(answer, status_code=303)

@@ -153,6 +153,8 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
         "label": label,
         "principal": getattr(request.state, "principal", None),
         "csrf": _LazyCsrf(request),
+        # a create form's own key: a second press of it replays the first answer
+        "form_key": lambda: secrets.token_urlsafe(16),
     }
     response = templates.TemplateResponse(request, name, base | context, status_code=status)
     remember_visitor(request, response)

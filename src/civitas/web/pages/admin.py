@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -20,6 +20,7 @@ from civitas.core.permissions import Permission, Role
 from civitas.core.validation import template_for
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
 from civitas.web.forms import problems_by_field
+from civitas.web.idempotent import FORM_KEY, commit_form, replay_form
 from civitas.web.templating import page, require_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -110,6 +111,9 @@ async def add_user(
         assert principal is not None
         text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
         require_csrf(request, text.get("csrf", ""))
+        key = text.get(FORM_KEY)
+        if (earlier := replay_form(db, actor=principal.label, key=key)) is not None:
+            return earlier  # a second press: the first one made the account
         roles = [str(r) for r in form.getlist("roles")]
         answers: dict[str, Any] = {**text, "roles": roles}
         lang = request.state.lang
@@ -126,8 +130,9 @@ async def add_user(
         except (ValidationError, CivitasError) as exc:
             db.rollback()
             return _form(request, db, city, None, answers, _problems(lang, exc), 400)
-        db.commit()
-        return RedirectResponse(f"/{city.slug}/staff/users?lang={lang}", status_code=303)
+        return commit_form(
+            db, actor=principal.label, key=key, answer=f"/{city.slug}/staff/users?lang={lang}"
+        )
 
     return await run_in_threadpool(work)
 
@@ -190,7 +195,8 @@ async def change_user(
         except (ValidationError, CivitasError) as exc:
             db.rollback()
             return _form(request, db, city, user, answers, _problems(lang, exc), 400)
-        db.commit()
-        return RedirectResponse(f"/{city.slug}/staff/users?lang={lang}", status_code=303)
+        return commit_form(
+            db, actor=principal.label, key=None, answer=f"/{city.slug}/staff/users?lang={lang}"
+        )
 
     return await run_in_threadpool(work)

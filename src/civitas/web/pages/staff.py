@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -30,6 +30,7 @@ from civitas.core.i18n import translate
 from civitas.core.permissions import Permission, Role
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, RowId, staff_page
 from civitas.web.forms import attribute_answers, problems_by_field
+from civitas.web.idempotent import FORM_KEY, commit_form, replay_form
 from civitas.web.jobs import kick_outbox
 from civitas.web.media import photo_path
 from civitas.web.templating import page as render
@@ -195,13 +196,17 @@ def _act(
     csrf: str,
     action: str,
     work: Any,
+    key: str | None = None,
 ) -> Response:
     """Check the form token and the role, run the action, commit, and go back to the case;
-    a refused action shows the case again with the reason."""
+    a refused action shows the case again with the reason. With a form key (a form that
+    adds something), a second press is answered as the first was."""
     who = staff_page(city, principal, Permission.CASES_REQUEST_HANDLE)
     if isinstance(who, Response):
         return who
     require_csrf(request, csrf)
+    if (earlier := replay_form(db, actor=who.label, key=key)) is not None:
+        return earlier
     try:
         work(who)
     except CivitasError as exc:
@@ -213,12 +218,15 @@ def _act(
             translate(request.state.lang, p.message, **p.params) for p in exc.problems
         ]
         return render(request, "staff/case.html", context, exc.status)
-    db.commit()
-    kick_outbox()
     lang = request.state.lang
-    return RedirectResponse(
-        f"/{city.slug}/staff/cases/{number}?lang={lang}&done={action}", status_code=303
+    answer = commit_form(
+        db,
+        actor=who.label,
+        key=key,
+        answer=f"/{city.slug}/staff/cases/{number}?lang={lang}&done={action}",
     )
+    kick_outbox()
+    return answer
 
 
 @router.post("/{city}/staff/cases/{number}/assign", response_model=None)
@@ -270,11 +278,12 @@ def add_note(
     csrf: Annotated[str, Form(max_length=128)] = "",
     text: Annotated[str, Form(max_length=4000)] = "",
     public: Annotated[str, Form(max_length=5)] = "",
+    form_key: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     def work(who: Principal) -> None:
         cases.add_note(db, city, number=number, text=text, public=public == "1", actor=who.label)
 
-    return _act(request, city, db, principal, number, csrf, "note", work)
+    return _act(request, city, db, principal, number, csrf, "note", work, form_key)
 
 
 @router.post("/{city}/staff/cases/{number}/merge", response_model=None)
@@ -368,6 +377,9 @@ async def hotline_file(
         if isinstance(who, Response):
             return who
         require_csrf(request, text.get("csrf", ""))
+        key = text.get(FORM_KEY)
+        if (earlier := replay_form(db, actor=who.label, key=key)) is not None:
+            return earlier  # a second press: the request the first one filed
         found = catalogue.get_service(db, city, code=code)
         channel = text.get("channel", "phone")
         attributes = attribute_answers(city, found, form)
@@ -413,12 +425,17 @@ async def hotline_file(
                 {"service": found, "answers": text, "problems": shown, "channel": channel},
                 400,
             )
-        db.commit()
-        kick_outbox()
-        return RedirectResponse(
-            f"/{city.slug}/staff/hotline?lang={lang}&filed={created.number}&number={created.number}",
-            status_code=303,
+        answer = commit_form(
+            db,
+            actor=who.label,
+            key=key,
+            answer=(
+                f"/{city.slug}/staff/hotline?lang={lang}"
+                f"&filed={created.number}&number={created.number}"
+            ),
         )
+        kick_outbox()
+        return answer
 
     return await run_in_threadpool(work)
 
