@@ -7,8 +7,7 @@ latency, compared in the same run with the bare framework endpoint on the same s
   - POST /open311/v2/requests.json (durable commit)  aim: >= 15 % of bare, p99 < 100 ms
   - the same GET with a cache-buster (``_=…``, different on every request), and the staff
     API's list of requests (bearer token) the same way: lists computed afresh every time,
-    aim p99 < 250 ms; the staff list again on a second server with every request admitted
-    at once (CIVITAS_REQUEST_SLOTS=256), the reference for the admission gate
+    aim p99 < 250 ms
 
 Run: .venv/bin/python bench/bench_open311.py [--seconds 10] [--database-url URL]
 Ends with one line: RESULT key=value ...
@@ -20,7 +19,7 @@ import argparse
 import http.client
 import json
 
-from harness import Shot, demo_env, demo_server, get, load, server_on, table
+from harness import Shot, demo_env, demo_server, get, load, table
 
 API_KEY = "cvk_bench_key_0123456789abcdefghij"
 GET_PATH = "/open311/v2/requests.json?jurisdiction_id=trujillo.example&page_size=50"
@@ -75,13 +74,6 @@ def main() -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         conn.request("GET", GET_PATH)
         returned = len(json.loads(conn.getresponse().read()))
-    # the reference: the same database and code, every request admitted at once
-    with server_on({**env, "CIVITAS_REQUEST_SLOTS": "256"}) as port:
-        staff = {"Authorization": f"Bearer {_token(port)}"}
-        staff_list = Shot("GET", STAFF_PATH, unique="_", headers=staff)
-        load(port, staff_list, 1.0, 4)  # warm up
-        results["bare_ref"] = load(port, get("/healthz"), args.seconds, args.clients)
-        results["staff_list_all_at_once"] = load(port, staff_list, args.seconds, args.clients)
     db = "postgresql" if env["CIVITAS_DATABASE_URL"].startswith("postgresql") else "sqlite"
     print(
         f"database: {db}; {args.clients} clients; {args.seconds:.0f} s each; GET gives {returned}"

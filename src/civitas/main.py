@@ -28,7 +28,6 @@ from civitas.web.api import routing as routing_api
 from civitas.web.errors import ServerErrors, install_error_handlers
 from civitas.web.inputs import refuse_control_characters
 from civitas.web.middleware import (
-    Admission,
     BodyLimit,
     CachedStatic,
     RequestContext,
@@ -109,7 +108,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(ServerErrors)
-    app.add_middleware(Admission, slots=settings.request_slots)
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
     )

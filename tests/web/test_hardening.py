@@ -184,3 +184,58 @@ def test_a_server_error_is_a_documented_answer(app, two_cities, path, kind):
         assert r.headers["content-type"].startswith("text/html")
         assert request_id in r.text
     assert "boom" not in r.text
+
+
+def test_what_the_fuzzer_found_is_a_clear_refusal(client, two_cities):
+    """Two 500s Schemathesis found: a CSV with a bare carriage return in a field, and
+    opening hours with a UTC offset (compared with local times)."""
+    admin = bearer(client, "trujillo", "a-administrator")
+    r = client.post(
+        "/api/v1/cities/trujillo/services/import?format=csv",
+        content='code,category,channels,department\r\n"a\rb',
+        headers=admin | {"Content-Type": "text/plain"},
+    )
+    assert r.status_code == 400, r.text
+    r = client.post(
+        "/api/v1/cities/trujillo/services/import?format=csv",
+        content="u\x9bÀ\r\x9ak",
+        headers=admin | {"Content-Type": "text/plain"},
+    )
+    assert r.status_code == 400, r.text
+    body = {
+        "code": "a-light",
+        "name": {"en": "Lamp"},
+        "description": {"en": "Lamp."},
+        "category": "roads",
+        "channels": ["online"],
+        "department": "roads",
+        "opening_hours": [{"days": ["mo"], "opens": "08:00Z", "closes": "16:00"}],
+    }
+    r = client.put("/api/v1/cities/trujillo/services/a-light", json=body, headers=admin)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["problems"][0]["location"].endswith("opens")
+    assert "without a UTC offset" in r.json()["error"]["problems"][0]["message"]
+
+
+def test_the_openapi_description_declares_what_the_api_answers(client):
+    spec = client.get("/openapi.json").json()
+    post = spec["paths"]["/open311/v2/requests.{fmt}"]["post"]
+    forms = post["requestBody"]["content"]
+    assert set(forms) == {"application/x-www-form-urlencoded", "multipart/form-data"}
+    assert {"400", "403", "404", "500"} <= set(post["responses"])
+    assert "422" not in post["responses"]  # Open311 says 400
+    assert set(post["responses"]["200"]["content"]) == {"application/json", "text/xml"}
+    patch = spec["paths"]["/api/v1/cities/{city}/departments/{code}"]["patch"]
+    assert {"400", "401", "403", "404", "409", "413", "422", "500"} <= set(patch["responses"])
+    assert patch["responses"]["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+    export = spec["paths"]["/api/v1/cities/{city}/services/export"]["get"]
+    assert set(export["responses"]["200"]["content"]) == {
+        "application/ld+json",
+        "application/json",
+        "application/yaml",
+    }
+    hours = spec["components"]["schemas"]["OpeningHours"]["properties"]["opens"]
+    assert "format" not in hours
+    assert hours["pattern"].startswith("^")

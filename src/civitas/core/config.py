@@ -66,13 +66,6 @@ class Settings(BaseSettings):
     db_slots: int = Field(
         default=2, ge=1, le=256, description="Requests at work in the database at once per process."
     )
-    request_slots: int = Field(
-        default=4,
-        ge=1,
-        le=256,
-        description="Pages and JSON API requests at work at once per process; the rest wait "
-        "their turn, first come first served (Open311 has its own slots, db_slots).",
-    )
     max_upload_bytes: int = Field(
         default=25 * 1024 * 1024, gt=0, description="Limit of multipart bodies (photos)."
     )

@@ -1,14 +1,11 @@
-"""Pure ASGI middleware: request ids with one log line per request, a body size limit, and
-admission: requests take turns to work."""
+"""Pure ASGI middleware: request ids with one log line per request, and a body size limit."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import urllib.parse
 import uuid
-import weakref
 from typing import Any
 
 import structlog
@@ -57,39 +54,6 @@ class RequestContext:
                 ms=round((time.perf_counter() - started) * 1000, 1),
             )
             structlog.contextvars.unbind_contextvars("request_id")
-
-
-class Admission:
-    """Requests to pages and the JSON API work a few at a time; the others wait their turn
-    on the event loop, first come first served, holding no thread and no connection.
-
-    A synchronous FastAPI route goes to the thread pool once for each synchronous
-    dependency and once more for itself, and its work is Python under one GIL. With every
-    request admitted at once, 32 requests share the GIL in 40 threads and each hop queues
-    again behind all the others: a request that should take 10 ms waits seconds (the
-    issue's p99 of 3 s). Admitted a few at a time, each runs nearly undisturbed, the rest
-    wait in order, and the tail is about the queue ahead of it. Open311 has its own slots
-    around its worker thread (``deps.db_slots``); static files and health checks pass."""
-
-    PASS = ("/static/", "/healthz", "/readyz", "/open311/")
-
-    def __init__(self, app: ASGIApp, slots: int) -> None:
-        self.app = app
-        self.slots = slots
-        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or str(scope["path"]).startswith(self.PASS):
-            await self.app(scope, receive, send)
-            return
-        loop = asyncio.get_running_loop()
-        gate = self._gates.get(loop)
-        if gate is None:
-            gate = self._gates[loop] = asyncio.Semaphore(self.slots)
-        async with gate:
-            await self.app(scope, receive, send)
 
 
 class BodyLimit:

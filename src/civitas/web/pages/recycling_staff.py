@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from civitas.accounts.models import User
 from civitas.accounts.service import Principal
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
@@ -24,7 +25,7 @@ from civitas.core.kpis import Period
 from civitas.core.permissions import Permission
 from civitas.core.validation import refusal
 from civitas.recycling import kpis, planning, service
-from civitas.recycling.models import Absence, Pickup
+from civitas.recycling.models import Absence, Picker, Pickup
 from civitas.recycling.schemas import VEHICLES, PickerCreate
 from civitas.recycling.service import today
 from civitas.web.api.jobs import stored_message
@@ -129,8 +130,16 @@ def day_context(db: DbSession, city: City, day: date, lang: str) -> dict[str, An
         failure = ""  # a later plan replaced the failed attempt
     else:
         failure = stored_message(lang, failed.error)
+    asked_by = ""
+    if under_way is not None:  # who asked, by name, not by label
+        kind, _, code = under_way.actor.partition(":")
+        if kind == "picker":
+            asked_by = db.scalar(select(Picker.name).where(Picker.code == code)) or code
+        else:
+            asked_by = db.scalar(select(User.full_name).where(User.username == code)) or code
     return {
         "planning": under_way,
+        "planning_by": asked_by,
         "planning_day": (
             format_date(
                 date.fromisoformat(under_way.params["day"]),
