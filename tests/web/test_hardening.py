@@ -214,7 +214,8 @@ def test_what_the_fuzzer_found_is_a_clear_refusal(client, two_cities):
     r = client.put("/api/v1/cities/trujillo/services/a-light", json=body, headers=admin)
     assert r.status_code == 422, r.text
     assert r.json()["error"]["problems"][0]["location"].endswith("opens")
-    assert "without a UTC offset" in r.json()["error"]["problems"][0]["message"]
+    # in the city's language (Trujillo: Spanish)
+    assert "sin desfase respecto de UTC" in r.json()["error"]["problems"][0]["message"]
 
 
 def test_the_openapi_description_declares_what_the_api_answers(client):

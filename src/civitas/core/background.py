@@ -133,14 +133,18 @@ def claim(db: Session, job_id: int) -> bool:
     return bool(getattr(taken, "rowcount", 0))
 
 
-def finish(db: Session, job_id: int, result: dict[str, Any]) -> None:
+def _end(db: Session, job_id: int, **values: Any) -> None:
     db.execute(
         update(Job)
         .where(Job.id == job_id)
-        .values(status=DONE, result=result, finished_at=utcnow())
+        .values(finished_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
     db.commit()
+
+
+def finish(db: Session, job_id: int, result: dict[str, Any]) -> None:
+    _end(db, job_id, status=DONE, result=result)
 
 
 def fail(db: Session, job_id: int, exc: BaseException) -> None:
@@ -160,13 +164,7 @@ def fail(db: Session, job_id: int, exc: BaseException) -> None:
         }
     else:
         error = {"code": "server_error", "message": LOST, "params": {}, "problems": []}
-    db.execute(
-        update(Job)
-        .where(Job.id == job_id)
-        .values(status=FAILED, error=error, finished_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    db.commit()
+    _end(db, job_id, status=FAILED, error=error)
 
 
 LOST = N_("The work stopped on an unexpected error; it was logged. Start it again.")
