@@ -146,6 +146,7 @@ def require(permission: Permission) -> Callable[..., Principal]:
             )
         return principal
 
+    dependency.permission = permission  # type: ignore[attr-defined]  # read by web/openapi.py
     return dependency
 
 

@@ -84,7 +84,7 @@ def _calls(dependant: Dependant) -> Iterator[Any]:
 
 
 def _needs_permission(call: Any) -> bool:
-    return getattr(call, "__qualname__", "").startswith("require.<locals>")
+    return getattr(call, "permission", None) is not None  # made by deps.require
 
 
 def _statuses(route: RouteContext, method: str) -> set[int]:
