@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -92,6 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Blocking work is mostly Python: more threads only take turns at the GIL, and
+        # every turn costs (SQLite hands it back on every row it reads). See docs/benchmarks.md
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         yield
         get_engine(settings).dispose()  # graceful shutdown: close pooled connections
 

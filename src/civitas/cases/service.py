@@ -400,25 +400,24 @@ class ServiceInfo:
     public_location: str = "exact"  # how its requests may be shown in public (publicity.py)
 
 
-def service_infos(db: Session, city: City, service_ids: set[int]) -> dict[int, ServiceInfo]:
-    """The services of a page of requests, in one small query (a page names only a few)."""
+def service_infos(db: Session, city: City, service_ids: set[int] | None) -> dict[int, ServiceInfo]:
+    """The services of a page of requests, in one small query (a page names only a few);
+    ``None``: every service of the city (a catalogue is tens of services)."""
     enter_city(db, city)
-    if not service_ids:
+    if service_ids is not None and not service_ids:
         return {}
-    rows = db.execute(
-        select(
-            Service.id,
-            Service.code,
-            Service.name,
-            Service.target_hours,
-            Department.code,
-            Department.name,
-            Service.public_location,
-        )
-        .join(Department, Service.department_id == Department.id)
-        .where(Service.id.in_(service_ids))
-    ).all()
-    return {row[0]: ServiceInfo(*row[1:]) for row in rows}
+    stmt = select(
+        Service.id,
+        Service.code,
+        Service.name,
+        Service.target_hours,
+        Department.code,
+        Department.name,
+        Service.public_location,
+    ).join(Department, Service.department_id == Department.id)
+    if service_ids is not None:
+        stmt = stmt.where(Service.id.in_(service_ids))
+    return {row[0]: ServiceInfo(*row[1:]) for row in db.execute(stmt).all()}
 
 
 def info_of(request: ServiceRequest) -> ServiceInfo:

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         description="Raster tiles for the maps (the pages allow images from its origin).",
     )
     map_attribution: str = "© OpenStreetMap contributors"
+    threads: int = Field(
+        default=4,
+        ge=1,
+        le=256,
+        description="Threads per process that run blocking work (database, files) at once.",
+    )
     db_slots: int = Field(
         default=2, ge=1, le=256, description="Requests at work in the database at once per process."
     )

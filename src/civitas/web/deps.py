@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Path, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from civitas.accounts.service import BEARER, SESSION, Principal, principal_for, resolve_token
 from civitas.cities.models import City
@@ -20,6 +21,7 @@ from civitas.core.db import MAX_ROW_ID, session_factory
 from civitas.core.errors import PermissionDenied, Unauthenticated
 from civitas.core.i18n import negotiate
 from civitas.core.permissions import Permission
+from civitas.web import microcache
 from civitas.web.templating import LANG_COOKIE, SESSION_COOKIE
 
 T = TypeVar("T")
@@ -84,12 +86,19 @@ def choose_language(request: Request, available: tuple[str, ...] | list[str], de
     return lang
 
 
-def get_city(
+async def get_city(
     request: Request,
     db: DbSession,
     city: Annotated[str, Path(description="The city's slug, e.g. trujillo")],
 ) -> City:
-    found = get_city_by_slug(db, city)
+    """Async, so that a city known to the directory costs no thread-pool hop: merging it
+    into the session does not query (cities change rarely, see microcache)."""
+    known = microcache.slugs.get(city)
+    if known is not None:
+        found = db.merge(known, load=False)
+    else:
+        found = await run_in_threadpool(get_city_by_slug, db, city)
+        microcache.slugs.put(city, found)
     enter_city(db, found)
     request.state.city = CityView.model_validate(found)
     choose_language(request, found.languages, found.default_language)

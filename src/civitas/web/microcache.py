@@ -7,8 +7,9 @@ that city's entries in this process at once; other processes see it within the t
 limit. Single requests (``requests/{id}``) are never cached, so a client reads its own
 writes.
 
-The directory maps a jurisdiction_id to its city for ``CITY_SECONDS``: a committed change
-to a city clears it in this process at once. Entries are detached copies; a request merges
+The directory maps a jurisdiction_id (Open311), or a slug (the JSON API and the pages), to
+its city for ``CITY_SECONDS``: a committed change to a city clears it in this process at
+once. Entries are detached copies; a request merges
 one into its own session (no query) before using it."""
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from civitas.cases import service as cases
 from civitas.cases.models import RequestMedia, RequestNote, RoutingRule, ServiceRequest
 from civitas.catalogue.models import Service
 from civitas.cities.models import City, Department
@@ -33,6 +35,8 @@ CITY_SECONDS = 30.0
 SHOWN = (ServiceRequest, RequestNote, RequestMedia, Service, Department, RoutingRule)
 _KEY = "civitas_changed_cities"
 _CITY_KEY = "civitas_city_changed"
+_CATALOGUE_KEY = "civitas_catalogue_changed"
+SERVICE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,41 @@ class CityDirectory:
             self._entries.clear()
 
 
-cities = CityDirectory()
+cities = CityDirectory()  # by jurisdiction_id (Open311)
+slugs = CityDirectory()  # by slug (the JSON API and the pages)
+
+
+class ServiceDirectory:
+    """city id -> what a list shows of each of its services (code, names, department,
+    public location), for ``SERVICE_SECONDS``. A committed change to a service or a
+    department clears the city's entry in this process at once; other processes see it
+    within the time limit. Which requests a public list may show at all is decided in the
+    database on every query, never from here."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[float, dict[int, cases.ServiceInfo]]] = {}
+        self._lock = threading.Lock()
+
+    def infos(self, db: Session, city: City, service_ids: set[int]) -> dict[int, cases.ServiceInfo]:
+        with self._lock:
+            found = self._entries.get(city.id)
+        if found is None or found[0] < time.monotonic() or not service_ids <= found[1].keys():
+            found = (time.monotonic() + SERVICE_SECONDS, cases.service_infos(db, city, None))
+            with self._lock:
+                self._entries[city.id] = found
+        return {i: found[1][i] for i in service_ids if i in found[1]}
+
+    def clear_city(self, city_id: int) -> None:
+        with self._lock:
+            self._entries.pop(city_id, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+services = ServiceDirectory()
+service_infos = services.infos
 
 
 @event.listens_for(Session, "before_flush")
@@ -113,6 +151,8 @@ def _note_changes(session: Session, _ctx: Any, _instances: Any) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, SHOWN):
             changed.add(obj.tenant_id)
+            if isinstance(obj, Service | Department):
+                session.info.setdefault(_CATALOGUE_KEY, set()).add(obj.tenant_id)
         elif isinstance(obj, City):
             session.info[_CITY_KEY] = True
 
@@ -121,14 +161,18 @@ def _note_changes(session: Session, _ctx: Any, _instances: Any) -> None:
 def _clear_changed(session: Session) -> None:
     for city_id in session.info.pop(_KEY, set()):
         lists.clear_city(city_id)
+    for city_id in session.info.pop(_CATALOGUE_KEY, set()):
+        services.clear_city(city_id)
     if session.info.pop(_CITY_KEY, False):
         cities.clear()
+        slugs.clear()
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_changes(session: Session) -> None:
     session.info.pop(_KEY, None)
     session.info.pop(_CITY_KEY, None)
+    session.info.pop(_CATALOGUE_KEY, None)
 
 
 class Flights:

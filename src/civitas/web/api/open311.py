@@ -519,7 +519,7 @@ def _entries(
     extended: bool,
 ) -> list[dict[str, Any]]:
     lang = request.state.lang
-    infos = cases.service_infos(db, city, {r.service_id for r in found})
+    infos = microcache.service_infos(db, city, {r.service_id for r in found})
     notes = cases.latest_public_notes(db, city, [r.id for r in found])
     urls = _media_urls(db, city, found, settings)
     items = [

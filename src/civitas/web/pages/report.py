@@ -30,6 +30,7 @@ from civitas.core.i18n import locale_for, pick, translate
 from civitas.insight.service import open_survey
 from civitas.recycling import service as recycling
 from civitas.residents import service as residents
+from civitas.web import microcache
 from civitas.web.deps import AppSettings, CurrentCity, DbSession, RowId
 from civitas.web.forms import attribute_answers, problems_by_field
 from civitas.web.jobs import kick_outbox
@@ -449,7 +450,7 @@ def public_requests(
         page_size=20,
     )
     found = cases.query_requests(db, city, query)
-    infos = cases.service_infos(db, city, {r.service_id for r in found})
+    infos = microcache.service_infos(db, city, {r.service_id for r in found})
     lang = request.state.lang
     rows = []
     for r in found:

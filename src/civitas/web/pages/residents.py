@@ -9,13 +9,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from civitas.cases.schemas import STATUS_LABELS, Status
-from civitas.cases.service import service_infos
 from civitas.cities.models import City
 from civitas.core.config import Settings
 from civitas.core.errors import CivitasError
 from civitas.core.i18n import translate
 from civitas.residents import service as residents
 from civitas.residents.models import ResidentAccount
+from civitas.web import microcache
 from civitas.web.deps import AppSettings, CurrentCity, DbSession
 from civitas.web.forms import problems_by_field
 from civitas.web.jobs import kick_outbox
@@ -56,7 +56,7 @@ def _page(
     rows = []
     if account is not None:
         found = residents.my_requests(db, city, account)
-        infos = service_infos(db, city, {r.service_id for r in found})
+        infos = microcache.service_infos(db, city, {r.service_id for r in found})
         lang = request.state.lang
         rows = [
             {

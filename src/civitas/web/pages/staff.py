@@ -28,6 +28,7 @@ from civitas.core import audit
 from civitas.core.errors import CivitasError, InvalidInput
 from civitas.core.i18n import translate
 from civitas.core.permissions import Permission, Role
+from civitas.web import microcache
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, RowId, staff_page
 from civitas.web.forms import attribute_answers, problems_by_field
 from civitas.web.idempotent import FORM_KEY, commit_form, replay_form
@@ -87,7 +88,7 @@ def queue(
     found, total = cases.list_cases(db, city, flt)
     counts = cases.queue_counts(db, city)
     names = cases.usernames(db, city, {r.assignee_id for r in found if r.assignee_id})
-    infos = cases.service_infos(db, city, {r.service_id for r in found})
+    infos = microcache.service_infos(db, city, {r.service_id for r in found})
     lang = request.state.lang
     rows = [
         {
