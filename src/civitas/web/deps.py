@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Request
@@ -145,8 +145,8 @@ def get_principal(request: Request, db: DbSession, city: CurrentCity) -> Princip
 OptionalPrincipal = Annotated[Principal | None, Depends(get_principal)]
 
 
-def require(permission: Permission) -> Callable[..., Principal]:
-    def dependency(principal: OptionalPrincipal) -> Principal:
+def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
+    async def dependency(principal: OptionalPrincipal) -> Principal:  # no thread hop
         if principal is None:
             raise Unauthenticated("Sign in first: send a bearer token or a session cookie.")
         if not principal.can(permission):
