@@ -8,6 +8,8 @@ latency, compared in the same run with the bare framework endpoint on the same s
   - the same GET with a cache-buster (``_=…``, different on every request), and the staff
     API's list of requests (bearer token) the same way: lists computed afresh every time,
     aim p99 < 250 ms
+  - on PostgreSQL, the uncached lists and the POST again from a second server on the same
+    database with ``--workers 2`` (rows ``…_2w``)
 
 Run: .venv/bin/python bench/bench_open311.py [--seconds 10] [--database-url URL]
 Ends with one line: RESULT key=value ...
@@ -19,7 +21,7 @@ import argparse
 import http.client
 import json
 
-from harness import Shot, demo_env, demo_server, get, load, table
+from harness import Shot, demo_env, demo_server, get, load, server_on, table
 
 API_KEY = "cvk_bench_key_0123456789abcdefghij"
 GET_PATH = "/open311/v2/requests.json?jurisdiction_id=trujillo.example&page_size=50"
@@ -56,6 +58,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="PostgreSQL: also serve with N processes"
+    )
     args = parser.parse_args()
     env = demo_env(args.database_url, CIVITAS_DEMO_API_KEY=API_KEY)
     with demo_server(env) as port:
@@ -71,6 +76,16 @@ def main() -> None:
             "staff_list": load(port, staff_list, args.seconds, args.clients),
             "post_request": load(port, POST, args.seconds, args.clients),
         }
+        if env["CIVITAS_DATABASE_URL"].startswith("postgresql") and args.workers > 1:
+            # the same rows from a second server on the same database, N processes
+            with server_on(env, "--workers", str(args.workers)) as port_n:
+                load(port_n, staff_list, 1.0, 8)  # warm up every process
+                for name, shot in (("get_uncached", fresh), ("staff_list", staff_list)):
+                    key = f"{name}_{args.workers}w"
+                    results[key] = load(port_n, shot, args.seconds, args.clients)
+                results[f"post_request_{args.workers}w"] = load(
+                    port_n, POST, args.seconds, args.clients
+                )
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         conn.request("GET", GET_PATH)
         returned = len(json.loads(conn.getresponse().read()))
@@ -91,6 +106,11 @@ def main() -> None:
         f"get_pct_of_bare={100 * results['get_requests']['rps'] / base:.0f}",
         f"uncached_pct_of_bare={100 * results['get_uncached']['rps'] / base:.0f}",
         f"post_pct_of_bare={100 * results['post_request']['rps'] / base:.0f}",
+        *(
+            [f"post_{args.workers}w_pct_of_bare={100 * results[k]['rps'] / base:.0f}"]
+            if (k := f"post_request_{args.workers}w") in results
+            else []
+        ),
         f"errors={sum(int(r['errors']) for r in results.values())}",
     ]
     print("RESULT " + " ".join(fields))

@@ -56,11 +56,12 @@ def demo_server(env: dict[str, str]) -> Iterator[int]:
 
 
 @contextmanager
-def server_on(env: dict[str, str]) -> Iterator[int]:
-    """Serve what the database holds (e.g. a second server with other settings)."""
+def server_on(env: dict[str, str], *args: str) -> Iterator[int]:
+    """Serve what the database holds (e.g. a second server with other settings or
+    ``--workers 2``)."""
     port = free_port()
     server = subprocess.Popen(
-        [*CIVITAS, "serve", "--port", str(port)],
+        [*CIVITAS, "serve", "--port", str(port), *args],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -31,8 +31,8 @@ class Settings(BaseSettings):
         default=40,
         ge=1,
         le=500,
-        description="Connections kept open; match the server's worker threads (40) so no "
-        "request opens a new one. PostgreSQL needs max_connections above the sum of all processes.",
+        description="Connections kept open (request threads, background threads and jobs "
+        "share them). PostgreSQL needs max_connections above the sum of all processes.",
     )
     secret_key: str = Field(
         default="dev-only-insecure-secret-change-me-0123456789",
