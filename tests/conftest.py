@@ -123,10 +123,12 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     from sqlalchemy import text
 
     from civitas.models import Base
-    from civitas.web.microcache import cities, lists
+    from civitas.web.microcache import cities, lists, services, slugs
 
     lists.clear()  # the tables are emptied below without the ORM, which would clear them
     cities.clear()
+    slugs.clear()
+    services.clear()
 
     eng = request.getfixturevalue("engine")
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]

@@ -6,7 +6,7 @@ from typing import Any
 
 from civitas.cases.schemas import Status
 from civitas.cases.service import change_status
-from civitas.cities.service import get_city_by_slug
+from civitas.cities.service import enter_city, get_city_by_slug
 from civitas.core.db import session_scope
 from tests.factories import bearer
 
@@ -170,3 +170,79 @@ def test_a_failed_computation_fails_only_its_own_request():
     assert others == [(b"ok", "text/plain")] * 2
     with pytest.raises(KeyError):
         flights._running["k"]
+
+
+def test_a_change_to_a_service_is_seen_at_once(client, two_cities):
+    """Lists take the services they show from a per-city directory (10 s), but a committed
+    change to a service clears it: a new rule for showing places applies to the next list."""
+    from sqlalchemy import select
+
+    from civitas.catalogue.models import Service
+    from civitas.web.microcache import services
+
+    with session_scope() as db:
+        city = get_city_by_slug(db, "trujillo")
+        change_status(db, city, number=1, status=Status.ACKNOWLEDGED, actor="t")
+    listed = client.get(URL).json()[0]
+    assert listed["address"] is not None
+    assert two_cities.a.id in services._entries
+    with session_scope() as db:
+        enter_city(db, get_city_by_slug(db, "trujillo"))
+        service = db.scalar(select(Service).where(Service.code == "a-light"))
+        assert service is not None
+        service.public_location = "coarse"
+        service.name = {**service.name, "es": "Alumbrado renombrado"}
+    assert two_cities.a.id not in services._entries
+    after = client.get(URL).json()[0]
+    assert after["address"] is None  # coarse: a grid cell, never the address
+    assert after["service_name"] == "Alumbrado renombrado"
+
+
+def test_the_json_api_takes_its_city_from_the_directory(client, two_cities):
+    """By slug, for the JSON API and the pages: each city its own, and a committed change
+    to a city clears the directory."""
+    from civitas.web.microcache import slugs
+
+    a = client.get(
+        "/api/v1/cities/trujillo/requests", headers=bearer(client, "trujillo", "a-agent")
+    )
+    b = client.get(
+        "/api/v1/cities/musterstadt/requests", headers=bearer(client, "musterstadt", "b-agent")
+    )
+    assert a.status_code == b.status_code == 200
+    assert {e["service_code"] for e in a.json()["items"]} == {"a-light"}
+    assert {e["service_code"] for e in b.json()["items"]} == {"b-light"}
+    known_a, known_b = slugs.get("trujillo"), slugs.get("musterstadt")
+    assert known_a is not None
+    assert known_b is not None
+    assert known_a.id != known_b.id
+    with session_scope() as db:
+        get_city_by_slug(db, "musterstadt").name = "Musterstadt am See"
+    assert slugs.get("trujillo") is None
+    assert client.get("/api/v1/cities/nowhere/requests").status_code == 404
+
+
+def test_blocking_work_runs_on_the_configured_threads(app, monkeypatch):
+    """CIVITAS_THREADS threads per process, not the framework's forty; and the collector
+    has been settled once the app started."""
+    import gc
+
+    import anyio.to_thread
+    from fastapi.testclient import TestClient
+
+    from civitas.core.config import get_settings
+    from civitas.main import create_app
+
+    async def tokens() -> float:
+        return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    monkeypatch.setenv("CIVITAS_THREADS", "3")
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_app()) as c:
+            assert c.portal.call(tokens) == 3
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold()[0] == 10_000
