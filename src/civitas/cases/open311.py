@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from civitas.cases.models import RequestNote, ServiceRequest
 from civitas.cases.publicity import EXACT, public_place
 from civitas.cases.schemas import RequestChannel, RequestCreate, open311_status
-from civitas.cases.service import ServiceInfo
+from civitas.cases.service import Listed, PublicListed, ServiceInfo
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
 from civitas.core.errors import Problem
@@ -123,7 +123,7 @@ def post_answer(request: ServiceRequest, service: Service, lang: str) -> dict[st
 
 def request_entry(
     city: City,
-    request: ServiceRequest,
+    request: Listed,
     service: ServiceInfo,
     lang: str,
     status_notes: str | None,
@@ -156,7 +156,7 @@ def request_entry(
 
 def extended_attributes(
     city: City,
-    request: ServiceRequest,
+    request: PublicListed | ServiceRequest,
     *,
     photos: list[str],
     notes: list[RequestNote],

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-from civitas.cases.models import ServiceRequest
+from typing import Protocol
 
 GRID_DEGREES = 0.005  # about 550 m north–south; a cell centre, never the reported point
 EXACT, COARSE, NEVER = "exact", "coarse", "never"
@@ -42,7 +41,24 @@ class PublicPlace:
     description: str | None = None
 
 
-def public_place(rule: str, request: ServiceRequest) -> PublicPlace:
+class Placed(Protocol):
+    """Where a request is and what it says (a ServiceRequest, or a row of a list)."""
+
+    @property
+    def lat(self) -> float | None: ...
+    @property
+    def long(self) -> float | None: ...
+    @property
+    def address(self) -> str | None: ...
+    @property
+    def address_id(self) -> str | None: ...
+    @property
+    def zipcode(self) -> str | None: ...
+    @property
+    def description(self) -> str | None: ...
+
+
+def public_place(rule: str, request: Placed) -> PublicPlace:
     if rule == EXACT:
         return PublicPlace(
             request.lat,

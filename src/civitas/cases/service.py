@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session, load_only, raiseload
+from sqlalchemy.orm import Session
 
 from civitas.accounts.models import User
 from civitas.cases import publicity
@@ -433,7 +433,7 @@ def info_of(request: ServiceRequest) -> ServiceInfo:
     )
 
 
-# the columns a public list shows; the reporter's never leave the database for it
+# the columns a list shows; the reporter's never leave the database for it
 LIST_COLUMNS = (
     ServiceRequest.id,
     ServiceRequest.number,
@@ -454,6 +454,94 @@ LIST_COLUMNS = (
     ServiceRequest.assignee_id,
     ServiceRequest.tenant_id,
 )
+
+
+class Listed(Protocol):
+    """A request as a list shows it: a row of ``LIST_COLUMNS`` (lists read rows, not ORM
+    objects, which cost more to make than the query does), or a ServiceRequest."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def service_id(self) -> int: ...
+    @property
+    def department_id(self) -> int: ...
+    @property
+    def description(self) -> str | None: ...
+    @property
+    def lat(self) -> float | None: ...
+    @property
+    def long(self) -> float | None: ...
+    @property
+    def address(self) -> str | None: ...
+    @property
+    def address_id(self) -> str | None: ...
+    @property
+    def zipcode(self) -> str | None: ...
+    @property
+    def media_url(self) -> str | None: ...
+    @property
+    def requested_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def expected_at(self) -> datetime | None: ...
+    @property
+    def assignee_id(self) -> int | None: ...
+
+
+class PublicListed(Listed, Protocol):
+    """A row of a public list: with the attribute values, the newest public note that has
+    text, and the first photo, read in the same query."""
+
+    @property
+    def attributes(self) -> dict[str, Any]: ...
+    @property
+    def latest_note(self) -> str | None: ...
+    @property
+    def first_photo_id(self) -> int | None: ...
+    @property
+    def first_photo_path(self) -> str | None: ...
+
+
+def _public_columns() -> tuple[Any, ...]:
+    """LIST_COLUMNS and what a public list adds, as correlated subqueries (one round trip
+    instead of three)."""
+    of_request = RequestNote.request_id == ServiceRequest.id
+    note = (
+        select(RequestNote.text)
+        .where(of_request, RequestNote.public.is_(True), RequestNote.text != "")
+        .order_by(RequestNote.at.desc(), RequestNote.id.desc())
+        .limit(1)
+        .correlate(ServiceRequest)
+        .scalar_subquery()
+    )
+    first_photo = (
+        select(RequestMedia.id)
+        .where(RequestMedia.request_id == ServiceRequest.id)
+        .order_by(RequestMedia.id)
+        .limit(1)
+        .correlate(ServiceRequest)
+    )
+    photo_path = (
+        select(RequestMedia.path)
+        .where(RequestMedia.id == first_photo.scalar_subquery())
+        .correlate(ServiceRequest)
+        .scalar_subquery()
+    )
+    return (
+        *LIST_COLUMNS,
+        ServiceRequest.attributes,
+        note.label("latest_note"),
+        first_photo.scalar_subquery().label("first_photo_id"),
+        photo_path.label("first_photo_path"),
+    )
 
 
 @dataclass(frozen=True)
@@ -528,20 +616,17 @@ def _date_range(
 
 def query_requests(
     db: Session, city: City, query: RequestQuery, *, now: datetime | None = None
-) -> list[ServiceRequest]:
+) -> list[PublicListed]:
     """GeoReport v2 GET Service Requests: ids override everything; else codes, dates, status;
     by default the last 90 days and at most 1000 requests, newest first."""
     enter_city(db, city)
-    columns = (*LIST_COLUMNS, ServiceRequest.attributes) if query.with_attributes else LIST_COLUMNS
-    stmt = (
-        select(ServiceRequest)
-        .options(load_only(*columns), raiseload("*"))
-        .order_by(ServiceRequest.requested_at.desc(), ServiceRequest.id.desc())
+    stmt = select(*_public_columns()).order_by(
+        ServiceRequest.requested_at.desc(), ServiceRequest.id.desc()
     )
     page_size = min(query.page_size, DEFAULT_LIMIT)
     if query.numbers is not None:
         stmt = stmt.where(ServiceRequest.number.in_(query.numbers))
-        return list(db.scalars(stmt.limit(DEFAULT_LIMIT)))
+        return _rows(db, stmt.limit(DEFAULT_LIMIT))
     start, end = _date_range(query.start, query.end, now or utcnow())
     stmt = stmt.where(ServiceRequest.requested_at >= start, ServiceRequest.requested_at <= end)
     if query.service_codes or query.public:
@@ -574,24 +659,12 @@ def query_requests(
         stmt = stmt.join(Department, ServiceRequest.department_id == Department.id).where(
             Department.code == query.agency
         )
-    return list(db.scalars(stmt.offset((query.page - 1) * page_size).limit(page_size)))
+    return _rows(db, stmt.offset((query.page - 1) * page_size).limit(page_size))
 
 
-def latest_public_notes(db: Session, city: City, request_ids: list[int]) -> dict[int, str]:
-    """The newest public note text per request (Open311 status_notes)."""
-    enter_city(db, city)
-    if not request_ids:
-        return {}
-    rows = db.execute(
-        select(RequestNote.request_id, RequestNote.text)
-        .where(RequestNote.request_id.in_(request_ids), RequestNote.public.is_(True))
-        .order_by(RequestNote.request_id, RequestNote.at, RequestNote.id)
-    ).all()
-    latest: dict[int, str] = {}
-    for request_id, text in rows:
-        if text:
-            latest[request_id] = text
-    return latest
+def _rows(db: Session, stmt: Any) -> list[Any]:
+    """The rows of a list query (named tuples: read by attribute, as the protocols say)."""
+    return list(db.execute(stmt).all())
 
 
 def public_notes(db: Session, city: City, request_ids: list[int]) -> dict[int, list[RequestNote]]:
@@ -740,7 +813,7 @@ def notes_of(db: Session, city: City, *, number: int, public_only: bool) -> list
     return list(db.scalars(stmt))
 
 
-def is_overdue(request: ServiceRequest, now: datetime | None = None) -> bool:
+def is_overdue(request: Listed, now: datetime | None = None) -> bool:
     return (
         Status(request.status) in OPEN_STATUSES
         and request.expected_at is not None
@@ -766,10 +839,10 @@ class CaseFilter:
 
 def list_cases(
     db: Session, city: City, flt: CaseFilter, *, now: datetime | None = None
-) -> tuple[list[ServiceRequest], int]:
+) -> tuple[list[Listed], int]:
     """One page of the queue, newest first, and the number of cases matching."""
     enter_city(db, city)
-    stmt = select(ServiceRequest)
+    stmt = select(*LIST_COLUMNS)
     if flt.statuses:
         stmt = stmt.where(ServiceRequest.status.in_([s.value for s in flt.statuses]))
     if flt.open_only or flt.overdue:
@@ -805,7 +878,7 @@ def list_cases(
         .offset((flt.page - 1) * flt.page_size)
         .limit(flt.page_size)
     )
-    return list(db.scalars(page)), int(total)
+    return _rows(db, page), int(total)
 
 
 def queue_counts(db: Session, city: City, *, now: datetime | None = None) -> dict[str, int]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
 
 from starlette.datastructures import UploadFile
 
 from civitas.cases.media import CleanImage, clean
-from civitas.cases.models import RequestMedia, ServiceRequest
 from civitas.core.config import Settings
 from civitas.core.errors import InvalidInput, Problem
 from civitas.core.i18n import N_
@@ -62,14 +63,32 @@ def clean_uploads(uploads: list[tuple[str, bytes]], settings: Settings) -> list[
     return images
 
 
-def photo_path(city_slug: str, request: ServiceRequest, media: RequestMedia) -> str:
+class StoredPhoto(Protocol):
+    """A stored photo (a RequestMedia, or what a list row says of its first photo)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def path(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class PhotoRef:
+    id: int
+    path: str
+
+
+class Numbered(Protocol):
+    @property
+    def number(self) -> int: ...
+
+
+def photo_path(city_slug: str, request: Numbered, media: StoredPhoto) -> str:
     """The photo's address on this server (for pages)."""
     extension = media.path.rsplit(".", 1)[-1]
     return f"/media/{city_slug}/{request.number}/{media.id}.{extension}"
 
 
-def photo_url(
-    settings: Settings, city_slug: str, request: ServiceRequest, media: RequestMedia
-) -> str:
+def photo_url(settings: Settings, city_slug: str, request: Numbered, media: StoredPhoto) -> str:
     """The photo's full address (for API clients)."""
     return settings.public_url.rstrip("/") + photo_path(city_slug, request, media)

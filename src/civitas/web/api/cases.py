@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
@@ -45,7 +46,7 @@ Filer = Annotated[Principal, Requires(Permission.CASES_REQUEST_FILE)]
 
 
 def _summary(
-    request: ServiceRequest, names: dict[int, str], info: service.ServiceInfo
+    request: service.Listed, names: dict[int, str], info: service.ServiceInfo
 ) -> CaseSummary:
     return CaseSummary(
         number=request.number,
@@ -64,7 +65,7 @@ def _summary(
     )
 
 
-def _summaries(db: Session, city: City, found: list[ServiceRequest]) -> list[CaseSummary]:
+def _summaries(db: Session, city: City, found: Sequence[service.Listed]) -> list[CaseSummary]:
     names = service.usernames(db, city, {r.assignee_id for r in found if r.assignee_id})
     infos = microcache.service_infos(db, city, {r.service_id for r in found})
     return [_summary(r, names, infos[r.service_id]) for r in found]

@@ -19,7 +19,6 @@ from starlette.datastructures import FormData
 from civitas.accounts.service import verify_api_key
 from civitas.cases import open311 as cases311
 from civitas.cases import service as cases
-from civitas.cases.models import ServiceRequest
 from civitas.cases.schemas import MAX_DESCRIPTION, contains_markup
 from civitas.catalogue import open311 as catalogue311
 from civitas.catalogue import service as catalogue
@@ -38,7 +37,7 @@ from civitas.web.deps import AppSettings, DbSession, choose_language, db_slots, 
 from civitas.web.idempotent import run_once
 from civitas.web.inputs import FORMS, form_of
 from civitas.web.jobs import kick_outbox
-from civitas.web.media import clean_uploads, photo_url, read_uploads
+from civitas.web.media import PhotoRef, clean_uploads, photo_url, read_uploads
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 Format = Literal["json", "xml"]
@@ -513,17 +512,17 @@ def _entries(
     request: Request,
     db: Session,
     city: City,
-    found: list[ServiceRequest],
+    found: list[cases.PublicListed],
     settings: Settings,
     *,
     extended: bool,
 ) -> list[dict[str, Any]]:
     lang = request.state.lang
     infos = microcache.service_infos(db, city, {r.service_id for r in found})
-    notes = cases.latest_public_notes(db, city, [r.id for r in found])
-    urls = _media_urls(db, city, found, settings)
     items = [
-        cases311.request_entry(city, r, infos[r.service_id], lang, notes.get(r.id), urls.get(r.id))
+        cases311.request_entry(
+            city, r, infos[r.service_id], lang, r.latest_note, _media_url(city, r, settings)
+        )
         for r in found
     ]
     if extended:
@@ -538,6 +537,15 @@ def _entries(
                 public_location=infos[r.service_id].public_location,
             )
     return items
+
+
+def _media_url(city: City, r: cases.PublicListed, settings: Settings) -> str | None:
+    """media_url: the client's own link, else the first photo uploaded with the request."""
+    if r.media_url:
+        return r.media_url
+    if r.first_photo_id is not None and r.first_photo_path is not None:
+        return photo_url(settings, city.slug, r, PhotoRef(r.first_photo_id, r.first_photo_path))
+    return None
 
 
 @router.get(
@@ -557,9 +565,10 @@ def get_request(
     number = row_number(service_request_id)
     if number is None:
         raise NotFound("No service request {number} in this city.", number=service_request_id)
-    found = cases.get_request(db, city, number=number)
+    cases.get_request(db, city, number=number)  # 404 when there is none
+    found = cases.query_requests(db, city, cases.RequestQuery(numbers=[number]))
     extended = (extensions or "").lower() == "true"
-    entry = _entries(request, db, city, [found], settings, extended=extended)[0]
+    entry = _entries(request, db, city, found, settings, extended=extended)[0]
     return answer(fmt, "service_requests", [entry])
 
 
@@ -674,17 +683,3 @@ def get_token(token: str, fmt: Format, city: Open311City, db: DbSession) -> Resp
     return answer(
         fmt, "service_requests", [{"service_request_id": str(found.number), "token": token}]
     )
-
-
-def _media_urls(
-    db: Session, city: City, requests: list[ServiceRequest], settings: Settings
-) -> dict[int, str | None]:
-    """media_url: the client's own link, else the first photo uploaded with the request."""
-    photos = cases.photos_of(db, city, [r.id for r in requests if not r.media_url])
-    urls: dict[int, str | None] = {}
-    for r in requests:
-        if r.media_url:
-            urls[r.id] = r.media_url
-        elif photos.get(r.id):
-            urls[r.id] = photo_url(settings, city.slug, r, photos[r.id][0])
-    return urls
