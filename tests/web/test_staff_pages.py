@@ -188,6 +188,13 @@ def test_the_hotline_files_a_request_solved_during_the_call(client, two_cities):
         assert filed.acknowledged_at == filed.closed_at
 
 
+def _form_key(page: str) -> str:
+    """The key a create form carries (made when the form is shown)."""
+    found = re.search(r'name="form_key" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
 def test_a_create_form_pressed_twice_creates_once(client, two_cities):
     """The hotline form, a case note and a new user: each form carries its own key; a
     second press (or four at once) is answered with the first one's result."""
@@ -206,7 +213,7 @@ def test_a_create_form_pressed_twice_creates_once(client, two_cities):
 
     csrf = _signed_in(client, "a-agent")
     page = client.get("/trujillo/staff/hotline/a-light?lang=en").text
-    key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
+    key = _form_key(page)
     form = {
         "csrf": csrf,
         "form_key": key,
@@ -229,11 +236,11 @@ def test_a_create_form_pressed_twice_creates_once(client, two_cities):
     assert count(ServiceRequest) == before + 1
     # the same form shown again has a new key: a second call is a second request
     other = client.get("/trujillo/staff/hotline/a-light?lang=en").text
-    assert re.search(r'name="form_key" value="([^"]+)"', other).group(1) != key
+    assert _form_key(other) != key
 
     csrf = _signed_in(client, "a-caseworker")
     page = client.get("/trujillo/staff/cases/1?lang=en").text
-    key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
+    key = _form_key(page)
     notes = count(RequestNote)
     for _ in range(2):
         r = client.post(
@@ -246,7 +253,7 @@ def test_a_create_form_pressed_twice_creates_once(client, two_cities):
 
     csrf = _signed_in(client, "a-administrator")
     page = client.get("/trujillo/staff/users/new?lang=en").text
-    key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
+    key = _form_key(page)
     users = count(User)
     for _ in range(2):
         r = client.post(

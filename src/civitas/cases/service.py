@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 from collections.abc import Callable, Iterable
@@ -498,9 +499,10 @@ class PublicListed(Listed, Protocol):
     def first_photo_path(self) -> str | None: ...
 
 
+@functools.cache
 def _public_columns() -> tuple[Any, ...]:
     """LIST_COLUMNS and what a public list adds, as correlated subqueries (one round trip
-    instead of three)."""
+    instead of three); made once, on the first list."""
     of_request = RequestNote.request_id == ServiceRequest.id
     note = (
         select(RequestNote.text)

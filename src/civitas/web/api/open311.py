@@ -565,8 +565,9 @@ def get_request(
     number = row_number(service_request_id)
     if number is None:
         raise NotFound("No service request {number} in this city.", number=service_request_id)
-    cases.get_request(db, city, number=number)  # 404 when there is none
     found = cases.query_requests(db, city, cases.RequestQuery(numbers=[number]))
+    if not found:
+        raise NotFound("No service request {number} in this city.", number=number)
     extended = (extensions or "").lower() == "true"
     entry = _entries(request, db, city, found, settings, extended=extended)[0]
     return answer(fmt, "service_requests", [entry])
