@@ -123,6 +123,13 @@ def test_unknown_token_is_404(client, world):
     assert r.json()[0]["code"] == 404
 
 
+def test_unknown_request_number_is_404(client, world):
+    post(client, world, **LIGHT)
+    r = client.get("/open311/v2/requests/777.json?jurisdiction_id=trujillo.example&lang=en")
+    assert r.status_code == 404
+    assert r.json()[0] == {"code": 404, "description": "No service request 777 in this city."}
+
+
 def test_post_blackbox_returns_neither_id_nor_token(client, world):
     # "blackbox: No service request ID will be returned after the service request is submitted"
     r = post(client, world, service_code="a-box", address_id="ADDR-1")
