@@ -8,8 +8,8 @@ latency, compared in the same run with the bare framework endpoint on the same s
   - the same GET with a cache-buster (``_=…``, different on every request), and the staff
     API's list of requests (bearer token) the same way: lists computed afresh every time,
     aim p99 < 250 ms
-  - on PostgreSQL, the uncached lists and the POST again from a second server on the same
-    database with ``--workers 2`` (rows ``…_2w``)
+  - the uncached lists and the POST again from a second server on the same database with
+    ``--workers 2`` (rows ``…_2w``)
 
 Run: .venv/bin/python bench/bench_open311.py [--seconds 10] [--database-url URL]
 Ends with one line: RESULT key=value ...
@@ -58,9 +58,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--database-url", default=None)
-    parser.add_argument(
-        "--workers", type=int, default=2, help="PostgreSQL: also serve with N processes"
-    )
+    parser.add_argument("--workers", type=int, default=2, help="also serve with N processes")
     args = parser.parse_args()
     env = demo_env(args.database_url, CIVITAS_DEMO_API_KEY=API_KEY)
     with demo_server(env) as port:
@@ -76,7 +74,7 @@ def main() -> None:
             "staff_list": load(port, staff_list, args.seconds, args.clients),
             "post_request": load(port, POST, args.seconds, args.clients),
         }
-        if env["CIVITAS_DATABASE_URL"].startswith("postgresql") and args.workers > 1:
+        if args.workers > 1:
             # the same rows from a second server on the same database, N processes
             with server_on(env, "--workers", str(args.workers)) as port_n:
                 load(port_n, staff_list, 1.0, 8)  # warm up every process

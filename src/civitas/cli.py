@@ -77,7 +77,7 @@ def db_current() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port")] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL only)")] = 1,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
     with_worker: Annotated[
         bool,
         typer.Option(
@@ -94,8 +94,6 @@ def serve(
     import uvicorn
 
     s = settings()
-    if workers > 1 and s.is_sqlite:
-        fail("Several workers need PostgreSQL (CIVITAS_DATABASE_URL); SQLite takes one writer.")
     child = subprocess.Popen([sys.executable, "-m", "civitas", "worker"]) if with_worker else None
     try:
         uvicorn.run(

@@ -1,4 +1,5 @@
-"""SQLite writers of one process queue on a gate instead of SQLite's sleeping busy handler.
+"""SQLite writers queue on a gate instead of SQLite's sleeping busy handler: in order within
+a process, and across processes through the gate's lock file.
 
 These tests make their own SQLite file, so they run (the same) in the PostgreSQL run too."""
 
@@ -107,3 +108,86 @@ def test_the_gate_serves_waiters_in_order():
         t.join()
     assert order == [0, 1, 2, 3, 4]
     assert gate.acquire(timeout=0)
+
+
+_CHILD = """
+import sys, threading, time
+from sqlalchemy import text
+from civitas.core.db import make_engine
+
+engine = make_engine(f"sqlite:///{sys.argv[1]}", pool_size=8)
+mode = sys.argv[2]
+if mode == "count":
+    def writer():
+        for _ in range(20):
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE n SET value = value + 1 WHERE id = 1"))
+                time.sleep(0.001)
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+elif mode == "hold":
+    conn = engine.connect()
+    conn.execute(text("UPDATE n SET value = -1 WHERE id = 1"))
+    print("holding", flush=True)
+    time.sleep(60)
+elif mode == "try":
+    raw = engine.raw_connection()
+    gate = raw.dbapi_connection.gate
+    taken = gate.acquire(timeout=0.2)
+    print("taken" if taken else "refused", flush=True)
+"""
+
+
+def _child(tmp_path, *args):
+    import subprocess
+    import sys
+
+    script = tmp_path / "child.py"
+    script.write_text(_CHILD)
+    return subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path / "gate.db"), *args],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_writers_of_several_processes_take_turns(tmp_path):
+    engine = _engine(tmp_path)
+    children = [_child(tmp_path, "count") for _ in range(3)]
+    for child in children:
+        assert child.wait(timeout=120) == 0
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM n")).scalar() == 3 * 4 * 20
+
+
+def test_a_writer_in_another_process_waits_at_the_lock_file(tmp_path):
+    engine = _engine(tmp_path)
+    with engine.connect() as conn:
+        conn.execute(text("UPDATE n SET value = 3"))  # holds this process's gate and the file
+        child = _child(tmp_path, "try")
+        out, _ = child.communicate(timeout=60)
+        assert out.strip() == "refused"
+        conn.commit()
+    child = _child(tmp_path, "try")
+    out, _ = child.communicate(timeout=60)
+    assert out.strip() == "taken"
+
+
+def test_a_killed_writer_leaves_the_lock_to_the_next(tmp_path):
+    import signal
+
+    engine = _engine(tmp_path)
+    child = _child(tmp_path, "hold")
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "holding"
+    started = time.perf_counter()
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE n SET value = value + 1"))
+    assert time.perf_counter() - started < 5
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM n")).scalar() == 1  # the kill rolled back

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
+import os
 import sqlite3
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -100,14 +103,30 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 class FairGate:
     """A lock handed to its waiters in the order they came (threading.Lock lets a thread
-    that just left take it again at once, so under load some waiters starve)."""
+    that just left take it again at once, so under load some waiters starve).
 
-    def __init__(self) -> None:
+    With a ``lock_path`` the holder also takes an exclusive ``flock`` on that file, so
+    that the writers of several processes on one SQLite database (``civitas serve
+    --workers N``, the worker, the CLI) take turns the same way: one writer per process
+    at a time meets the others at the file lock, which it polls briefly instead of
+    sleeping in SQLite's busy handler. The kernel drops the lock of a process that dies."""
+
+    def __init__(self, lock_path: str | None = None) -> None:
         self._lock = threading.Lock()
         self._waiters: deque[threading.Lock] = deque()
         self._held = False
+        self._fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600) if lock_path else None
 
     def acquire(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        if not self._take(timeout):
+            return False
+        if self._fd is None or self._lock_file(deadline):
+            return True
+        self.release()
+        return False
+
+    def _take(self, timeout: float) -> bool:
         with self._lock:
             if not self._held:
                 self._held = True
@@ -124,7 +143,22 @@ class FairGate:
                 return True  # handed over just as the wait ran out
             return False
 
+    def _lock_file(self, deadline: float) -> bool:
+        assert self._fd is not None
+        pause = 0.0001
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
+
     def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
         with self._lock:
             if self._waiters:
                 self._waiters.popleft().release()  # stays held, by the next in line
@@ -132,13 +166,17 @@ class FairGate:
                 self._held = False
 
 
-_gates: dict[str, FairGate] = {}
+_gates: dict[tuple[int, str], FairGate] = {}
 _gates_lock = threading.Lock()
 
 
-def _gate_for(path: str) -> FairGate:
+def _gate_for(path: str, lock_path: str | None = None) -> FairGate:
+    # per process: a forked child must not share its parent's open lock file
     with _gates_lock:
-        return _gates.setdefault(path, FairGate())
+        key = (os.getpid(), path)
+        if key not in _gates:
+            _gates[key] = FairGate(lock_path)
+        return _gates[key]
 
 
 class _GatedCursor(sqlite3.Cursor):
@@ -157,9 +195,10 @@ class GatedConnection(sqlite3.Connection):
 
     SQLite lets one writer in at a time; the others wait in its busy handler, which sleeps
     and retries with growing pauses, so under many concurrent writers some wait seconds
-    while the lock stands free. Writers of one process queue on a semaphore instead and go
-    in the moment it is free. Writers of other processes (the worker, the CLI) still meet
-    SQLite's own lock and its busy timeout."""
+    while the lock stands free. Writers queue on a fair gate instead and go in the moment
+    it is free: in order within a process, and across processes (several server workers,
+    the background worker, the CLI) through the gate's lock file next to the database.
+    SQLite's own lock and busy timeout stay as the last guard."""
 
     gate: FairGate
     holding = False
@@ -210,8 +249,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _attach_gate(dbapi_connection: Any, _record: Any) -> None:
     if isinstance(dbapi_connection, GatedConnection):
         path = dbapi_connection.execute("PRAGMA database_list").fetchone()[2]
-        # every in-memory database is its own: it gets its own gate
-        dbapi_connection.gate = _gate_for(path or f"memory:{id(dbapi_connection)}")
+        # every in-memory database is its own: it gets its own gate (and no lock file)
+        if path:
+            dbapi_connection.gate = _gate_for(path, f"{path}-writer.lock")
+        else:
+            dbapi_connection.gate = _gate_for(f"memory:{id(dbapi_connection)}")
 
 
 def _dumps(value: Any) -> str:
