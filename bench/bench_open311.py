@@ -18,10 +18,11 @@ Ends with one line: RESULT key=value ...
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 
-from harness import Shot, demo_env, demo_server, get, load, server_on, table
+from harness import Shot, demo_env, demo_server, get, interleaved, load, server_on, table
 
 API_KEY = "cvk_bench_key_0123456789abcdefghij"
 GET_PATH = "/open311/v2/requests.json?jurisdiction_id=trujillo.example&page_size=50"
@@ -58,32 +59,35 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--rounds", type=int, default=4, help="turns each row's time is cut in")
     parser.add_argument("--workers", type=int, default=2, help="also serve with N processes")
     args = parser.parse_args()
     env = demo_env(args.database_url, CIVITAS_DEMO_API_KEY=API_KEY)
-    with demo_server(env) as port:
+    with demo_server(env) as port, contextlib.ExitStack() as more:
         load(port, get(GET_PATH), 1.0, 4)  # warm up
         staff = {"Authorization": f"Bearer {_token(port)}"}
         fresh = Shot("GET", GET_PATH, unique="_")
         staff_list = Shot("GET", STAFF_PATH, unique="_", headers=staff)
         load(port, staff_list, 1.0, 4)  # warm up
-        results = {
-            "bare": load(port, get("/healthz"), args.seconds, args.clients),
-            "get_requests": load(port, get(GET_PATH), args.seconds, args.clients),
-            "get_uncached": load(port, fresh, args.seconds, args.clients),
-            "staff_list": load(port, staff_list, args.seconds, args.clients),
-            "post_request": load(port, POST, args.seconds, args.clients),
+        jobs = {
+            "bare": (port, get("/healthz")),
+            "get_requests": (port, get(GET_PATH)),
+            "get_uncached": (port, fresh),
+            "staff_list": (port, staff_list),
+            "post_request": (port, POST),
         }
+        w = f"{args.workers}w"
         if args.workers > 1:
             # the same rows from a second server on the same database, N processes
-            with server_on(env, "--workers", str(args.workers)) as port_n:
-                load(port_n, staff_list, 1.0, 8)  # warm up every process
-                for name, shot in (("get_uncached", fresh), ("staff_list", staff_list)):
-                    key = f"{name}_{args.workers}w"
-                    results[key] = load(port_n, shot, args.seconds, args.clients)
-                results[f"post_request_{args.workers}w"] = load(
-                    port_n, POST, args.seconds, args.clients
-                )
+            port_n = more.enter_context(server_on(env, "--workers", str(args.workers)))
+            load(port_n, staff_list, 1.0, 8)  # warm up every process
+            jobs |= {
+                f"bare_{w}": (port_n, get("/healthz")),
+                f"get_uncached_{w}": (port_n, fresh),
+                f"staff_list_{w}": (port_n, staff_list),
+                f"post_request_{w}": (port_n, POST),
+            }
+        results = interleaved(jobs, args.seconds, args.clients, args.rounds)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         conn.request("GET", GET_PATH)
         returned = len(json.loads(conn.getresponse().read()))
@@ -105,8 +109,12 @@ def main() -> None:
         f"uncached_pct_of_bare={100 * results['get_uncached']['rps'] / base:.0f}",
         f"post_pct_of_bare={100 * results['post_request']['rps'] / base:.0f}",
         *(
-            [f"post_{args.workers}w_pct_of_bare={100 * results[k]['rps'] / base:.0f}"]
-            if (k := f"post_request_{args.workers}w") in results
+            [
+                f"post_{w}_pct_of_bare={100 * results['post_request_' + w]['rps'] / bare_n:.0f}",
+                f"uncached_{w}_pct_of_bare="
+                f"{100 * results['get_uncached_' + w]['rps'] / bare_n:.0f}",
+            ]
+            if (bare_n := results.get(f"bare_{w}", {}).get("rps"))
             else []
         ),
         f"errors={sum(int(r['errors']) for r in results.values())}",

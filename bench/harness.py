@@ -200,6 +200,7 @@ def wrk_load(port: int, shot: Shot, seconds: float, clients: int) -> dict[str, f
         "p99_ms": got["p99_us"] / 1000,
         "errors": got["non2xx"] + got["socket_errors"],
         "n": got["requests"],
+        "seconds": got["duration_us"] / 1e6,
     }
 
 
@@ -246,13 +247,42 @@ def python_load(port: int, shot: Shot, seconds: float, clients: int) -> dict[str
         "p99_ms": latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000,
         "errors": errors,
         "n": len(latencies),
+        "seconds": elapsed,
+    }
+
+
+def interleaved(
+    jobs: dict[str, tuple[int, Shot]], seconds: float, clients: int, rounds: int = 4
+) -> dict[str, dict[str, float]]:
+    """Each job (a port and a shot) for ``seconds`` in all, in ``rounds`` turns taken one
+    after the other (bare, list, POST, bare, list, POST, …), so that a machine whose speed
+    drifts during the run (this one moves by a factor of two within a minute) slows every
+    row alike. Requests per second over all turns; p50 and p99 are the median of the
+    turns' figures."""
+    turns: dict[str, list[dict[str, float]]] = {name: [] for name in jobs}
+    for _ in range(rounds):
+        for name, (port, shot) in jobs.items():
+            turns[name].append(load(port, shot, seconds / rounds, clients))
+    return {
+        name: {
+            "rps": sum(t["n"] for t in got) / sum(t["seconds"] for t in got),
+            "p50_ms": statistics.median(t["p50_ms"] for t in got),
+            "p99_ms": statistics.median(t["p99_ms"] for t in got),
+            "errors": sum(t["errors"] for t in got),
+            "n": sum(t["n"] for t in got),
+        }
+        for name, got in turns.items()
     }
 
 
 def table(results: dict[str, dict[str, float]], bare: str = "bare") -> None:
-    base = results[bare]["rps"]
+    """One row per endpoint; "% bare" against the bare endpoint of the same server (a row
+    named ``…_2w`` against ``bare_2w`` when there is one)."""
     print(f"{'endpoint':<18}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'% bare':>9}{'errors':>8}")
     for name, r in results.items():
+        suffix = name.rsplit("_", 1)[-1]
+        own = f"{bare}_{suffix}"
+        base = results[own if suffix.endswith("w") and own in results else bare]["rps"]
         print(
             f"{name:<18}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
             f"{100 * r['rps'] / base:>8.0f}%{r['errors']:>8.0f}"

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, delete, select
+from sqlalchemy import ColumnElement, and_, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from civitas.accounts.models import ApiKey, AuthToken, LoginFailure, User
@@ -316,9 +316,13 @@ def create_api_key(
     return raw, key
 
 
+# built once: every Open311 POST looks its key up (the tenancy hook adds the city)
+_KEY_BY_HASH = select(ApiKey).where(ApiKey.key_hash == bindparam("key_hash"))
+
+
 def find_api_key(db: Session, city: City, *, raw: str) -> ApiKey | None:
     enter_city(db, city)
-    return db.scalar(select(ApiKey).where(ApiKey.key_hash == token_digest(raw)))
+    return db.scalar(_KEY_BY_HASH, {"key_hash": token_digest(raw)})
 
 
 def verify_api_key(db: Session, city: City, *, raw: str | None) -> ApiKey:

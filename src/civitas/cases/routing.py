@@ -3,7 +3,7 @@ for the place (and possibly the service) says otherwise."""
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from civitas.cases.models import RoutingRule
@@ -15,26 +15,29 @@ from civitas.core import audit
 from civitas.core.errors import InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_
 
+# built once: every request with a point is routed
+_BEST_RULE = (
+    select(RoutingRule.department_id)
+    .where(
+        or_(RoutingRule.service_id == bindparam("service_id"), RoutingRule.service_id.is_(None)),
+        RoutingRule.min_lat <= bindparam("lat"),
+        RoutingRule.max_lat >= bindparam("lat"),
+        RoutingRule.min_lon <= bindparam("lon"),
+        RoutingRule.max_lon >= bindparam("lon"),
+    )
+    # a rule for this service beats a general one; then the higher priority
+    .order_by(RoutingRule.service_id.is_(None), RoutingRule.priority.desc(), RoutingRule.id)
+    .limit(1)
+)
+
 
 def route(db: Session, city: City, service: Service, lat: float | None, lon: float | None) -> int:
     """The department for a request: the best matching rule's, else the service's."""
     if lat is None or lon is None:
         return service.department_id
     enter_city(db, city)
-    rule = db.scalar(
-        select(RoutingRule)
-        .where(
-            or_(RoutingRule.service_id == service.id, RoutingRule.service_id.is_(None)),
-            RoutingRule.min_lat <= lat,
-            RoutingRule.max_lat >= lat,
-            RoutingRule.min_lon <= lon,
-            RoutingRule.max_lon >= lon,
-        )
-        # a rule for this service beats a general one; then the higher priority
-        .order_by(RoutingRule.service_id.is_(None), RoutingRule.priority.desc(), RoutingRule.id)
-        .limit(1)
-    )
-    return rule.department_id if rule else service.department_id
+    department_id = db.scalar(_BEST_RULE, {"service_id": service.id, "lat": lat, "lon": lon})
+    return department_id if department_id is not None else service.department_id
 
 
 def _read(

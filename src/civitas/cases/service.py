@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from civitas.accounts.models import User
@@ -57,12 +57,17 @@ def _problems_or_raise(problems: list[Problem]) -> None:
         )
 
 
+_PUBLISHED_SERVICE = select(Service).where(
+    Service.code == bindparam("code"), Service.published.is_(True)
+)
+
+
 def find_service_for_request(
     db: Session, city: City, *, code: str, channel: RequestChannel
 ) -> Service:
     """The published service a request names; Open311 clients see only Open311 services."""
     enter_city(db, city)
-    service = db.scalar(select(Service).where(Service.code == code, Service.published.is_(True)))
+    service = db.scalar(_PUBLISHED_SERVICE, {"code": code})
     if service is None or (channel == RequestChannel.OPEN311 and not service.is_open311):
         raise NotFound("No service with code '{code}' in this city.", code=code)
     return service

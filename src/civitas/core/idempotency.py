@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, LargeBinary, String, UniqueConstraint, delete, select
+from sqlalchemy import Integer, LargeBinary, String, UniqueConstraint, bindparam, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from civitas.core.db import Base, utcnow
@@ -50,15 +50,18 @@ def keys_for(header: str | None, fp: str, now: datetime) -> list[str]:
     return [f"auto:{fp}:{bucket}", f"auto:{fp}:{bucket - 1}"]
 
 
+# built once (every write through the API asks it)
+_BY_CLIENT_AND_KEYS = select(IdempotencyRecord).where(
+    IdempotencyRecord.client == bindparam("client"),
+    IdempotencyRecord.key.in_(bindparam("keys", expanding=True)),
+)
+
+
 def find(
     db: Session, *, client: str, keys: list[str], fp: str, now: datetime | None = None
 ) -> IdempotencyRecord | None:
     """The stored answer to replay, or None. Reusing a key for another request is refused."""
-    records = db.scalars(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.client == client, IdempotencyRecord.key.in_(keys)
-        )
-    ).all()
+    records = db.scalars(_BY_CLIENT_AND_KEYS, {"client": client, "keys": keys}).all()
     now = now or utcnow()
     for record in records:
         if record.key.startswith("key:"):

@@ -3,7 +3,7 @@ an UPDATE … RETURNING takes the row lock, and the first use inserts the row.""
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, UniqueConstraint, select, update
+from sqlalchemy import Integer, String, UniqueConstraint, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -20,16 +20,20 @@ class Counter(TenantMixin, Base):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# built once (the tenancy hook adds the city)
+_ADVANCE = (
+    update(Counter)
+    .where(Counter.name == bindparam("counter_name"))
+    .values(value=Counter.value + 1)
+    .returning(Counter.value)
+    .execution_options(synchronize_session=False)  # no Counter objects are loaded
+)
+
+
 def next_value(db: Session, name: str) -> int:
     """The next value of the named counter of the session's city (in its transaction)."""
     for _ in range(3):
-        value = db.scalar(
-            update(Counter)
-            .where(Counter.name == name)
-            .values(value=Counter.value + 1)
-            .returning(Counter.value)
-            .execution_options(synchronize_session=False)  # no Counter objects are loaded
-        )
+        value = db.scalar(_ADVANCE, {"counter_name": name})
         if value is not None:
             return int(value)
         try:

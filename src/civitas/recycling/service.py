@@ -460,10 +460,13 @@ def contact_of(request: ServiceRequest) -> str | None:
     return None
 
 
+_PROGRAMME_SERVICE = select(Programme.service_code)  # built once: asked on every new request
+
+
 @events.subscribe("case.created")
 def on_case_created(*, db: Session, city: City, request: ServiceRequest, **_: Any) -> None:
     """A request for the recycling service becomes a pickup, or is refused whole."""
-    code = db.scalar(select(Programme.service_code))  # no programme: nothing to do
+    code = db.scalar(_PROGRAMME_SERVICE)  # no programme: nothing to do
     if not code or request.service.code != code:
         return
     ask, problems = check_pickup(
