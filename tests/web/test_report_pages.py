@@ -225,5 +225,7 @@ def test_simultaneous_presses_of_send_file_one_request(client, two_cities):
                 )
             )
         assert {a.status_code for a in answers} == {303}
-        assert len({a.headers["location"] for a in answers}) == 1
+        assert len({a.headers["location"] for a in answers}) == 1, [
+            a.headers["location"] for a in answers
+        ]
     assert _count(ServiceRequest) == 2 + drafts_made

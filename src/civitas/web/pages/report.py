@@ -319,9 +319,12 @@ def send(
     require_csrf(request, csrf)
     service = drafts.reportable(db, city, code)
     draft_id = request.cookies.get(DRAFT_COOKIE)
-    if sent := drafts.filed_from(db, city, draft_id=draft_id, code=code):
-        return _sent(request, city, sent)  # a second press: the first one's confirmation
     draft = _draft(request, db, city, code)
+    # no draft to send: it may have been sent by another press (committed just now), then
+    # this press answers with that one's confirmation. Asking in this order, not "sent
+    # already?" first, leaves no moment in which the draft is neither open nor sent.
+    if draft is None and (sent := drafts.filed_from(db, city, draft_id=draft_id, code=code)):
+        return _sent(request, city, sent)
     missing = drafts.missing_step(draft)
     if draft is None or missing:
         return _go(f"{_base(city, code)}/{missing or 'where'}", request)
