@@ -18,6 +18,7 @@ from civitas.core.errors import CivitasError, Problem
 from civitas.core.i18n import LANGUAGES, N_, negotiate, translate
 from civitas.core.validation import location, template_for
 from civitas.core.xml import to_xml
+from civitas.web import microcache
 from civitas.web.templating import render_error_page
 
 log = structlog.get_logger("civitas.errors")
@@ -33,10 +34,13 @@ def request_language(request: Request) -> str:
     available, default = LANGUAGES, "en"
     slug = request.path_params.get("city")
     if slug:
-        with session_factory()() as db:
-            city = db.scalar(select(City).where(City.slug == str(slug)))
-            if city is not None:
-                available, default = tuple(city.languages), city.default_language
+        # the directory of cities first: an error answer needs no second connection
+        city = microcache.slugs.get(str(slug))
+        if city is None:
+            with session_factory()() as db:
+                city = db.scalar(select(City).where(City.slug == str(slug)))
+        if city is not None:
+            available, default = tuple(city.languages), city.default_language
     return negotiate(
         request.query_params.get("lang"), request.headers.get("accept-language"), available, default
     )

@@ -1,0 +1,94 @@
+"""More clients at once than the process has database connections: every request waits its
+turn and is answered, none stands still until the pool gives up (a real server process,
+a small pool and two threads, so that the pile-up comes quickly)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.slow
+
+CLIENTS = 24  # six times the pool
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(port: int) -> subprocess.Popen[bytes]:
+    child = subprocess.Popen(
+        [sys.executable, "-m", "civitas", "serve", "--port", str(port)],
+        env={
+            **os.environ,
+            "CIVITAS_LOG_LEVEL": "WARNING",
+            "CIVITAS_DB_POOL_SIZE": "4",
+            "CIVITAS_THREADS": "2",
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return child
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    child.kill()
+    raise RuntimeError("the server did not start")
+
+
+def test_more_clients_than_connections_are_all_answered(two_cities: Any) -> None:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}/api/v1/cities/{two_cities.a.slug}"
+    server = _serve(port)
+    try:
+        login = httpx.post(
+            f"{base}/auth/token",
+            json={"username": two_cities.a.users["manager"], "password": PASSWORD},
+            timeout=10,
+        )
+        assert login.status_code == 201, login.text
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        answers: list[int | str] = []
+        lock = threading.Lock()
+        start = threading.Barrier(CLIENTS)
+
+        def client(n: int) -> None:
+            start.wait()  # all at once
+            try:
+                with httpx.Client(timeout=20) as http:
+                    for k in range(3):
+                        r = http.get(f"{base}/requests?page_size=50&_={n}-{k}", headers=headers)
+                        with lock:
+                            answers.append(r.status_code)
+            except httpx.HTTPError as exc:  # a timeout: the process stood still
+                with lock:
+                    answers.append(type(exc).__name__)
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+        began = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=90)
+        assert answers == [200] * (CLIENTS * 3), sorted(set(map(str, answers)))
+        # one at a time these take milliseconds; the pool's own timeout is 30 s
+        assert time.monotonic() - began < 20
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
