@@ -4,11 +4,7 @@ resend with the same Idempotency-Key answers the same number (and files nothing 
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from typing import Any
@@ -20,34 +16,11 @@ from sqlalchemy import func, select
 from civitas.cases.models import ServiceRequest
 from civitas.core.db import session_scope
 from civitas.core.tenancy import bind_all_cities
+from tests.servers import free_port, serve
 
 pytestmark = pytest.mark.slow
 
 CLIENTS = 4
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(port: int) -> subprocess.Popen[bytes]:
-    child = subprocess.Popen(
-        [sys.executable, "-m", "civitas", "serve", "--port", str(port)],
-        env={**os.environ, "CIVITAS_LOG_LEVEL": "WARNING"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return child
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    child.kill()
-    raise RuntimeError("the server did not start")
 
 
 def _form(world: Any, n: int) -> dict[str, str]:
@@ -63,9 +36,9 @@ def _form(world: Any, n: int) -> dict[str, str]:
 
 
 def test_kill_9_during_load_loses_no_acknowledged_request(two_cities):
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/open311/v2/requests.json"
-    server = _serve(port)
+    server = serve(port)
     acknowledged: dict[str, tuple[int, str]] = {}  # key -> (n, number)
     lock = threading.Lock()
     stop = threading.Event()
@@ -100,7 +73,7 @@ def test_kill_9_during_load_loses_no_acknowledged_request(two_cities):
         t.join(timeout=15)
     assert len(acknowledged) >= 40, "the load did not get going"
 
-    server = _serve(port)
+    server = serve(port)
     try:
         with session_scope() as db:
             bind_all_cities(db)

@@ -4,10 +4,6 @@ a small pool and two threads, so that the pile-up comes quickly)."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from typing import Any
@@ -16,45 +12,17 @@ import httpx2 as httpx
 import pytest
 
 from tests.factories import PASSWORD
+from tests.servers import free_port, serve
 
 pytestmark = pytest.mark.slow
 
 CLIENTS = 24  # six times the pool
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(port: int) -> subprocess.Popen[bytes]:
-    child = subprocess.Popen(
-        [sys.executable, "-m", "civitas", "serve", "--port", str(port)],
-        env={
-            **os.environ,
-            "CIVITAS_LOG_LEVEL": "WARNING",
-            "CIVITAS_DB_POOL_SIZE": "4",
-            "CIVITAS_THREADS": "2",
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return child
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    child.kill()
-    raise RuntimeError("the server did not start")
-
-
 def test_more_clients_than_connections_are_all_answered(two_cities: Any) -> None:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}/api/v1/cities/{two_cities.a.slug}"
-    server = _serve(port)
+    server = serve(port, CIVITAS_DB_POOL_SIZE="4", CIVITAS_THREADS="2")
     try:
         login = httpx.post(
             f"{base}/auth/token",
