@@ -240,3 +240,40 @@ def test_the_openapi_description_declares_what_the_api_answers(client):
     hours = spec["components"]["schemas"]["OpeningHours"]["properties"]["opens"]
     assert "format" not in hours
     assert hours["pattern"].startswith("^")
+
+
+def test_a_client_that_left_is_no_server_error(monkeypatch):
+    """A client gone while its body was read (a timeout, a closed tab) leaves nobody to
+    answer: no 500 is sent and none is logged as the server's fault."""
+    import asyncio
+
+    from starlette.requests import ClientDisconnect
+
+    from civitas.web import errors
+
+    logged: list[str] = []
+
+    class Log:
+        def info(self, event, **_):
+            logged.append(event)
+
+        def exception(self, event, **_):
+            logged.append(event)
+
+    monkeypatch.setattr(errors, "log", Log())
+
+    async def gone(scope, receive, send):
+        raise ClientDisconnect()
+
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def receive():
+        return {"type": "http.disconnect"}
+
+    scope = {"type": "http", "method": "POST", "path": "/open311/v2/requests.json"}
+    asyncio.run(errors.ServerErrors(gone)(scope, receive, send))
+    assert sent == []
+    assert logged == ["client_disconnected"]

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from civitas.cities.models import City
@@ -169,6 +170,9 @@ class ServerErrors:
 
         try:
             await self.app(scope, receive, watch)
+        except ClientDisconnect:
+            # the client left while its body was being read: nobody to answer, no fault here
+            log.info("client_disconnected", path=scope.get("path"))
         except Exception:
             log.exception("server_error", path=scope.get("path"))
             if started:
