@@ -30,7 +30,6 @@ from civitas.web.api import routing as routing_api
 from civitas.web.errors import ServerErrors, install_error_handlers
 from civitas.web.inputs import refuse_control_characters
 from civitas.web.middleware import (
-    Admission,
     BodyLimit,
     CachedStatic,
     RequestContext,
@@ -132,7 +131,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", CachedStatic(directory=str(TEMPLATES.parent / "static")), name="static")
     install_error_handlers(app)
     install_openapi(app)
-    app.add_middleware(Admission, limit=settings.db_pool_size, exempt=("/healthz", "/static/"))
     app.add_middleware(ServerErrors)
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes

@@ -60,3 +60,38 @@ def test_more_clients_than_connections_are_all_answered(two_cities: Any) -> None
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_clients_that_send_slowly_hold_no_connection(two_cities: Any) -> None:
+    """Slow senders (a form's body trickling in) wait on their own socket: they take no
+    database connection while they send, so everyone else is still served."""
+    import socket
+
+    port = free_port()
+    server = serve(port, CIVITAS_DB_POOL_SIZE="2", CIVITAS_THREADS="2")
+    slow: list[socket.socket] = []
+    try:
+        for _ in range(6):  # three times the pool, each with half a body sent
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(
+                f"POST /{two_cities.a.slug}/report/{two_cities.a.published}/check HTTP/1.1\r\n"
+                f"Host: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: 200\r\n\r\ncsrf=abc".encode()
+            )
+            slow.append(s)
+        time.sleep(0.5)
+        began = time.monotonic()
+        r = httpx.get(
+            f"http://127.0.0.1:{port}/open311/v2/services.json",
+            params={"jurisdiction_id": two_cities.a.jurisdiction_id},
+            timeout=10,
+        )
+        assert r.status_code == 200
+        r = httpx.get(f"http://127.0.0.1:{port}/{two_cities.a.slug}/requests", timeout=10)
+        assert r.status_code == 200
+        assert time.monotonic() - began < 5
+    finally:
+        for s in slow:
+            s.close()
+        server.terminate()
+        server.wait(timeout=30)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Request
@@ -27,15 +27,40 @@ from civitas.web.templating import LANG_COOKIE, SESSION_COOKIE
 T = TypeVar("T")
 
 
-def get_db() -> Iterator[Session]:
-    session = session_factory()()
-    try:
-        yield session
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+async def get_db() -> AsyncIterator[Session]:
+    """A session for the request, once one of the process's connection slots is free.
+
+    A request takes its connection in one thread turn (looking up the principal) and needs
+    another turn later (the endpoint) while it still holds it. With more such requests than
+    connections, every thread could wait for a connection while every connection waited
+    for a thread: 80 clients on the staff queue stood a process still until the pool's 30 s
+    timeout. So no more sessions are open at once than the pool has connections
+    (``CIVITAS_DB_POOL_SIZE``); the others wait here, on the event loop, holding nothing.
+    The slot is taken after the body was read, so a slow client holds none of them."""
+    async with connection_slots():
+        session = session_factory()()
+        try:
+            yield session
+        finally:
+            if session.in_transaction():  # it holds a connection: closing is I/O
+                await run_in_threadpool(session.close)
+            else:
+                session.close()
+
+
+_connection_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def connection_slots() -> asyncio.Semaphore:
+    """How many request sessions may be open at once in this process: the pool's size
+    (background threads and the Open311 endpoints' own sessions use its overflow)."""
+    loop = asyncio.get_running_loop()
+    slots = _connection_slots.get(loop)
+    if slots is None:
+        slots = _connection_slots[loop] = asyncio.Semaphore(get_settings().db_pool_size)
+    return slots
 
 
 async def app_settings() -> Settings:

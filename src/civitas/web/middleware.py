@@ -1,14 +1,11 @@
-"""Pure ASGI middleware: request ids with one log line per request, a body size limit, and
-admission (no more requests in the app at once than there are database connections)."""
+"""Pure ASGI middleware: request ids with one log line per request, and a body size limit."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import urllib.parse
 import uuid
-import weakref
 from typing import Any
 
 import structlog
@@ -57,37 +54,6 @@ class RequestContext:
                 ms=round((time.perf_counter() - started) * 1000, 1),
             )
             structlog.contextvars.unbind_contextvars("request_id")
-
-
-class Admission:
-    """At most ``limit`` requests in the app at once in this process (the connection pool's
-    size); the others wait here, first come first served, holding nothing.
-
-    A request takes its database connection in one worker thread (its session, when the
-    principal is looked up) and needs another thread turn later (the endpoint) while still
-    holding it. Let more requests in than there are connections, and the threads can all
-    end up waiting for a connection while every connection waits for a thread: the process
-    stood still until the pool's 30 s timeout and then answered 500 (80 clients at once on
-    the staff queue). The health check and static files need no database and pass."""
-
-    def __init__(self, app: ASGIApp, limit: int, exempt: tuple[str, ...]) -> None:
-        self.app = app
-        self.limit = limit
-        self.exempt = exempt
-        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.exempt):
-            await self.app(scope, receive, send)
-            return
-        loop = asyncio.get_running_loop()
-        slots = self._slots.get(loop)
-        if slots is None:
-            slots = self._slots[loop] = asyncio.Semaphore(self.limit)
-        async with slots:
-            await self.app(scope, receive, send)
 
 
 class BodyLimit:
