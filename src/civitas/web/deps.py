@@ -48,21 +48,6 @@ async def get_db() -> AsyncIterator[Session]:
                 session.close()
 
 
-_connection_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def connection_slots() -> asyncio.Semaphore:
-    """How many request sessions may be open at once in this process: the pool's size
-    (background threads and the Open311 endpoints' own sessions use its overflow)."""
-    loop = asyncio.get_running_loop()
-    slots = _connection_slots.get(loop)
-    if slots is None:
-        slots = _connection_slots[loop] = asyncio.Semaphore(get_settings().db_pool_size)
-    return slots
-
-
 async def app_settings() -> Settings:
     """Async, so that FastAPI does not send this lookup to the thread pool."""
     return get_settings()
@@ -75,25 +60,35 @@ def in_session(work: Callable[[Session], T]) -> T:
         return work(db)
 
 
-_db_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-    weakref.WeakKeyDictionary()
-)
+class LoopSlots:
+    """An asyncio semaphore per event loop, sized from a setting when first asked for
+    (each test's app runs its own loop)."""
+
+    def __init__(self, size: Callable[[Settings], int]) -> None:
+        self._size = size
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def __call__(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        slots = self._slots.get(loop)
+        if slots is None:
+            slots = self._slots[loop] = asyncio.Semaphore(self._size(get_settings()))
+        return slots
 
 
-def db_slots() -> asyncio.Semaphore:
-    """How many requests work in the database at once in this process (``CIVITAS_DB_SLOTS``),
-    for endpoints that take a slot around their worker thread.
+# How many request sessions may be open at once in this process: the pool's size
+# (background threads and the Open311 endpoints' own sessions use its overflow).
+connection_slots = LoopSlots(lambda s: s.db_pool_size)
 
-    Their work is mostly Python (the ORM), so threads beyond a few only take turns at the
-    GIL, and each turn costs: a write holds a lock in the database (SQLite's one writer, a
-    city's counter row in PostgreSQL) until it commits, and its holder waits for the GIL
-    again and again while everyone behind it waits for the lock. The others wait here,
-    holding nothing."""
-    loop = asyncio.get_running_loop()
-    slots = _db_slots.get(loop)
-    if slots is None:
-        slots = _db_slots[loop] = asyncio.Semaphore(get_settings().db_slots)
-    return slots
+# How many requests work in the database at once in this process (``CIVITAS_DB_SLOTS``),
+# for endpoints that take a slot around their worker thread. Their work is mostly Python
+# (the ORM), so threads beyond a few only take turns at the GIL, and each turn costs: a
+# write holds a lock in the database (SQLite's one writer, a city's counter row in
+# PostgreSQL) until it commits, and its holder waits for the GIL again and again while
+# everyone behind it waits for the lock. The others wait here, holding nothing.
+db_slots = LoopSlots(lambda s: s.db_slots)
 
 
 DbSession = Annotated[Session, Depends(get_db)]
