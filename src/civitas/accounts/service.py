@@ -255,12 +255,16 @@ def issue_token(
     return raw, token
 
 
+# built once: every staff request looks its token up (the tenancy hook adds the city)
+_TOKEN_BY_HASH = select(AuthToken).where(
+    AuthToken.token_hash == bindparam("token_hash"), AuthToken.kind == bindparam("kind")
+)
+
+
 def resolve_token(db: Session, city: City, *, raw: str, kind: str) -> User:
     """The user behind a live token of this city; anything else is Unauthenticated."""
     enter_city(db, city)
-    token = db.scalar(
-        select(AuthToken).where(AuthToken.token_hash == token_digest(raw), AuthToken.kind == kind)
-    )
+    token = db.scalar(_TOKEN_BY_HASH, {"token_hash": token_digest(raw), "kind": kind})
     if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
         raise Unauthenticated("Your sign-in is not valid (expired or revoked); sign in again.")
     if not token.user.is_active:

@@ -27,7 +27,12 @@ def configure_logging(settings: Settings) -> None:
             colors=False, exception_formatter=structlog.dev.plain_traceback
         )
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # an event below the level is dropped first, before any processor spends time on it
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,

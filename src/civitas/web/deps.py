@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Request
@@ -167,13 +168,7 @@ OptionalPrincipal = Annotated[Principal | None, Depends(get_principal)]
 
 def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
     async def dependency(principal: OptionalPrincipal) -> Principal:  # no thread hop
-        if principal is None:
-            raise Unauthenticated("Sign in first: send a bearer token or a session cookie.")
-        if not principal.can(permission):
-            raise PermissionDenied(
-                "Your role does not allow this ({permission}).", permission=str(permission)
-            )
-        return principal
+        return _permitted(principal, permission)
 
     dependency.permission = permission  # type: ignore[attr-defined]  # read by web/openapi.py
     return dependency
@@ -181,6 +176,54 @@ def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
 
 def Requires(permission: Permission) -> object:  # noqa: N802 - reads like a type in signatures
     return Depends(require(permission))
+
+
+@dataclass(frozen=True)
+class StaffCheck:
+    """Who may do this, asked in the endpoint's own worker thread: for a busy endpoint
+    that does all its database work in one thread turn (``one_turn``) instead of one turn
+    for the principal and another for the endpoint."""
+
+    request: Request
+    city: City
+    permission: Permission
+
+    def principal(self, db: Session) -> Principal:
+        return _permitted(get_principal(self.request, db, self.city), self.permission)
+
+
+def _permitted(principal: Principal | None, permission: Permission) -> Principal:
+    if principal is None:
+        raise Unauthenticated("Sign in first: send a bearer token or a session cookie.")
+    if not principal.can(permission):
+        raise PermissionDenied(
+            "Your role does not allow this ({permission}).", permission=str(permission)
+        )
+    return principal
+
+
+def Checks(permission: Permission) -> object:  # noqa: N802 - reads like a type in signatures
+    """A ``StaffCheck`` for the endpoint to run (documented in OpenAPI like ``Requires``)."""
+
+    async def dependency(request: Request, city: CurrentCity) -> StaffCheck:
+        return StaffCheck(request, city, permission)
+
+    dependency.permission = permission  # type: ignore[attr-defined]  # read by web/openapi.py
+    dependency.principal = True  # type: ignore[attr-defined]  # a 401 too (web/openapi.py)
+    return Depends(dependency)
+
+
+async def one_turn(db: Session, work: Callable[[], T]) -> T:
+    """``work`` in one worker thread turn, the request's session ended in the same turn
+    (its connection goes back to the pool there, not in a turn of its own)."""
+
+    def run() -> T:
+        try:
+            return work()
+        finally:
+            db.close()
+
+    return await run_in_threadpool(run)
 
 
 def staff_page(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import Request, Response, status
 
 from civitas.accounts import service
 from civitas.accounts.models import User
@@ -31,8 +31,9 @@ from civitas.web.deps import (
     RowId,
     client_address,
 )
+from civitas.web.routers import Router
 
-router = APIRouter(prefix="/api/v1/cities/{city}", tags=["accounts"])
+router = Router(prefix="/api/v1/cities/{city}", tags=["accounts"])
 
 
 @router.post(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request, Response, status
+from fastapi import Body, Query, Request, Response, status
 
 from civitas.accounts.service import Principal
 from civitas.catalogue import service
@@ -12,8 +12,9 @@ from civitas.catalogue.schemas import ServiceIn, ServiceRead
 from civitas.core.errors import InvalidInput, PermissionDenied
 from civitas.core.permissions import Permission
 from civitas.web.deps import AppSettings, CurrentCity, DbSession, OptionalPrincipal, Requires
+from civitas.web.routers import Router
 
-router = APIRouter(prefix="/api/v1/cities/{city}", tags=["catalogue"])
+router = Router(prefix="/api/v1/cities/{city}", tags=["catalogue"])
 
 
 def _may_see_unpublished(principal: Principal | None, asked: bool) -> bool:

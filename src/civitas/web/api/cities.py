@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from civitas.accounts.service import Principal
 from civitas.cities import service
 from civitas.cities.schemas import CityRead, DepartmentCreate, DepartmentRead, DepartmentUpdate
 from civitas.core.permissions import Permission
 from civitas.web.deps import CurrentCity, DbSession, Requires
+from civitas.web.routers import Router
 
-router = APIRouter(prefix="/api/v1", tags=["cities"])
+router = Router(prefix="/api/v1", tags=["cities"])
 
 
 @router.get("/cities", response_model=list[CityRead], summary="Cities served by this deployment")

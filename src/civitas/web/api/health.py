@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from civitas.core.db import get_engine
 from civitas.core.migrate import current_revision, head_revision
+from civitas.web.routers import Router
 
-router = APIRouter(tags=["operations"])
+router = Router(tags=["operations"])
 
 
 @router.get("/healthz", summary="The process is alive")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -16,10 +16,11 @@ from civitas.core import background
 from civitas.core.errors import PermissionDenied, Unauthenticated
 from civitas.core.i18n import translate
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, RowId
+from civitas.web.routers import Router
 
-router = APIRouter(prefix="/api/v1/cities/{city}", tags=["jobs"])
+router = Router(prefix="/api/v1/cities/{city}", tags=["jobs"])
 # the same for the back office's pages, whose session cookie is the city's (path /{city})
-page_router = APIRouter(include_in_schema=False)
+page_router = Router(include_in_schema=False)
 
 
 class JobProblem(BaseModel):

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -38,8 +38,9 @@ from civitas.web.idempotent import run_once
 from civitas.web.inputs import FORMS, form_of
 from civitas.web.jobs import kick_outbox
 from civitas.web.media import PhotoRef, clean_uploads, photo_url, read_uploads
+from civitas.web.routers import Router
 
-router = APIRouter(prefix="/open311/v2", tags=["open311"])
+router = Router(prefix="/open311/v2", tags=["open311"])
 Format = Literal["json", "xml"]
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-23T00:00:00Z"

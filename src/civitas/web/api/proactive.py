@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import Body, Query, status
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
@@ -19,8 +19,9 @@ from civitas.proactive.rules import check_rule, get_rule, list_rules, rule_file_
 from civitas.proactive.schemas import RuleIn
 from civitas.tasks import proactive_run
 from civitas.web.deps import CurrentCity, DbSession, Requires, RowId
+from civitas.web.routers import Router
 
-router = APIRouter(prefix="/api/v1/cities/{city}/proactive", tags=["proactive"])
+router = Router(prefix="/api/v1/cities/{city}/proactive", tags=["proactive"])
 
 RuleWriter = Annotated[Principal, Requires(Permission.PROACTIVE_RULE_WRITE)]
 DecisionReader = Annotated[Principal, Requires(Permission.PROACTIVE_DECISION_READ)]

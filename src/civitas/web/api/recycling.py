@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 from pydantic import BaseModel
 
 from civitas.accounts.service import Principal
@@ -22,8 +22,9 @@ from civitas.recycling.schemas import SaleCreate, StopRecord
 from civitas.web.api.jobs import JobRead, job_link, job_read
 from civitas.web.deps import CurrentCity, DbSession, Requires, RowId
 from civitas.web.jobs import start_job
+from civitas.web.routers import Router
 
-router = APIRouter(prefix="/api/v1/cities/{city}/recycling", tags=["recycling"])
+router = Router(prefix="/api/v1/cities/{city}/recycling", tags=["recycling"])
 
 PickerOnly = Annotated[Principal, Requires(Permission.RECYCLING_ROUTE_WORK)]
 Manager = Annotated[Principal, Requires(Permission.RECYCLING_PROGRAMME_MANAGE)]

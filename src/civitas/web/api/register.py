@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 
 from civitas.accounts.service import Principal
 from civitas.core.errors import NotFound
@@ -18,8 +18,9 @@ from civitas.register.schemas import AccessRead, EventResult, LifeEventIn, Perso
 from civitas.register.service import describe_person, find_person, log_access
 from civitas.web.deps import CurrentCity, DbSession, Requires
 from civitas.web.jobs import kick_outbox
+from civitas.web.routers import Router
 
-router = APIRouter(prefix="/api/v1/cities/{city}/register", tags=["register"])
+router = Router(prefix="/api/v1/cities/{city}/register", tags=["register"])
 
 Recorder = Annotated[Principal, Requires(Permission.REGISTER_EVENT_RECORD)]
 Reader = Annotated[Principal, Requires(Permission.REGISTER_PERSON_READ)]

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from civitas.accounts.service import Principal
 from civitas.cases import routing
 from civitas.cases.schemas import RoutingRuleIn, RoutingRuleRead
 from civitas.core.permissions import Permission
 from civitas.web.deps import CurrentCity, DbSession, Requires, RowId
+from civitas.web.routers import Router
 
-router = APIRouter(prefix="/api/v1/cities/{city}/routing-rules", tags=["cases"])
+router = Router(prefix="/api/v1/cities/{city}/routing-rules", tags=["cases"])
 
 
 @router.get("", response_model=list[RoutingRuleRead])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from civitas.accounts import service
@@ -15,9 +15,10 @@ from civitas.core.errors import PermissionDenied, TooManyAttempts, Unauthenticat
 from civitas.core.i18n import translate
 from civitas.core.security import signature_ok
 from civitas.web.deps import AppSettings, CurrentCity, DbSession, OptionalPrincipal, client_address
+from civitas.web.routers import Router
 from civitas.web.templating import SESSION_COOKIE, page, require_csrf
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 @router.get("/{city}/login", response_class=HTMLResponse)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -21,9 +21,10 @@ from civitas.core.validation import template_for
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
 from civitas.web.forms import problems_by_field
 from civitas.web.idempotent import FORM_KEY, commit_form, replay_form
+from civitas.web.routers import Router
 from civitas.web.templating import page, require_csrf
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 ROLE_LABELS = {
     Role.ADMINISTRATOR: N_("Administrator"),

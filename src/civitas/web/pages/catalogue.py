@@ -3,15 +3,16 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from civitas.catalogue import service
 from civitas.cities.service import list_cities
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, choose_language
+from civitas.web.routers import Router
 from civitas.web.templating import page
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)

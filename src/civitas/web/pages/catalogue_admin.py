@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -25,9 +25,10 @@ from civitas.core.i18n import translate
 from civitas.core.permissions import Permission
 from civitas.core.validation import location, template_for
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
+from civitas.web.routers import Router
 from civitas.web.templating import page, require_csrf
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 WRITE = Permission.CATALOGUE_SERVICE_WRITE
 STRUCTURED = ("fees", "documents", "legal_basis", "opening_hours", "open311")
 TEXTS = ("name", "description", "eligibility")

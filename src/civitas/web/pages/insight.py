@@ -9,7 +9,7 @@ import io
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from civitas.cities.models import City
@@ -24,9 +24,10 @@ from civitas.insight.dashboard import Grid, channel_name, dashboard, network_vie
 from civitas.web import report
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
 from civitas.web.forms import problem_list
+from civitas.web.routers import Router
 from civitas.web.templating import page, require_csrf
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 READ = Permission.INSIGHT_FIGURES_READ
 WRITE = Permission.INSIGHT_SCORECARD_WRITE
 NETWORK = Permission.INSIGHT_NETWORK_READ

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from civitas.cases import service
 from civitas.core.errors import NotFound
 from civitas.web.deps import AppSettings, CurrentCity, DbSession, RowId
+from civitas.web.routers import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 SAFE_HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -20,9 +20,10 @@ from civitas.proactive.rules import list_rules
 from civitas.web.deps import CurrentCity, DbSession, RowId
 from civitas.web.forms import problems_by_field
 from civitas.web.pages.residents import current_resident
+from civitas.web.routers import Router
 from civitas.web.templating import page, require_csrf
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 def _persons(request: Request, db: Session, city: City) -> list[int] | None:

@@ -4,7 +4,7 @@ each dataset's files at stable addresses (no sign-in: everything here is publish
 from __future__ import annotations
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from civitas.catalogue.cpsv import export_cpsv
@@ -12,9 +12,10 @@ from civitas.catalogue.service import list_services
 from civitas.core.errors import NotFound
 from civitas.insight import opendata
 from civitas.web.deps import AppSettings, CurrentCity, DbSession
+from civitas.web.routers import Router
 from civitas.web.templating import page
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 JSONLD = "application/ld+json"
 
 

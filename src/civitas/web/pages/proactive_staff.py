@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from civitas.core import audit
@@ -16,10 +16,11 @@ from civitas.proactive import service
 from civitas.proactive.notices import STATUS_TEXT, conditions, reason_text
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, RowId, staff_page
 from civitas.web.forms import problems_by_field
+from civitas.web.routers import Router
 from civitas.web.templating import page as render
 from civitas.web.templating import require_csrf
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 FILTERS = {"waiting": service.OPEN_FOR_REVIEW, "all": ()}
 
 

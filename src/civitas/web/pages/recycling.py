@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.numbers import get_currency_precision
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
@@ -43,10 +43,11 @@ from civitas.web.deps import (
 )
 from civitas.web.forms import problems_by_field
 from civitas.web.jobs import start_job
+from civitas.web.routers import Router
 from civitas.web.templating import page as render
 from civitas.web.templating import require_csrf
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 STATUS_TEXT = {
     "requested": N_("Not planned yet"),

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from babel.dates import format_date
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -52,10 +52,11 @@ from civitas.web.pages.recycling import (
     sale_rows,
     to_minor,
 )
+from civitas.web.routers import Router
 from civitas.web.templating import page as render
 from civitas.web.templating import require_csrf
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 MANAGE = Permission.RECYCLING_PROGRAMME_MANAGE
 VEHICLE_TEXT = {
     "on_foot": N_("On foot"),

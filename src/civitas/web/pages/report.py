@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -36,10 +36,11 @@ from civitas.web.forms import attribute_answers, problems_by_field
 from civitas.web.jobs import kick_outbox
 from civitas.web.media import clean_uploads, photo_path, read_uploads
 from civitas.web.pages.recycling import clock, kg_text
+from civitas.web.routers import Router
 from civitas.web.templating import page, require_csrf
 from civitas.web.templating import page as page_
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 DRAFT_COOKIE = "civitas_draft"
 
 

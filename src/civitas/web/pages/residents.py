@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from civitas.cases.schemas import STATUS_LABELS, Status
@@ -19,9 +19,10 @@ from civitas.web import microcache
 from civitas.web.deps import AppSettings, CurrentCity, DbSession
 from civitas.web.forms import problems_by_field
 from civitas.web.jobs import kick_outbox
+from civitas.web.routers import Router
 from civitas.web.templating import page, require_csrf
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 COOKIE = "civitas_resident"
 
 

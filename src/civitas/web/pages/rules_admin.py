@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import yaml
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -22,9 +22,10 @@ from civitas.proactive.schemas import RuleIn
 from civitas.proactive.service import today
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
 from civitas.web.forms import problem_list
+from civitas.web.routers import Router
 from civitas.web.templating import page, require_csrf
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 WRITE = Permission.PROACTIVE_RULE_WRITE
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -34,10 +34,11 @@ from civitas.web.forms import attribute_answers, problems_by_field
 from civitas.web.idempotent import FORM_KEY, commit_form, replay_form
 from civitas.web.jobs import kick_outbox
 from civitas.web.media import photo_path
+from civitas.web.routers import Router
 from civitas.web.templating import page as render
 from civitas.web.templating import require_csrf
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 PAGE_SIZE = 25
 
 

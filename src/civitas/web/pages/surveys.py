@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -17,9 +17,10 @@ from civitas.core.validation import template_for
 from civitas.insight import service as insight
 from civitas.insight.schemas import DRIVERS, SurveyAnswer
 from civitas.web.deps import CurrentCity, DbSession
+from civitas.web.routers import Router
 from civitas.web.templating import page, require_csrf
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 def _form(
