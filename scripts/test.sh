@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# The whole test command: lint, format check, types, then the suite on SQLite and on PostgreSQL.
+# The whole test command: lint, format check, types, then the suite on SQLite and on
+# PostgreSQL. The two suites run at the same time (each has its own database, temporary
+# folder, ports and browser), each writing to its own log; both logs are printed whole, and
+# the command fails if either suite failed. CIVITAS_TEST_SERIAL=1 runs them one after the
+# other instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${VENV:-.venv}/bin
@@ -9,6 +13,34 @@ echo "== ruff check";          "$BIN/ruff" check .
 echo "== ruff format --check"; "$BIN/ruff" format --check .
 echo "== mypy";                "$BIN/mypy"
 bash scripts/ensure-chromium.sh >/dev/null   # the browser tests drive Debian's chromium
-echo "== pytest on SQLite";    "$BIN/pytest" -q -p no:cacheprovider --db sqlite "$@"
 bash scripts/ensure-postgres.sh
-echo "== pytest on PostgreSQL"; "$BIN/pytest" -q -p no:cacheprovider --db postgresql "$@"
+
+suite() {  # suite DB [pytest args]: one database's run
+  local started=$SECONDS status=0
+  "$BIN/pytest" -q -p no:cacheprovider --db "$@" || status=$?
+  echo "(the $1 suite took $((SECONDS - started)) s)"
+  return $status
+}
+
+if [[ "${CIVITAS_TEST_SERIAL:-}" == "1" ]]; then
+  echo "== pytest on SQLite";     suite sqlite "$@"
+  echo "== pytest on PostgreSQL"; suite postgresql "$@"
+  exit 0
+fi
+
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+suite sqlite "$@" >"$logs/sqlite.log" 2>&1 &
+sqlite_pid=$!
+suite postgresql "$@" >"$logs/postgresql.log" 2>&1 &
+pg_pid=$!
+sqlite_status=0
+pg_status=0
+wait $sqlite_pid || sqlite_status=$?
+wait $pg_pid || pg_status=$?
+echo "== pytest on SQLite";     cat "$logs/sqlite.log"
+echo "== pytest on PostgreSQL"; cat "$logs/postgresql.log"
+if (( sqlite_status != 0 || pg_status != 0 )); then
+  echo "FAILED: SQLite suite exit $sqlite_status, PostgreSQL suite exit $pg_status"
+  exit 1
+fi
