@@ -209,7 +209,6 @@ def Checks(permission: Permission) -> object:  # noqa: N802 - reads like a type 
         return StaffCheck(request, city, permission)
 
     dependency.permission = permission  # type: ignore[attr-defined]  # read by web/openapi.py
-    dependency.principal = True  # type: ignore[attr-defined]  # a 401 too (web/openapi.py)
     return Depends(dependency)
 
 
@@ -233,11 +232,7 @@ def staff_page(
     sign in; a role without the permission gets PermissionDenied."""
     if principal is None:
         return RedirectResponse(f"/{city.slug}/login", status_code=303)
-    if not principal.can(permission):
-        raise PermissionDenied(
-            "Your role does not allow this ({permission}).", permission=str(permission)
-        )
-    return principal
+    return _permitted(principal, permission)
 
 
 def client_address(request: Request) -> str | None:

@@ -100,7 +100,7 @@ def _statuses(route: RouteContext, method: str) -> set[int]:
         return found | {403} if writes else found
     if route.dependant.query_params or route.dependant.body_params or route.dependant.path_params:
         found.add(422)
-    if get_principal in calls or any(getattr(c, "principal", False) for c in calls):
+    if get_principal in calls:
         found.add(401)
     if any(_needs_permission(c) for c in calls):
         found |= {401, 403}

@@ -35,17 +35,12 @@ class Router(APIRouter):
         count, gate = self._gate
         if count == len(self.routes):
             return gate
-        patterns: list[str] | None = []
-        for route in self.routes:
-            regex = getattr(route, "path_regex", None)
-            if not isinstance(regex, re.Pattern) or patterns is None:
-                patterns = None
-                break
-            patterns.append(f"(?:{_NAMED_GROUP.sub('(?:', regex.pattern)})")
-        if patterns is None:
-            gate = None
-        else:
+        regexes = [getattr(route, "path_regex", None) for route in self.routes]
+        if all(isinstance(r, re.Pattern) for r in regexes):
+            patterns = [f"(?:{_NAMED_GROUP.sub('(?:', str(r.pattern))})" for r in regexes if r]
             gate = re.compile("|".join(patterns)) if patterns else _NOTHING
+        else:
+            gate = None
         self._gate = (len(self.routes), gate)
         return gate
 
