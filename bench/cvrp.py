@@ -1,6 +1,6 @@
 """CVRPLIB sets A and B: the project's routing (PyVRP) beside OR-Tools, at one time limit.
 
-Every instance of ``bench/data/cvrplib`` is read with ``civitas.recycling.routing`` (EUC_2D,
+Every instance of ``bench/data/cvrplib`` is read with ``civitas.recycling.vrp`` (EUC_2D,
 distances rounded to integers as CVRPLIB does), solved by each solver with the same
 matrix and the same limit per instance, checked (every customer once, no route over
 capacity), costed with the same matrix, and compared with the best-known value in
@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from civitas.recycling.routing import (
+from civitas.recycling.vrp import (
     CvrpInstance,
     CvrpSolution,
     check_cvrp_solution,

@@ -7,13 +7,16 @@ skipped. The schema is built by the Alembic migrations, once per run.
 
 from __future__ import annotations
 
+import copy
 import os
+import shutil
 import socket
 import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -114,12 +117,8 @@ def engine() -> Any:
     return eng
 
 
-@pytest.fixture(autouse=True)
-def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Empty every table after each test that touched the database."""
-    yield
-    if "engine" not in request.fixturenames:
-        return
+def _empty_tables(engine: Any) -> None:
+    """Every table emptied without the ORM, and the caches that would not notice."""
     from sqlalchemy import text
 
     from civitas.models import Base
@@ -129,15 +128,79 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     cities.clear()
     slugs.clear()
     services.clear()
-
-    eng = request.getfixturevalue("engine")
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with eng.begin() as conn:
-        if eng.dialect.name == "postgresql":
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Empty every table after each test that touched the database."""
+    yield
+    if "engine" not in request.fixturenames:
+        return
+    _empty_tables(request.getfixturevalue("engine"))
+
+
+@dataclass
+class WorldSnapshot:
+    """The two-city world as built once by the real service functions: the World handed
+    to tests, every row it wrote, and the files it stored."""
+
+    world: Any
+    rows: dict[str, list[dict[str, Any]]]
+    media: Path
+
+
+@pytest.fixture(scope="session")
+def _world_snapshot(engine: Any, tmp_root: Path) -> WorldSnapshot:
+    """Build the world once per run through the services (users, keys, a request with a
+    photo …), keep its rows and files, and empty the database again."""
+    from sqlalchemy import select
+
+    from civitas.core.config import get_settings
+    from civitas.models import Base
+    from tests.factories import build_world
+
+    _empty_tables(engine)
+    world = build_world(engine)
+    with engine.connect() as conn:
+        rows = {
+            table.name: [dict(r._mapping) for r in conn.execute(select(table))]
+            for table in Base.metadata.sorted_tables
+        }
+    media = tmp_root / "world-media"
+    shutil.copytree(get_settings().media_root, media, dirs_exist_ok=True)
+    _empty_tables(engine)
+    return WorldSnapshot(world, {name: found for name, found in rows.items() if found}, media)
+
+
+def _restore(engine: Any, snapshot: WorldSnapshot) -> None:
+    """Write the world's rows back into the empty tables, with each table's id sequence
+    moved past them (PostgreSQL), and its files back into the media folder."""
+    from sqlalchemy import text
+
+    from civitas.core.config import get_settings
+    from civitas.models import Base
+
+    with engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            found = snapshot.rows.get(table.name)
+            if not found:
+                continue
+            conn.execute(table.insert(), found)
+            if engine.dialect.name == "postgresql" and "id" in table.c:
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"(SELECT max(id) FROM {table.name}))"
+                    )
+                )
+    shutil.copytree(snapshot.media, get_settings().media_root, dirs_exist_ok=True)
 
 
 @pytest.fixture
@@ -169,12 +232,13 @@ def client(app: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def two_cities(engine: Any) -> Any:
+def two_cities(engine: Any, _world_snapshot: WorldSnapshot) -> Any:
     """City A (trujillo) and city B (musterstadt), each with a department, a published and an
-    unpublished service, one user per role and an API key."""
-    from tests.factories import build_world
-
-    return build_world(engine)
+    unpublished service, one user per role and an API key. Built once per run through the
+    services; each test gets it written back into its empty database (fast, and the same
+    rows every time: commits, ids and sequences behave as after a real build)."""
+    _restore(engine, _world_snapshot)
+    return copy.deepcopy(_world_snapshot.world)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from civitas.core.migrate import head_revision
 from civitas.models import Base
@@ -75,6 +75,13 @@ def test_demo_loads_two_cities_and_running_it_again_changes_nothing(engine):
     assert counts["proactive_decisions"] > 1000
     assert counts["proactive_payments"] > 0
     assert "anwohnerin@musterstadt.example / civitas-demo" in first.stdout
+    # Musterstadt runs no recycling programme: the domain is off there, on in Trujillo
+    with engine.connect() as conn:
+        off = dict(conn.execute(text("SELECT slug, disabled_domains FROM cities")).all())
+    assert {slug: json.loads(v) if isinstance(v, str) else v for slug, v in off.items()} == {
+        "trujillo": [],
+        "musterstadt": ["recycling"],
+    }
     with engine.connect() as conn:
         snapshot = {t.name: conn.execute(select(t)).all() for t in Base.metadata.sorted_tables}
     second = civitas("demo", env={"CIVITAS_DEMO_API_KEY": "cvk_fixed_for_the_test_0123456789"})

@@ -1,25 +1,19 @@
-"""``civitas demo``: two demo cities with departments, 35 services each, a user per role and
-an Open311 API key. Running it again changes nothing."""
+"""``civitas demo``: two demo cities, each filled by every installed domain's demo hook
+(the catalogue's services, the staff, requests, the register, figures, recycling …).
+Running it again changes nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civitas.accounts.models import User
-from civitas.accounts.schemas import ApiKeyCreate, UserCreate
-from civitas.accounts.service import create_api_key, create_user, find_api_key
-from civitas.cases.demo import load_demo_requests
-from civitas.catalogue.demo import demo_catalogue
-from civitas.catalogue.service import apply_import
 from civitas.cities.models import City
 from civitas.cities.schemas import CityCreate, Extent
 from civitas.cities.service import create_city, enter_city
+from civitas.core import plugins
 from civitas.core.config import Settings
-from civitas.core.permissions import Role
-from civitas.core.security import sign
 
 ACTOR = "system:demo"
 DEFAULT_PASSWORD = "civitas-demo"  # noqa: S105 - the documented demo password
@@ -57,36 +51,22 @@ DEMO_CITIES = [
     ),
 ]
 
-DEMO_USERS = [
-    ("admin", "Ada Admin", Role.ADMINISTRATOR, None),
-    ("manager", "Manu Manager", Role.MANAGER, "citizens-office"),
-    ("caseworker", "Case Worker", Role.CASE_WORKER, "waste"),
-    ("agent", "Hotline Agent", Role.AGENT, "citizens-office"),
-    ("fieldworker", "Field Worker", Role.FIELD_WORKER, "roads"),
-    ("registrar", "Rita Registrar", Role.REGISTRAR, "citizens-office"),
-    ("network", "Nora Network", Role.NETWORK_COORDINATOR, None),
-]
-
 
 @dataclass
 class DemoCity:
     slug: str
     name: str
     jurisdiction_id: str
-    api_key: str
     created: bool
-    requests: int = 0
+    lines: list[str] = field(default_factory=list)  # what each domain made, to print
 
 
-def demo_api_key(settings: Settings, slug: str) -> str:
-    """The fixed key when CIVITAS_DEMO_API_KEY is set, else one derived from the secret."""
-    if settings.demo_api_key:
-        return settings.demo_api_key
-    return "cvk_demo_" + sign(settings.secret_key, "demo-api-key:" + slug)[:32]
-
-
-def load_demo_city(db: Session, settings: Settings, data: CityCreate) -> DemoCity:
-    """Create whatever of this demo city is missing, in the caller's transaction."""
+def load_demo_city(
+    db: Session, settings: Settings, data: CityCreate, *, only: tuple[str, ...] | None = None
+) -> DemoCity:
+    """Create whatever of this demo city is missing: the city, then each installed
+    domain's demo data in the order of the installed list (``only``: just these domains),
+    in the caller's transaction. Running it again changes nothing."""
     password = settings.demo_password or DEFAULT_PASSWORD
     city = db.scalar(select(City).where(City.slug == data.slug))
     created = city is None
@@ -95,30 +75,9 @@ def load_demo_city(db: Session, settings: Settings, data: CityCreate) -> DemoCit
     elif (city.colour, city.logo) != (data.colour, data.logo):
         city.colour, city.logo = data.colour, data.logo  # a demo made before branding
     enter_city(db, city)
-    catalogue = demo_catalogue(city)
-    apply_import(
-        db, city, departments=catalogue.departments, services=catalogue.services, actor=ACTOR
-    )
-    for username, full_name, role, department in DEMO_USERS:
-        if db.scalar(select(User.id).where(User.username == username)) is None:
-            create_user(
-                db,
-                city,
-                data=UserCreate(
-                    username=username,
-                    full_name=full_name,
-                    password=password,
-                    roles=[role],
-                    language=city.default_language,
-                    department=department,
-                ),
-                actor=ACTOR,
-            )
-    key = demo_api_key(settings, city.slug)
-    if find_api_key(db, city, raw=key) is None:
-        create_api_key(
-            db, city, data=ApiKeyCreate(name="Demo Open311 client"), actor=ACTOR, raw_key=key
-        )
-    db.flush()
-    requests = load_demo_requests(db, city)
-    return DemoCity(city.slug, city.name, city.jurisdiction_id, key, created, requests)
+    made = DemoCity(city.slug, city.name, city.jurisdiction_id, created)
+    for domain in plugins.domains():
+        if domain.demo and (only is None or domain.name in only):
+            made.lines.extend(plugins.resolve(domain.demo)(db, city, settings, password))
+            db.flush()
+    return made

@@ -1,7 +1,8 @@
-"""``create_app()``: the FastAPI application with every router, middleware and error handler.
+"""``create_app()``: the FastAPI application with every installed domain's routers and
+static files, the middleware and the error handlers.
 
-Domain packages never import FastAPI; the web layer lists their routers here.
-"""
+The app names no domain: it loops over what the domains' web sub-packages registered
+(``civitas.web.plugins``)."""
 
 from __future__ import annotations
 
@@ -17,16 +18,9 @@ from civitas import __version__
 from civitas.core.config import Settings, get_settings
 from civitas.core.db import get_engine
 from civitas.core.logging import configure_logging
-from civitas.web.api import accounts as accounts_api
-from civitas.web.api import cases as cases_api
-from civitas.web.api import catalogue as catalogue_api
-from civitas.web.api import cities as cities_api
-from civitas.web.api import health, open311
+from civitas.web import plugins
+from civitas.web.api import health
 from civitas.web.api import jobs as jobs_api
-from civitas.web.api import proactive as proactive_api
-from civitas.web.api import recycling as recycling_api
-from civitas.web.api import register as register_api
-from civitas.web.api import routing as routing_api
 from civitas.web.errors import ServerErrors, install_error_handlers
 from civitas.web.inputs import refuse_control_characters
 from civitas.web.middleware import (
@@ -36,56 +30,21 @@ from civitas.web.middleware import (
     SecurityHeaders,
 )
 from civitas.web.openapi import install_openapi
-from civitas.web.pages import accounts as accounts_pages
-from civitas.web.pages import admin as admin_pages
-from civitas.web.pages import catalogue as catalogue_pages
-from civitas.web.pages import catalogue_admin as catalogue_admin_pages
-from civitas.web.pages import insight as insight_pages
-from civitas.web.pages import media as media_pages
-from civitas.web.pages import offers as offers_pages
-from civitas.web.pages import opendata as opendata_pages
-from civitas.web.pages import proactive_staff as proactive_staff_pages
-from civitas.web.pages import recycling as recycling_pages
-from civitas.web.pages import recycling_staff as recycling_staff_pages
-from civitas.web.pages import report as report_pages
-from civitas.web.pages import residents as residents_pages
-from civitas.web.pages import rules_admin as rules_admin_pages
-from civitas.web.pages import staff as staff_pages
-from civitas.web.pages import surveys as survey_pages
 from civitas.web.templating import TEMPLATES
 
-API_ROUTERS = [
-    health.router,
-    cities_api.router,
-    accounts_api.router,
-    catalogue_api.router,
-    cases_api.router,
-    routing_api.router,
-    register_api.router,
-    proactive_api.router,
-    recycling_api.router,
-    jobs_api.router,
-    open311.router,
-]
-PAGE_ROUTERS = [
-    jobs_api.page_router,
-    accounts_pages.router,
-    media_pages.router,
-    report_pages.router,
-    residents_pages.router,
-    offers_pages.router,
-    proactive_staff_pages.router,
-    recycling_pages.router,
-    recycling_staff_pages.router,
-    staff_pages.router,
-    admin_pages.router,
-    catalogue_admin_pages.router,
-    rules_admin_pages.router,
-    survey_pages.router,
-    insight_pages.router,
-    opendata_pages.router,
-    catalogue_pages.router,
-]
+
+def routers() -> list[plugins.Included]:
+    """Every router with the dependencies it is included with: the shared API ones
+    (health, tracked jobs) around every installed domain's API (civitas.installed), then
+    the pages, a catch-all page router last."""
+    api, pages = plugins.routers()
+    return [
+        (health.router, []),
+        *api,
+        (jobs_api.router, []),
+        (jobs_api.page_router, []),
+        *pages,
+    ]
 
 
 _gc_settled = False
@@ -126,8 +85,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         dependencies=[Depends(refuse_control_characters)],
     )
-    for router in API_ROUTERS + PAGE_ROUTERS:
-        app.include_router(router)
+    for router, dependencies in routers():
+        app.include_router(router, dependencies=dependencies)
+    for name, folder in plugins.static_folders().items():
+        app.mount(f"/static/{name}", CachedStatic(directory=str(folder)), name=f"static-{name}")
     app.mount("/static", CachedStatic(directory=str(TEMPLATES.parent / "static")), name="static")
     install_error_handlers(app)
     install_openapi(app)

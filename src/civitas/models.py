@@ -1,122 +1,13 @@
-"""Every model, imported once so that ``Base.metadata`` is complete (Alembic, tests)."""
+"""``Base.metadata`` made complete: the core's tables, then every installed domain's models
+(their manifests list the modules). Alembic and the tests import ``Base`` from here."""
 
-from civitas.accounts.models import ApiKey, AuthToken, LoginFailure, User
-from civitas.cases.models import (
-    ReportDraft,
-    RequestFollower,
-    RequestMedia,
-    RequestNote,
-    RoutingRule,
-    ServiceRequest,
-)
-from civitas.catalogue.models import Service
-from civitas.cities.models import City, Department
+from civitas.core import plugins
 from civitas.core.audit import AuditEntry
 from civitas.core.background import Job
 from civitas.core.db import Base
 from civitas.core.idempotency import IdempotencyRecord
 from civitas.core.sequences import Counter
-from civitas.insight.models import (
-    KpiValue,
-    NetworkFigure,
-    PageFeedback,
-    ScorecardVersion,
-    SurveyInvitation,
-    SurveyResponse,
-)
-from civitas.notifications.models import OutboxMessage
-from civitas.proactive.models import (
-    Decision,
-    OptOut,
-    Parameter,
-    Payment,
-    Rule,
-    RuleRun,
-    RuleVersion,
-)
-from civitas.recycling.models import (
-    Absence,
-    Allocation,
-    Association,
-    Buyer,
-    BuyerPrice,
-    CollectedWeight,
-    Material,
-    Picker,
-    Pickup,
-    PlanRun,
-    Programme,
-    RecyclingHousehold,
-    Sale,
-    SaleLine,
-    Zone,
-)
-from civitas.register.models import (
-    AccessLogEntry,
-    Address,
-    Household,
-    LifeEvent,
-    Person,
-    PersonState,
-    Relation,
-)
-from civitas.residents.models import ResidentAccount, ResidentToken
 
-__all__ = [
-    "Absence",
-    "AccessLogEntry",
-    "Address",
-    "Allocation",
-    "ApiKey",
-    "Association",
-    "AuditEntry",
-    "AuthToken",
-    "Base",
-    "Buyer",
-    "BuyerPrice",
-    "City",
-    "CollectedWeight",
-    "Counter",
-    "Decision",
-    "Department",
-    "Household",
-    "IdempotencyRecord",
-    "Job",
-    "KpiValue",
-    "LifeEvent",
-    "LoginFailure",
-    "Material",
-    "NetworkFigure",
-    "OptOut",
-    "OutboxMessage",
-    "PageFeedback",
-    "Parameter",
-    "Payment",
-    "Person",
-    "PersonState",
-    "Picker",
-    "Pickup",
-    "PlanRun",
-    "Programme",
-    "RecyclingHousehold",
-    "Relation",
-    "ReportDraft",
-    "RequestFollower",
-    "RequestMedia",
-    "RequestNote",
-    "ResidentAccount",
-    "ResidentToken",
-    "RoutingRule",
-    "Rule",
-    "RuleRun",
-    "RuleVersion",
-    "Sale",
-    "SaleLine",
-    "ScorecardVersion",
-    "Service",
-    "ServiceRequest",
-    "SurveyInvitation",
-    "SurveyResponse",
-    "User",
-    "Zone",
-]
+plugins.domains()  # imports each domain's models (and KPIs, subscribers, job kinds)
+
+__all__ = ["AuditEntry", "Base", "Counter", "IdempotencyRecord", "Job"]

@@ -34,6 +34,26 @@ def test_passwords_are_stored_as_argon2id(db, two_cities):
         assert "long-enough-1" not in user.password_hash
 
 
+def test_outside_the_test_suite_passwords_get_argon2id_at_its_recommended_cost(monkeypatch):
+    """The suite hashes at argon2id's cheapest cost (it signs in hundreds of times); any
+    other environment gets the library's recommended cost (RFC 9106, 64 MiB, t=3)."""
+    from civitas.core import security
+
+    cheap = security.hash_password("long-enough-1")
+    assert "$m=8,t=1,p=1$" in cheap
+    monkeypatch.setenv("CIVITAS_ENV", "production")
+    security._hasher.cache_clear()
+    try:
+        standard = security.hash_password("long-enough-1")
+        assert "$m=65536,t=3,p=4$" in standard
+        assert security.verify_password(standard, "long-enough-1")
+        assert security.verify_password(cheap, "long-enough-1")  # old hashes still verify
+        assert security.needs_rehash(cheap)  # and are upgraded at the next sign-in
+    finally:
+        monkeypatch.setenv("CIVITAS_ENV", "test")
+        security._hasher.cache_clear()
+
+
 def test_token_flow(client, two_cities):
     headers = bearer(client, "trujillo", "a-agent")
     me = client.get("/api/v1/cities/trujillo/me", headers=headers).json()

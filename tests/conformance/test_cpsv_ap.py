@@ -43,7 +43,7 @@ def demo_export(engine) -> dict:
     """The whole demo catalogue of Musterstadt, exported."""
     settings = get_settings()
     with session_scope() as db:
-        load_demo_city(db, settings, DEMO_CITIES[1])
+        load_demo_city(db, settings, DEMO_CITIES[1], only=("catalogue",))
     with session_scope() as db:
         city = enter_city(db, get_city_by_slug(db, "musterstadt"))
         return export_cpsv(city, list_services(db, city), base_url=settings.public_url)

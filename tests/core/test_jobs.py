@@ -53,6 +53,7 @@ def test_redis_queue():
 
 def test_nightly_token_purge_is_registered():
     from civitas import tasks
+    from civitas.accounts.tasks import purge_tokens
 
     periodic = tasks.huey._registry._periodic_tasks
-    assert tasks.purge_tokens.task_class in periodic
+    assert purge_tokens.task_class in periodic

@@ -190,7 +190,7 @@ def test_dashboard_csv_and_pdf(client, two_cities):
 
 
 def test_the_report_html_carries_each_charts_text_alternative(two_cities):
-    from civitas.web.report import monthly_html
+    from civitas.insight.web.monthly_pdf import monthly_html
 
     with session_scope() as db:
         city = get_city_by_slug(db, "trujillo")

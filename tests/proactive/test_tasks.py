@@ -10,7 +10,7 @@ from civitas.cities.service import enter_city, get_city_by_slug
 from civitas.core.db import session_scope
 from civitas.notifications.models import OutboxMessage
 from civitas.proactive.models import Decision, RuleRun
-from civitas.tasks import proactive_nightly, proactive_run
+from civitas.proactive.tasks import proactive_nightly, proactive_run
 from tests.proactive.helpers import family, with_register, with_rules
 
 

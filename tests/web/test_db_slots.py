@@ -7,9 +7,9 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from civitas.cases.web import open311
 from civitas.core.config import get_settings
 from civitas.web import deps
-from civitas.web.api import open311
 
 
 def test_concurrent_posts_are_all_stored_two_at_a_time(client, two_cities, monkeypatch):

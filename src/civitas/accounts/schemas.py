@@ -1,12 +1,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from civitas.core.permissions import Role
+from civitas.core import permissions
+from civitas.core.i18n import N_
 from civitas.core.security import MIN_PASSWORD_LENGTH
-from civitas.core.types import Language, Patch
+from civitas.core.types import Language, Patch, invalid
+
+
+def _known_role(value: str) -> str:
+    """A role some installed domain declares; another is refused by name."""
+    known = permissions.roles()
+    if value not in known:
+        raise invalid(
+            N_("{role} is not a role here. Choose one of: {expected}."),
+            role=value,
+            expected=", ".join(known),
+        )
+    return value
+
+
+RoleName = Annotated[str, Field(max_length=60), AfterValidator(_known_role)]
 
 
 class UserCreate(BaseModel):
@@ -16,13 +33,13 @@ class UserCreate(BaseModel):
     full_name: str = Field(min_length=1, max_length=200)
     email: EmailStr | None = None
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=200)
-    roles: list[Role] = Field(min_length=1)
+    roles: list[RoleName] = Field(min_length=1, max_length=20)
     language: Language | None = None
     department: str | None = None
 
     @field_validator("roles")
     @classmethod
-    def _unique(cls, value: list[Role]) -> list[Role]:
+    def _unique(cls, value: list[str]) -> list[str]:
         return list(dict.fromkeys(value))
 
 
@@ -35,9 +52,14 @@ class UserUpdate(Patch):
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
     email: EmailStr | None = None
     password: str | None = Field(default=None, min_length=MIN_PASSWORD_LENGTH, max_length=200)
-    roles: list[Role] | None = Field(default=None, min_length=1)
+    roles: list[RoleName] | None = Field(default=None, min_length=1, max_length=20)
     language: Language | None = None
     is_active: bool | None = None
+
+    @field_validator("roles")
+    @classmethod
+    def _unique(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else list(dict.fromkeys(value))
 
 
 class UserRead(BaseModel):

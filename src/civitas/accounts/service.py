@@ -17,7 +17,7 @@ from civitas.core import audit
 from civitas.core.db import utcnow
 from civitas.core.errors import Conflict, NotFound, TooManyAttempts, Unauthenticated
 from civitas.core.i18n import N_
-from civitas.core.permissions import Permission, Role, permissions_for
+from civitas.core.permissions import Role, permissions_for
 from civitas.core.security import (
     hash_password,
     needs_rehash,
@@ -39,9 +39,9 @@ class Principal:
     city_id: int
     user_id: int | None
     label: str
-    permissions: frozenset[Permission]
+    permissions: frozenset[str]
 
-    def can(self, permission: Permission) -> bool:
+    def can(self, permission: str) -> bool:
         return permission in self.permissions
 
 

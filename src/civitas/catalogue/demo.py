@@ -6,10 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy.orm import Session
 
 from civitas.catalogue.importer import CatalogueFile
+from civitas.catalogue.service import apply_import
 from civitas.cities.models import City
+from civitas.core.config import Settings
 
+ACTOR = "system:demo"
 DEMO = Path(__file__).resolve().parent / "demo"
 
 
@@ -44,3 +48,12 @@ def demo_catalogue(city: City) -> CatalogueFile:
     return CatalogueFile.model_validate(
         {"departments": _load("departments.yaml"), "services": services}
     )
+
+
+def load(db: Session, city: City, settings: Settings, password: str) -> list[str]:
+    """The demo hook: the city's departments and its 35 services."""
+    catalogue = demo_catalogue(city)
+    apply_import(
+        db, city, departments=catalogue.departments, services=catalogue.services, actor=ACTOR
+    )
+    return [f"  catalogue:       {settings.public_url}/{city.slug}/"]

@@ -31,6 +31,8 @@ class City(Base):
     max_lon: Mapped[float] = mapped_column(Float)
     colour: Mapped[str] = mapped_column(String(7), default="#0b5cad")
     logo: Mapped[str | None] = mapped_column(String(100), default=None)
+    # optional domains this city does not run (civitas.core.plugins.enabled)
+    disabled_domains: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def contains(self, lat: float, lon: float) -> bool:

@@ -136,6 +136,7 @@ class CityView(BaseModel):
     max_lon: float
     colour: str = "#0b5cad"
     logo: str | None = None
+    disabled_domains: list[str] = []
 
 
 class CityRead(CityView):
@@ -171,3 +172,18 @@ class DepartmentRead(BaseModel):
     email: str | None
     phone: str | None
     address: str | None
+
+
+class DomainState(BaseModel):
+    """A part of Civitas installed on this deployment, and whether it serves the city."""
+
+    name: str
+    title: str
+    optional: bool  # whether an administrator may turn it off for the city
+    enabled: bool
+
+
+class DomainSwitch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool

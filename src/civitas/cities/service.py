@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 
 from civitas.cities.models import City, Department
 from civitas.cities.schemas import CityCreate, DepartmentCreate, DepartmentUpdate
-from civitas.core import audit
-from civitas.core.errors import Conflict, NotFound
+from civitas.core import audit, plugins
+from civitas.core.errors import Conflict, InvalidInput, NotFound, Problem
+from civitas.core.i18n import N_
 from civitas.core.tenancy import bind_city
 
 
@@ -110,3 +111,57 @@ def update_department(
         changes=changes,
     )
     return dept
+
+
+def domain_states(city: City) -> list[tuple[plugins.Domain, bool]]:
+    """Every installed domain and whether it serves this city."""
+    return [(domain, plugins.enabled(city, domain.name)) for domain in plugins.domains()]
+
+
+def switch_domain(db: Session, city: City, *, name: str, on: bool, actor: str) -> bool:
+    """Turn an optional domain on or off for the city (audited); answers whether it
+    changed. Its pages and API then answer 404 for the city, its links, panels and KPIs
+    disappear and its jobs skip the city; its data stays, to be back when it is on."""
+    try:
+        domain = plugins.domain(name)
+    except KeyError:
+        raise InvalidInput(
+            N_("There is no such part of Civitas."),
+            problems=[
+                Problem(
+                    "name",
+                    N_("{name} is not installed; choose one of: {expected}."),
+                    {
+                        "name": name,
+                        "expected": ", ".join(d.name for d in plugins.optional_domains()),
+                    },
+                )
+            ],
+        ) from None
+    if not domain.optional:
+        raise InvalidInput(
+            N_("This part of Civitas cannot be turned off."),
+            problems=[
+                Problem(
+                    "name",
+                    N_("{name} is part of every city; only these can be turned off: {expected}."),
+                    {
+                        "name": name,
+                        "expected": ", ".join(d.name for d in plugins.optional_domains()),
+                    },
+                )
+            ],
+        )
+    off = list(city.disabled_domains or [])
+    if (name not in off) == on:
+        return False
+    city.disabled_domains = [d for d in off if d != name] if on else [*off, name]
+    audit.record(
+        db,
+        actor=actor,
+        action="city.domain_switched",
+        entity_type="city",
+        entity_id=city.slug,
+        changes={"domain": name, "enabled": on},
+    )
+    return True

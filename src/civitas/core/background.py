@@ -24,7 +24,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from civitas.core.db import Base, utcnow
 from civitas.core.errors import CivitasError, Conflict, NotFound
 from civitas.core.i18n import N_
-from civitas.core.permissions import Permission
 from civitas.core.tenancy import TenantMixin
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
@@ -66,14 +65,14 @@ Runner = Callable[[Session, Any, dict[str, Any], str], dict[str, Any]]
 @dataclass(frozen=True)
 class Kind:
     name: str
-    permission: Permission  # who may start it and follow it
+    permission: str  # who may start it and follow it
     run: Runner  # (db, city, params, actor) -> result; raises CivitasError for the reader
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def kind(name: str, permission: Permission) -> Callable[[Runner], Runner]:
+def kind(name: str, permission: str) -> Callable[[Runner], Runner]:
     """Register a kind of long work (a domain does this once, at import)."""
 
     def register(run: Runner) -> Runner:

@@ -1,8 +1,9 @@
 """In-process domain events: a domain announces what happened ("case.closed"), another
 reacts, in the same transaction, without the first importing the second.
 
-Subscribers register when their package is imported (``civitas.models`` imports every
-domain, so every process that touches the database has them all)."""
+Subscribers register when their module is imported; each domain's manifest lists its
+subscriber modules, and the loader (``civitas.core.plugins``) imports them in every process
+before the first event is published."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ def subscribe(name: str) -> Callable[[Handler], Handler]:
 def publish(name: str, /, **payload: Any) -> None:
     """Call every handler of the event, in the caller's transaction (an error in one rolls
     back the change that caused it: nothing is half-written)."""
-    import civitas.models  # noqa: F401 - every domain, so every subscriber is registered
+    from civitas.core.plugins import domains
+
+    domains()  # every installed domain's subscribers are registered (once per process)
 
     for handler in list(_handlers.get(name, ())):
         handler(**payload)

@@ -6,8 +6,9 @@ and breakdown (the whole city, or per service, department or channel). ``insight
 stores the cells, builds the scorecard, the comparison and the open data from them; it
 never needs to know where a figure comes from, and the domains never import ``insight``.
 
-Registration happens when the domain's package is imported (``civitas.models`` imports
-every domain)."""
+Registration happens when the domain's KPI module is imported: its manifest lists it, and
+the loader (``civitas.core.plugins``) imports it. A city that turned a domain off has
+none of its KPIs (:func:`families_for`)."""
 
 from __future__ import annotations
 
@@ -105,15 +106,25 @@ def register(domain: str, kpis: Iterable[Kpi], compute: Compute) -> None:
     _families[domain] = Family(domain, defined, compute)
 
 
-def families() -> list[Family]:
-    import civitas.models  # noqa: F401 - every domain, so every family is registered
+def families(city: Any = None) -> list[Family]:
+    """Every registered family; for a city, those of the domains it runs."""
+    from civitas.core import plugins
 
-    return [_families[name] for name in sorted(_families)]
+    plugins.domains()  # every installed domain's families are registered (once per process)
+    found = [_families[name] for name in sorted(_families)]
+    if city is None:
+        return found
+    return [f for f in found if _serves(plugins, city, f)]
 
 
-def catalogue() -> dict[str, Kpi]:
-    """Every registered KPI by code."""
-    return {k.code: k for f in families() for k in f.kpis}
+def _serves(plugins: Any, city: Any, family: Family) -> bool:
+    owner = plugins.domain_of_module(family.compute.__module__)
+    return owner is None or plugins.enabled(city, owner.name)
+
+
+def catalogue(city: Any = None) -> dict[str, Kpi]:
+    """Every registered KPI by code; for a city, those of the domains it runs."""
+    return {k.code: k for f in families(city) for k in f.kpis}
 
 
 def hours_between(dialect: str, later: str, earlier: str) -> str:

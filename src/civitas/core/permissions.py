@@ -1,110 +1,163 @@
-"""Permissions are named ``scope:resource:action``; roles map to them here and only here."""
+"""Permissions are named ``scope:resource:action``; roles map to them.
+
+The core declares the platform's own permissions (cities, accounts, audit) and the five
+staff roles every city has. Each domain declares its permissions and roles in its
+manifest, and grants its permissions to the staff roles it serves; the loader
+(``civitas.core.plugins``) registers them here. The administrator holds every registered
+permission."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+from civitas.core.i18n import N_
 
 
 class Role(StrEnum):
+    """The staff roles every city has; domains add their own (a waste picker, …)."""
+
     ADMINISTRATOR = "administrator"
     MANAGER = "manager"
     CASE_WORKER = "case_worker"
     AGENT = "agent"  # hotline and front office
     FIELD_WORKER = "field_worker"
-    REGISTRAR = "registrar"  # the registry office (or its system feed): records life events
-    # the learning network's coordinator: the figures cities publish, and nothing else
-    NETWORK_COORDINATOR = "network_coordinator"
-    WASTE_PICKER = "waste_picker"  # a verified reciclador: their own route, weights, income
-    RECYCLING_BUYER = "recycling_buyer"  # a buyer of recyclables: its prices and purchases
 
 
 class Permission(StrEnum):
+    """The platform's own permissions; a domain's are in its ``permissions`` module."""
+
     CITY_SETTINGS_READ = "city:settings:read"
     CITY_SETTINGS_WRITE = "city:settings:write"
     CITY_DEPARTMENT_READ = "city:department:read"
     CITY_DEPARTMENT_WRITE = "city:department:write"
-    CATALOGUE_SERVICE_READ_UNPUBLISHED = "catalogue:service:read_unpublished"
-    CATALOGUE_SERVICE_WRITE = "catalogue:service:write"
-    CATALOGUE_SERVICE_IMPORT = "catalogue:service:import"
     ACCOUNTS_USER_READ = "accounts:user:read"
     ACCOUNTS_USER_WRITE = "accounts:user:write"
     ACCOUNTS_APIKEY_MANAGE = "accounts:apikey:manage"
     AUDIT_LOG_READ = "audit:log:read"
-    CASES_REQUEST_READ = "cases:request:read"
-    CASES_REQUEST_FILE = "cases:request:file"  # file a request for a caller or walk-in
-    CASES_REQUEST_HANDLE = "cases:request:handle"  # status, notes, assignment
-    REGISTER_PERSON_READ = "register:person:read"  # always with a purpose, always logged
-    REGISTER_EVENT_RECORD = "register:event:record"
-    PROACTIVE_RULE_WRITE = "proactive:rule:write"
-    PROACTIVE_DECISION_READ = "proactive:decision:read"
-    PROACTIVE_DECISION_REVIEW = "proactive:decision:review"  # review and override, audited
-    PROACTIVE_RUN_START = "proactive:run:start"
-    INSIGHT_FIGURES_READ = "insight:figures:read"  # dashboards, scorecard, reports
-    INSIGHT_SCORECARD_WRITE = "insight:scorecard:write"  # objectives, targets, manual figures
-    INSIGHT_NETWORK_READ = "insight:network:read"  # the figures cities publish to the network
-    RECYCLING_PROGRAMME_MANAGE = "recycling:programme:manage"  # pickers, zones, day plans
-    RECYCLING_ROUTE_WORK = "recycling:route:work"  # a picker's own stops and weights
-    RECYCLING_SALE_RECORD = "recycling:sale:record"  # sales to buyers, buyers' prices
 
 
-_STAFF_READ = {
-    Permission.CITY_SETTINGS_READ,
-    Permission.CITY_DEPARTMENT_READ,
-    Permission.CATALOGUE_SERVICE_READ_UNPUBLISHED,
-    Permission.CASES_REQUEST_READ,
-}
-_CASE_WORK = {Permission.CASES_REQUEST_FILE, Permission.CASES_REQUEST_HANDLE}
-_PROACTIVE_WORK = {
-    Permission.REGISTER_PERSON_READ,
-    Permission.PROACTIVE_DECISION_READ,
-    Permission.PROACTIVE_DECISION_REVIEW,
-}
+@dataclass(frozen=True)
+class RoleSpec:
+    """A role a domain brings: its name, its label (an N_() message id) and its
+    permissions."""
 
-ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMINISTRATOR: frozenset(Permission),
-    Role.MANAGER: frozenset(
-        _STAFF_READ
-        | _CASE_WORK
-        | {
-            Permission.CATALOGUE_SERVICE_WRITE,
-            Permission.ACCOUNTS_USER_READ,
-            Permission.AUDIT_LOG_READ,
-            *_PROACTIVE_WORK,
-            Permission.PROACTIVE_RUN_START,
-            Permission.INSIGHT_FIGURES_READ,
-            Permission.INSIGHT_NETWORK_READ,
-            Permission.RECYCLING_PROGRAMME_MANAGE,
-            Permission.RECYCLING_SALE_RECORD,
-        }
-    ),
-    Role.CASE_WORKER: frozenset(
-        _STAFF_READ | _CASE_WORK | _PROACTIVE_WORK | {Permission.RECYCLING_PROGRAMME_MANAGE}
-    ),
-    Role.AGENT: frozenset(
-        _STAFF_READ | {Permission.CASES_REQUEST_FILE, Permission.PROACTIVE_DECISION_READ}
-    ),
-    Role.FIELD_WORKER: frozenset(
-        {
-            Permission.CITY_SETTINGS_READ,
-            Permission.CASES_REQUEST_READ,
-            Permission.CASES_REQUEST_HANDLE,
-        }
-    ),
-    Role.REGISTRAR: frozenset(
-        {
-            Permission.CITY_SETTINGS_READ,
-            Permission.REGISTER_EVENT_RECORD,
-            Permission.REGISTER_PERSON_READ,
-        }
-    ),
-    Role.NETWORK_COORDINATOR: frozenset({Permission.INSIGHT_NETWORK_READ}),
-    Role.WASTE_PICKER: frozenset({Permission.RECYCLING_ROUTE_WORK}),
-    Role.RECYCLING_BUYER: frozenset({Permission.RECYCLING_SALE_RECORD}),
-}
+    name: str
+    label: str
+    permissions: frozenset[str] = field(default_factory=frozenset)
 
 
-def permissions_for(roles: list[str] | tuple[str, ...]) -> frozenset[Permission]:
-    granted: set[Permission] = set()
-    for name in roles:
-        granted |= ROLE_PERMISSIONS[Role(name)]
+CORE_ROLES = (
+    RoleSpec(Role.ADMINISTRATOR, N_("Administrator")),
+    RoleSpec(
+        Role.MANAGER,
+        N_("Manager"),
+        frozenset(
+            {
+                Permission.CITY_SETTINGS_READ,
+                Permission.CITY_DEPARTMENT_READ,
+                Permission.ACCOUNTS_USER_READ,
+                Permission.AUDIT_LOG_READ,
+            }
+        ),
+    ),
+    RoleSpec(
+        Role.CASE_WORKER,
+        N_("Case worker"),
+        frozenset({Permission.CITY_SETTINGS_READ, Permission.CITY_DEPARTMENT_READ}),
+    ),
+    RoleSpec(
+        Role.AGENT,
+        N_("Hotline or front-office agent"),
+        frozenset({Permission.CITY_SETTINGS_READ, Permission.CITY_DEPARTMENT_READ}),
+    ),
+    RoleSpec(Role.FIELD_WORKER, N_("Field worker"), frozenset({Permission.CITY_SETTINGS_READ})),
+)
+
+_roles: dict[str, RoleSpec] = {}
+_granted: dict[str, set[str]] = {}
+_permissions: dict[str, str] = {}  # permission -> the domain that declared it
+_role_owner: dict[str, str] = {}  # role -> the domain that declared it
+
+
+def reset() -> None:
+    """Back to the core's roles and permissions alone (before the domains load)."""
+    _roles.clear()
+    _granted.clear()
+    _permissions.clear()
+    _role_owner.clear()
+    for permission in Permission:
+        _permissions[permission.value] = "core"
+    for spec in CORE_ROLES:
+        _roles[spec.name] = spec
+        _granted[spec.name] = {str(p) for p in spec.permissions}
+        _role_owner[spec.name] = "core"
+
+
+reset()
+
+
+def register(domain: str, permissions: Iterable[str], roles: Iterable[RoleSpec]) -> None:
+    """A domain's permissions and roles (called by the loader, once per domain)."""
+    for permission in permissions:
+        owner = _permissions.setdefault(str(permission), domain)
+        if owner != domain:
+            raise ValueError(f"permission {permission} is declared by {owner} and {domain}")
+    for spec in roles:
+        if spec.name in _roles:
+            raise ValueError(f"role {spec.name} is declared twice")
+        _roles[spec.name] = spec
+        _granted[spec.name] = {str(p) for p in spec.permissions}
+        _role_owner[spec.name] = domain
+    _check_known(domain, [p for spec in roles for p in spec.permissions])
+
+
+def grant(role: str, permissions: Iterable[str]) -> None:
+    """Give a role declared elsewhere some of a domain's permissions."""
+    if role not in _roles:
+        raise ValueError(f"cannot grant to {role!r}: no installed domain declares that role")
+    wanted = [str(p) for p in permissions]
+    _check_known(role, wanted)
+    _granted[role].update(wanted)
+
+
+def _check_known(where: str, permissions: Iterable[str]) -> None:
+    unknown = sorted(str(p) for p in permissions if str(p) not in _permissions)
+    if unknown:
+        raise ValueError(f"{where}: permissions nobody declares: {', '.join(unknown)}")
+
+
+def _ensure_loaded() -> None:
+    from civitas.core.plugins import domains
+
+    domains()
+
+
+def roles() -> dict[str, RoleSpec]:
+    """Every role of the installed domains, the core's first."""
+    _ensure_loaded()
+    return dict(_roles)
+
+
+def role_owner(name: str) -> str:
+    """The domain that declared a role ("core" for the staff roles)."""
+    _ensure_loaded()
+    return _role_owner.get(name, "core")
+
+
+def all_permissions() -> frozenset[str]:
+    _ensure_loaded()
+    return frozenset(_permissions)
+
+
+def permissions_for(held: list[str] | tuple[str, ...]) -> frozenset[str]:
+    """The permissions of these roles together (a role no longer installed grants
+    nothing)."""
+    _ensure_loaded()
+    if Role.ADMINISTRATOR.value in held:
+        return frozenset(_permissions)
+    granted: set[str] = set()
+    for name in held:
+        granted |= _granted.get(name, set())
     return frozenset(granted)

@@ -12,12 +12,15 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from civitas.accounts.demo import ensure_user
 from civitas.cases.models import ServiceRequest
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
+from civitas.core.config import Settings
 from civitas.core.db import utcnow
 from civitas.insight import figures, scorecard
 from civitas.insight.models import KpiValue
+from civitas.insight.permissions import NETWORK_COORDINATOR
 from civitas.insight.service import refresh_figures
 from civitas.insight.synthetic import HISTORY_ACTOR, history
 
@@ -71,3 +74,23 @@ def load_demo_insight(db: Session, city: City, *, now: datetime | None = None) -
         responses=made.responses,
         figures=written,
     )
+
+
+def load(db: Session, city: City, settings: Settings, password: str) -> list[str]:
+    """The demo hook: the network coordinator, a year of history, answers and figures."""
+    login = ensure_user(
+        db,
+        city,
+        username="network",
+        full_name="Nora Network",
+        role=NETWORK_COORDINATOR,
+        department=None,
+        password=password,
+    )
+    made = load_demo_insight(db, city)
+    return [
+        login,
+        f"  figures:         {made.requests} requests of history, {made.responses} survey "
+        f"answers, {made.figures} KPI figures",
+        f"  scorecard:       {settings.public_url}/{city.slug}/staff/scorecard",
+    ]

@@ -62,7 +62,7 @@ def compute(db: Session, city: City, month: str) -> list[Cell]:
     span = period(city, month)
     conn = db.connection()
     cells: list[Cell] = []
-    for family in families():
+    for family in families(city):
         cells.extend(family.compute(conn, city.id, span))
     return cells
 
@@ -153,7 +153,7 @@ def record_manual(
 def _known(db: Session, city: City) -> dict[str, Kpi]:
     from civitas.insight.scorecard import manual_kpis
 
-    return {**catalogue(), **manual_kpis(db, city)}
+    return {**catalogue(city), **manual_kpis(db, city)}
 
 
 def figures(

@@ -167,7 +167,7 @@ def kpi_rows(db: Session, city: City) -> Iterator[dict[str, Any]]:
     from civitas.core.kpis import MIN_PUBLISHED_N, catalogue
 
     enter_city(db, city)
-    known = catalogue()
+    known = catalogue(city)
     stmt = (
         select(KpiValue)
         .where(KpiValue.dimension.in_(("all", "service")), KpiValue.source == "computed")

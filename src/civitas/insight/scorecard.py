@@ -308,7 +308,7 @@ def view(db: Session, city: City, month: str, *, months: int = 12) -> list[Objec
     if card is None:
         return []
     span = months_back(city, month, months)
-    known = {**catalogue(), **manual_kpis(db, city), **_manual(card.manual_kpis)}
+    known = {**catalogue(city), **manual_kpis(db, city), **_manual(card.manual_kpis)}
     codes = sorted({m.kpi for o in card.objectives for m in o.measures})
     data = series(db, city, codes, span)
     cards = {m: definition(version_for(db, city, m)) or card for m in span}

@@ -16,9 +16,11 @@ from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from civitas.cities.models import City
 from civitas.cities.service import enter_city, get_city_by_slug
+from civitas.core.config import Settings
 from civitas.core.db import session_scope, utcnow
 from civitas.core.security import hash_password
 from civitas.proactive.engine import run_batch
@@ -216,3 +218,17 @@ def _resident_account(db: Any, city: City, email: str, password: str) -> None:
                 verified_at=utcnow(),
             )
         )
+
+
+def load(db: Session, city: City, settings: Settings, password: str) -> list[str]:
+    """The demo hook: the register works in sessions of its own, after the city is
+    committed."""
+    db.commit()
+    made = load_demo_register(db.get_bind(), city.slug, password)  # type: ignore[arg-type]
+    lines = [f"  register:        {made.persons} persons, {made.decisions_created} new decisions"]
+    if made.resident_email:
+        lines.append(
+            f"  resident login:  {settings.public_url}/{city.slug}/account  "
+            f"{made.resident_email} / {password}"
+        )
+    return lines

@@ -21,10 +21,11 @@ from civitas.cases.schemas import RequestChannel, RequestCreate
 from civitas.cases.service import create_request
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
+from civitas.core.config import Settings
 from civitas.core.db import utcnow
-from civitas.core.permissions import Role
 from civitas.recycling import planning, service
 from civitas.recycling.models import Association, Buyer, Material, Picker, Pickup, Zone
+from civitas.recycling.permissions import RECYCLING_BUYER, WASTE_PICKER
 from civitas.recycling.schemas import PickerCreate, SaleCreate, SaleLineIn, StopRecord
 
 ACTOR = "system:demo"
@@ -163,7 +164,7 @@ def load_demo_recycling(db: Session, city: City, password: str) -> dict[str, int
                 username=f"picker-{code}",
                 full_name=name,
                 password=password,
-                roles=[Role.WASTE_PICKER],
+                roles=[WASTE_PICKER],
                 language="es",
             ),
         )
@@ -201,7 +202,7 @@ def load_demo_recycling(db: Session, city: City, password: str) -> dict[str, int
                 username="buyer",
                 full_name="Reciplast Norte",
                 password=password,
-                roles=[Role.RECYCLING_BUYER],
+                roles=[RECYCLING_BUYER],
                 language="es",
             ),
         )
@@ -366,3 +367,19 @@ def _upcoming(db: Session, city: City, rng: random.Random, today: date) -> int:
             made += 1
     planning.make_plan(db, city, day=day, actor=ACTOR, now=now, time_limit=1)
     return made
+
+
+# the demo cities that run a recycling programme; the others turn the domain off
+DEMO_PROGRAMMES = ("trujillo",)
+
+
+def load(db: Session, city: City, settings: Settings, password: str) -> list[str]:
+    """The demo hook: Trujillo's programme; Musterstadt has none, so recycling is off
+    there (its pages answer 404, its links and figures are hidden)."""
+    if city.slug not in DEMO_PROGRAMMES:
+        if "recycling" not in city.disabled_domains:
+            city.disabled_domains = [*city.disabled_domains, "recycling"]
+        return ["  recycling:       turned off (no programme in this city)"]
+    made = load_demo_recycling(db, city, password)
+    lines = [f"  recycling:       {made['pickups']} pickups, a plan for the day"]
+    return [*lines, "  pickers' logins: picker-rosa, picker-juan, … (waste pickers); buyer (buyer)"]

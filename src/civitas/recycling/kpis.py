@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 
 from civitas.core.i18n import N_
 from civitas.core.kpis import Cell, Kpi, Period, register, rows
-from civitas.recycling.routing import fairness_of
+from civitas.recycling.vrp import fairness_of
 
 FACTORS = Path(__file__).resolve().parent / "data" / "factors.yaml"
 ALL = ("all",)

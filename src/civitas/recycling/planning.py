@@ -24,9 +24,9 @@ from civitas.core import audit, background
 from civitas.core.db import utcnow
 from civitas.core.errors import Conflict, InvalidInput
 from civitas.core.i18n import format_datetime_local, translate
-from civitas.core.permissions import Permission
-from civitas.recycling import routing
+from civitas.recycling import vrp as routing
 from civitas.recycling.models import Absence, Association, Material, Picker, Pickup, PlanRun
+from civitas.recycling.permissions import RecyclingPermission
 from civitas.recycling.schemas import SPEED_KMH
 from civitas.recycling.service import programme
 
@@ -328,7 +328,7 @@ def latest_plan(db: Session, city: City, *, day: date) -> PlanRun | None:
 PLAN_JOB = "recycling.plan"
 
 
-@background.kind(PLAN_JOB, Permission.RECYCLING_PROGRAMME_MANAGE)
+@background.kind(PLAN_JOB, RecyclingPermission.RECYCLING_PROGRAMME_MANAGE)
 def plan_job(db: Session, city: City, params: dict[str, Any], actor: str) -> dict[str, Any]:
     """The background job behind "plan the day" (the solver runs for seconds)."""
     run = make_plan(

@@ -30,6 +30,9 @@ from civitas.core.tenancy import bind_all_cities
 from civitas.notifications.service import enqueue_email
 from civitas.residents.models import ResidentAccount, ResidentToken
 
+# the cookie of a signed-in resident (path /<city>): any domain's pages may read it
+COOKIE = "civitas_resident"
+
 LINK_LIFETIME = timedelta(minutes=30)
 SESSION_LIFETIME = timedelta(days=30)
 LINK = "link"

@@ -21,7 +21,6 @@ from civitas.core.config import Settings, get_settings
 from civitas.core.db import MAX_ROW_ID, session_factory
 from civitas.core.errors import PermissionDenied, Unauthenticated
 from civitas.core.i18n import negotiate
-from civitas.core.permissions import Permission
 from civitas.web import microcache
 from civitas.web.templating import LANG_COOKIE, SESSION_COOKIE
 
@@ -166,7 +165,7 @@ def get_principal(request: Request, db: DbSession, city: CurrentCity) -> Princip
 OptionalPrincipal = Annotated[Principal | None, Depends(get_principal)]
 
 
-def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
+def require(permission: str) -> Callable[..., Awaitable[Principal]]:
     async def dependency(principal: OptionalPrincipal) -> Principal:  # no thread hop
         return _permitted(principal, permission)
 
@@ -174,7 +173,7 @@ def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
     return dependency
 
 
-def Requires(permission: Permission) -> object:  # noqa: N802 - reads like a type in signatures
+def Requires(permission: str) -> object:  # noqa: N802 - reads like a type in signatures
     return Depends(require(permission))
 
 
@@ -186,13 +185,13 @@ class StaffCheck:
 
     request: Request
     city: City
-    permission: Permission
+    permission: str
 
     def principal(self, db: Session) -> Principal:
         return _permitted(get_principal(self.request, db, self.city), self.permission)
 
 
-def _permitted(principal: Principal | None, permission: Permission) -> Principal:
+def _permitted(principal: Principal | None, permission: str) -> Principal:
     if principal is None:
         raise Unauthenticated("Sign in first: send a bearer token or a session cookie.")
     if not principal.can(permission):
@@ -202,7 +201,7 @@ def _permitted(principal: Principal | None, permission: Permission) -> Principal
     return principal
 
 
-def Checks(permission: Permission) -> object:  # noqa: N802 - reads like a type in signatures
+def Checks(permission: str) -> object:  # noqa: N802 - reads like a type in signatures
     """A ``StaffCheck`` for the endpoint to run (documented in OpenAPI like ``Requires``)."""
 
     async def dependency(request: Request, city: CurrentCity) -> StaffCheck:
@@ -226,7 +225,7 @@ async def one_turn(db: Session, work: Callable[[], T]) -> T:
 
 
 def staff_page(
-    city: City, principal: Principal | None, permission: Permission
+    city: City, principal: Principal | None, permission: str
 ) -> Principal | RedirectResponse:
     """For a back-office page: the member of staff allowed to do this, or a redirect to
     sign in; a role without the permission gets PermissionDenied."""

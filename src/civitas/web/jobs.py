@@ -14,7 +14,7 @@ log = structlog.get_logger("civitas.jobs")
 
 def kick_outbox() -> None:
     """Ask the worker to send mail now; if the queue is unreachable, the minute sweep will."""
-    from civitas.tasks import deliver_outbox
+    from civitas.notifications.tasks import deliver_outbox
 
     try:
         deliver_outbox()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import urllib.parse
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,8 @@ from babel.dates import format_date, format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from civitas.catalogue.schemas import label
 from civitas.core.config import get_settings
@@ -31,7 +35,30 @@ SESSION_COOKIE = "civitas_session"
 VISITOR_COOKIE = "civitas_visitor"
 LANG_COOKIE = "civitas_lang"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-templates = Jinja2Templates(directory=str(TEMPLATES))
+
+
+class DomainTemplates(BaseLoader):
+    """The shared templates (base, errors, partials), then each installed domain's
+    ``web/templates`` folder, looked up when the first page is rendered."""
+
+    @functools.cached_property
+    def _loader(self) -> ChoiceLoader:
+        from civitas.web.plugins import template_folders
+
+        return ChoiceLoader([FileSystemLoader(TEMPLATES), FileSystemLoader(template_folders())])
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        return self._loader.get_source(environment, template)
+
+    def list_templates(self) -> list[str]:
+        return self._loader.list_templates()
+
+
+templates = Jinja2Templates(
+    env=Environment(loader=DomainTemplates(), autoescape=select_autoescape())
+)
 
 
 money = format_money
@@ -128,7 +155,8 @@ def remember_visitor(request: Request, response: Response) -> None:
         )
 
 
-def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+def _base(request: Request) -> dict[str, Any]:
+    """What every template may use: the language, the city, translation and formatting."""
     lang = getattr(request.state, "lang", "en")
     city = getattr(request.state, "city", None)
     gettext = translations(lang).gettext
@@ -137,7 +165,7 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
         text = gettext(msgid)
         return text.format(**params) if params else text
 
-    base = {
+    return {
         "lang": lang,
         "city": city,
         "_": t,
@@ -156,6 +184,19 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
         # a create form's own key: a second press of it replays the first answer
         "form_key": lambda: secrets.token_urlsafe(16),
     }
+
+
+def fragment(request: Request, name: str, context: dict[str, Any]) -> Markup:
+    """A piece of page (a panel one domain adds to another's page), with the same
+    helpers as a whole page."""
+    return Markup(  # noqa: S704 - rendered by the autoescaping environment
+        templates.env.get_template(name).render(request=request, **(_base(request) | context))
+    )
+
+
+def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    lang = getattr(request.state, "lang", "en")
+    base = _base(request)
     response = templates.TemplateResponse(request, name, base | context, status_code=status)
     remember_visitor(request, response)
     remember_language(request, response, lang)

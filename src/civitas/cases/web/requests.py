@@ -1,0 +1,473 @@
+"""A resident files a request in the browser, one question per page, then checks the
+answers before sending (the GOV.UK "question pages" and "check answers" patterns); and
+follows it on its status page.
+
+Every page works without JavaScript; the map only helps to pick the point."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from civitas.cases import drafts, publicity
+from civitas.cases import service as cases
+from civitas.cases.models import ReportDraft, ServiceRequest
+from civitas.cases.schemas import OPEN_STATUSES, STATUS_LABELS, Status
+from civitas.catalogue import service as catalogue
+from civitas.catalogue.models import Service
+from civitas.cities.models import City
+from civitas.core.config import Settings
+from civitas.core.db import row_number
+from civitas.core.errors import InvalidInput, NotFound
+from civitas.core.i18n import translate
+from civitas.insight.service import open_survey
+from civitas.residents import service as residents
+from civitas.web import microcache, plugins
+from civitas.web.deps import AppSettings, CurrentCity, DbSession, RowId
+from civitas.web.forms import attribute_answers, problems_by_field
+from civitas.web.jobs import kick_outbox
+from civitas.web.media import clean_uploads, photo_path, read_uploads
+from civitas.web.routers import Router
+from civitas.web.templating import page, require_csrf
+from civitas.web.templating import page as page_
+
+router = Router(include_in_schema=False)
+DRAFT_COOKIE = "civitas_draft"
+
+
+def _base(city: City, code: str) -> str:
+    return f"/{city.slug}/report/{code}"
+
+
+def _draft(request: Request, db: Session, city: City, code: str) -> ReportDraft | None:
+    return drafts.get_draft(db, city, draft_id=request.cookies.get(DRAFT_COOKIE), code=code)
+
+
+def _problems(request: Request, exc: InvalidInput) -> dict[str, str]:
+    def field(where: str) -> str:
+        return "media" if where.startswith("media") else where  # every photo is one field
+
+    return problems_by_field(request.state.lang, exc, field=field)
+
+
+def _go(url: str, request: Request, draft: ReportDraft | None = None) -> Response:
+    lang = request.state.lang
+    response = RedirectResponse(f"{url}?lang={lang}", status_code=303)
+    if draft is not None:
+        response.set_cookie(
+            DRAFT_COOKIE,
+            draft.id,
+            max_age=int(drafts.LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+    return response
+
+
+def _step_page(
+    request: Request,
+    city: City,
+    service: Service,
+    draft: ReportDraft | None,
+    step: str,
+    settings: Settings,
+    problems: dict[str, str] | None = None,
+    given: dict[str, Any] | None = None,
+    status: int = 200,
+    extra: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    answers = dict(draft.answers) if draft else {}
+    if given:
+        answers.update(given)
+    number = drafts.STEPS.index(step) + 1
+    return page(
+        request,
+        f"requests/{step}.html",
+        {
+            "service": service,
+            "answers": answers,
+            "photos": draft.photos if draft else [],
+            "problems": problems or {},
+            "base": _base(city, service.code),
+            "step_number": number,
+            "step_count": len(drafts.STEPS),
+            "map_tiles": settings.map_tiles_url,
+            "map_attribution": settings.map_attribution,
+            **(extra or {}),
+        },
+        status,
+    )
+
+
+@router.get("/{city}/report/{code}", response_class=HTMLResponse, response_model=None)
+def start(request: Request, city: CurrentCity, db: DbSession, code: str) -> Response:
+    drafts.reportable(db, city, code)
+    step = drafts.missing_step(_draft(request, db, city, code)) or "check"
+    return _go(f"{_base(city, code)}/{step}", request)
+
+
+@router.get("/{city}/report/{code}/where", response_class=HTMLResponse)
+def where_form(
+    request: Request, city: CurrentCity, db: DbSession, settings: AppSettings, code: str
+) -> HTMLResponse:
+    service = drafts.reportable(db, city, code)
+    return _step_page(request, city, service, _draft(request, db, city, code), "where", settings)
+
+
+@router.post("/{city}/report/{code}/where", response_model=None)
+def where_answer(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    settings: AppSettings,
+    code: str,
+    csrf: Annotated[str, Form(max_length=128)] = "",
+    address: Annotated[str, Form(max_length=600)] = "",
+    lat: Annotated[str, Form(max_length=40)] = "",
+    long: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    require_csrf(request, csrf)
+    service = drafts.reportable(db, city, code)
+    draft = _draft(request, db, city, code)
+    try:
+        draft = drafts.save_where(db, city, service, draft, address=address, lat=lat, long=long)
+    except InvalidInput as exc:
+        given = {"address": address, "lat": lat, "long": long}
+        return _step_page(
+            request, city, service, draft, "where", settings, _problems(request, exc), given, 400
+        )
+    db.commit()
+    return _go(f"{_base(city, code)}/details", request, draft)
+
+
+def _nearby(
+    request: Request, db: Session, city: City, service: Service, draft: ReportDraft
+) -> list[dict[str, Any]]:
+    lat, lon = draft.answers.get("lat"), draft.answers.get("long")
+    if lat is None or lon is None:
+        return []
+    found = cases.nearby_open(db, city, service_id=service.id, lat=lat, lon=lon)
+    lang = request.state.lang
+    return [
+        {
+            "number": r.number,
+            "status": translate(lang, STATUS_LABELS[Status(r.status)]),
+            "address": r.address,
+            "description": (r.description or "")[:140],
+        }
+        for r in found
+    ]
+
+
+@router.get("/{city}/report/{code}/details", response_class=HTMLResponse, response_model=None)
+def details_form(
+    request: Request, city: CurrentCity, db: DbSession, settings: AppSettings, code: str
+) -> Response:
+    service = drafts.reportable(db, city, code)
+    draft = _draft(request, db, city, code)
+    if draft is None:
+        return _go(f"{_base(city, code)}/where", request)
+    return _step_page(
+        request,
+        city,
+        service,
+        draft,
+        "details",
+        settings,
+        extra={"nearby": _nearby(request, db, city, service, draft)},
+    )
+
+
+@router.post("/{city}/report/{code}/details", response_model=None)
+async def details_answer(
+    request: Request, city: CurrentCity, db: DbSession, settings: AppSettings, code: str
+) -> Response:
+    form = await request.form()
+    text = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    require_csrf(request, text.get("csrf", ""))
+    chosen = [
+        (n, v)
+        for n, v in form.multi_items()
+        if n == "media" and isinstance(v, UploadFile) and v.filename
+    ]
+    raw_uploads = await read_uploads(chosen, settings)
+
+    def work() -> Response:
+        service = drafts.reportable(db, city, code)
+        draft = _draft(request, db, city, code)
+        if draft is None:
+            return _go(f"{_base(city, code)}/where", request)
+        if remove := text.get("remove_photo"):
+            drafts.remove_photo(db, city, draft, sha256=remove)
+            db.commit()
+            return _go(f"{_base(city, code)}/details", request, draft)
+        attributes = attribute_answers(city, service, form)
+        description = text.get("description", "")
+        try:
+            images, upload_problems = clean_uploads(raw_uploads, settings), []
+        except InvalidInput as exc:
+            images, upload_problems = [], exc.problems
+        try:
+            drafts.save_details(
+                db,
+                city,
+                service,
+                draft,
+                description=description,
+                attributes=attributes,
+                photos=images,
+                media_root=settings.media_root,
+                earlier_problems=upload_problems,
+            )
+        except InvalidInput as exc:
+            db.rollback()
+            draft = _draft(request, db, city, code)
+            return _step_page(
+                request,
+                city,
+                service,
+                draft,
+                "details",
+                settings,
+                _problems(request, exc),
+                {"description": description, "attributes": attributes},
+                400,
+                extra={"nearby": _nearby(request, db, city, service, draft) if draft else []},
+            )
+        db.commit()
+        if text.get("add_photo"):
+            return _go(f"{_base(city, code)}/details", request, draft)
+        return _go(f"{_base(city, code)}/contact", request, draft)
+
+    return await run_in_threadpool(work)
+
+
+@router.get("/{city}/report/{code}/contact", response_class=HTMLResponse, response_model=None)
+def contact_form(
+    request: Request, city: CurrentCity, db: DbSession, settings: AppSettings, code: str
+) -> Response:
+    service = drafts.reportable(db, city, code)
+    draft = _draft(request, db, city, code)
+    if draft is None:
+        return _go(f"{_base(city, code)}/where", request)
+    # a signed-in resident's address is offered, so that the request shows in "my requests"
+    account = residents.signed_in(db, city, raw=request.cookies.get("civitas_resident"))
+    given = {"email": account.email} if account and not draft.answers.get("email") else None
+    return _step_page(request, city, service, draft, "contact", settings, given=given)
+
+
+@router.post("/{city}/report/{code}/contact", response_model=None)
+def contact_answer(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    settings: AppSettings,
+    code: str,
+    csrf: Annotated[str, Form(max_length=128)] = "",
+    first_name: Annotated[str, Form(max_length=200)] = "",
+    last_name: Annotated[str, Form(max_length=200)] = "",
+    email: Annotated[str, Form(max_length=300)] = "",
+    phone: Annotated[str, Form(max_length=80)] = "",
+) -> Response:
+    require_csrf(request, csrf)
+    service = drafts.reportable(db, city, code)
+    draft = _draft(request, db, city, code)
+    if draft is None:
+        return _go(f"{_base(city, code)}/where", request)
+    given = {"first_name": first_name, "last_name": last_name, "email": email, "phone": phone}
+    try:
+        drafts.save_contact(db, city, service, draft, **given)
+    except InvalidInput as exc:
+        return _step_page(
+            request, city, service, draft, "contact", settings, _problems(request, exc), given, 400
+        )
+    db.commit()
+    return _go(f"{_base(city, code)}/check", request, draft)
+
+
+@router.get("/{city}/report/{code}/check", response_class=HTMLResponse, response_model=None)
+def check_page(
+    request: Request, city: CurrentCity, db: DbSession, settings: AppSettings, code: str
+) -> Response:
+    service = drafts.reportable(db, city, code)
+    draft = _draft(request, db, city, code)
+    missing = drafts.missing_step(draft)
+    if missing:
+        return _go(f"{_base(city, code)}/{missing}", request)
+    return _step_page(request, city, service, draft, "check", settings)
+
+
+@router.post("/{city}/report/{code}/check", response_model=None)
+def send(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    settings: AppSettings,
+    code: str,
+    csrf: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    require_csrf(request, csrf)
+    service = drafts.reportable(db, city, code)
+    draft_id = request.cookies.get(DRAFT_COOKIE)
+    draft = _draft(request, db, city, code)
+    # no draft to send: it may have been sent by another press (committed just now), then
+    # this press answers with that one's confirmation. Asking in this order, not "sent
+    # already?" first, leaves no moment in which the draft is neither open nor sent.
+    if draft is None and (sent := drafts.filed_from(db, city, draft_id=draft_id, code=code)):
+        return _sent(request, city, sent)
+    missing = drafts.missing_step(draft)
+    if draft is None or missing:
+        return _go(f"{_base(city, code)}/{missing or 'where'}", request)
+    try:
+        created = drafts.submit(db, city, draft, language=request.state.lang)
+    except InvalidInput as exc:
+        db.rollback()
+        return _step_page(
+            request, city, service, draft, "check", settings, _problems(request, exc), status=400
+        )
+    except drafts.AlreadyFiled:
+        db.rollback()
+        sent = drafts.filed_from(db, city, draft_id=draft_id, code=code)
+        if sent is None:  # sent, then the request was removed: start again
+            return _go(f"{_base(city, code)}/where", request)
+        return _sent(request, city, sent)
+    db.commit()
+    kick_outbox()
+    return _sent(request, city, created)
+
+
+def _sent(request: Request, city: City, created: ServiceRequest) -> Response:
+    response = _go(f"/{city.slug}/requests/{created.number}", request)
+    # the draft cookie stays: pressed again (or sent again after "back"), the sent draft
+    # answers with this confirmation; a new report starts a new draft
+    response.headers["location"] += f"&token={created.token}&sent=1"
+    return response
+
+
+@router.get("/{city}/requests/{number}", response_class=HTMLResponse)
+def status_page(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    settings: AppSettings,
+    number: RowId,
+    sent: str = "",
+    token: str = "",
+) -> HTMLResponse:
+    """What anyone may see of a request (as the Open311 API shows it): never who filed it."""
+    found = cases.get_request(db, city, number=number)
+    notes = cases.public_notes(db, city, [found.id]).get(found.id, [])
+    photos = cases.photos_of(db, city, [found.id]).get(found.id, [])
+    status = Status(found.status)
+    reporter = bool(token) and token == found.token  # the private link: the reporter
+    survey = open_survey(db, city, "request", found.id) if reporter else None
+    # anyone else sees the place, text and photos only as far as the service allows
+    rule = publicity.EXACT if reporter else found.service.public_location
+    exact = rule == publicity.EXACT
+    return page(
+        request,
+        "requests/status.html",
+        {
+            "request_": found,
+            "service": found.service,
+            "status_label": STATUS_LABELS[status],
+            "status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
+            "is_open": status in OPEN_STATUSES,
+            "notes": notes,
+            "place": publicity.public_place(rule, found),
+            "photos": [photo_path(city.slug, found, m) for m in photos] if exact else [],
+            "sent": sent == "1" and bool(token) and token == found.token,
+            "token": token if token and token == found.token else "",
+            "timezone": ZoneInfo(city.timezone),
+            "survey": survey,
+            # what other domains add to the facts (a recycling pickup's day and weight)
+            "panels": plugins.panels(
+                "request.status.facts",
+                request,
+                city,
+                db=db,
+                request_id=found.id,
+                is_open=status in OPEN_STATUSES,
+            )
+            if exact
+            else [],
+        },
+    )
+
+
+@router.get("/{city}/track", response_class=HTMLResponse, response_model=None)
+def track(request: Request, city: CurrentCity, db: DbSession, ref: str = "") -> Response:
+    """Find a request by its number or by the private token of its link."""
+    ref = ref.strip().lstrip("#")
+    if not ref:
+        return page(request, "requests/track.html", {"ref": "", "problems": {}})
+    try:
+        if ref.isascii() and ref.isdigit():
+            found = cases.get_request(db, city, number=row_number(ref) or 0)
+        else:
+            found = cases.get_request_by_token(db, city, token=ref)
+    except NotFound:
+        message = translate(request.state.lang, "No request has this number or code.")
+        return page(request, "requests/track.html", {"ref": ref, "problems": {"ref": message}}, 404)
+    return _go(f"/{city.slug}/requests/{found.number}", request)
+
+
+@router.get("/{city}/requests", response_class=HTMLResponse)
+def public_requests(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    settings: AppSettings,
+    service: str = "",
+    status: str = "",
+    page: int = 1,
+) -> HTMLResponse:
+    """Requests of the last 90 days on a map and in a list, as Open311 shows them (never
+    who filed them)."""
+    page = max(1, min(page, 10_000))
+    query = cases.RequestQuery(
+        service_codes=[service] if service else None,
+        statuses=[status] if status in ("open", "closed") else None,
+        public=True,
+        page=page,
+        page_size=20,
+    )
+    found = cases.query_requests(db, city, query)
+    infos = microcache.service_infos(db, city, {r.service_id for r in found})
+    lang = request.state.lang
+    rows = []
+    for r in found:
+        place = publicity.public_place(infos[r.service_id].public_location, r)
+        rows.append(
+            {
+                "number": r.number,
+                "service": infos[r.service_id].name,
+                "status": translate(lang, STATUS_LABELS[Status(r.status)]),
+                "open": Status(r.status) in OPEN_STATUSES,
+                "address": place.address,
+                "lat": place.lat,
+                "long": place.long,
+                "requested_at": r.requested_at,
+            }
+        )
+    return page_(
+        request,
+        "requests/list.html",
+        {
+            "rows": rows,
+            "services": [s for s in catalogue.list_services(db, city) if s.is_open311],
+            "filters": {"service": service, "status": status},
+            "page_number": page,
+            "more": len(found) == query.page_size,
+            "map_tiles": settings.map_tiles_url,
+            "map_attribution": settings.map_attribution,
+        },
+    )

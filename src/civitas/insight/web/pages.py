@@ -1,0 +1,394 @@
+"""The back office's figures: the dashboard, the balanced scorecard (with its editor and
+the figures entered by hand), the learning network's comparison, CSV of every table and
+the monthly PDF report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from civitas.accounts.service import Principal
+from civitas.cases.permissions import CasesPermission
+from civitas.cities.models import City
+from civitas.core.errors import CivitasError, InvalidInput
+from civitas.core.i18n import translate
+from civitas.insight import figures as figs
+from civitas.insight import scorecard
+from civitas.insight import service as insight_service
+from civitas.insight.charts import fmt
+from civitas.insight.dashboard import Grid, channel_name, dashboard, network_view, scorecard_page
+from civitas.insight.permissions import InsightPermission
+from civitas.insight.web import monthly_pdf as report
+from civitas.web.actions import form_action
+from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
+from civitas.web.forms import problem_list
+from civitas.web.routers import Router
+from civitas.web.templating import page, require_csrf
+
+router = Router(include_in_schema=False)
+READ = InsightPermission.INSIGHT_FIGURES_READ
+WRITE = InsightPermission.INSIGHT_SCORECARD_WRITE
+NETWORK = InsightPermission.INSIGHT_NETWORK_READ
+DIMENSIONS = ("all", "service", "department", "channel")
+
+
+def _month(city: City, month: str | None) -> str:
+    if not month:
+        return figs.current_month(city)
+    return figs.period(city, month).month
+
+
+def csv_response(name: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _key_label(lang: str, dimension: str, key: str) -> str:
+    return channel_name(lang, key) if dimension == "channel" else key
+
+
+@router.get("/{city}/staff/insight", response_class=HTMLResponse, response_model=None)
+def insight(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    month: str | None = None,
+    dimension: str = "all",
+) -> Response:
+    if isinstance(go := staff_page(city, principal, READ), Response):
+        return go
+    lang = request.state.lang
+    chosen = _month(city, month)
+    board = dashboard(
+        db, city, chosen, lang, dimension=dimension if dimension in DIMENSIONS else "all"
+    )
+    return page(
+        request,
+        "insight/dashboard.html",
+        {
+            "board": board,
+            "grid": Grid.of(board.breakdown),
+            "fmt": fmt,
+            "key_label": lambda key: _key_label(lang, board.dimension, key),
+            "dimensions": DIMENSIONS,
+            "can_write": principal is not None and principal.can(WRITE),
+            "done": request.query_params.get("done"),
+        },
+    )
+
+
+@router.get("/{city}/staff/insight/figures.csv", response_model=None)
+def insight_csv(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    month: str | None = None,
+    dimension: str = "all",
+) -> Response:
+    if isinstance(go := staff_page(city, principal, READ), Response):
+        return go
+    chosen = _month(city, month)
+    dimension = dimension if dimension in DIMENSIONS else "all"
+    rows = [
+        [
+            chosen,
+            f.kpi.code,
+            f.dimension,
+            f.key,
+            "" if f.value is None else f.value,
+            f.n,
+            f.kpi.unit,
+        ]
+        for f in figs.figures(db, city, chosen, dimension=dimension)
+    ]
+    return csv_response(
+        f"{city.slug}-kpis-{chosen}-{dimension}.csv",
+        ["period", "kpi", "dimension", "key", "value", "n", "unit"],
+        rows,
+    )
+
+
+@router.post("/{city}/staff/insight/refresh", response_model=None)
+def refresh(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    csrf: Annotated[str, Form(max_length=128)] = "",
+    month: Annotated[str, Form(max_length=7)] = "",
+) -> Response:
+    if isinstance(go := staff_page(city, principal, WRITE), Response):
+        return go
+    require_csrf(request, csrf)
+    chosen = _month(city, month or None)
+    insight_service.refresh_figures(db, city, [chosen], actor=go.label)
+    db.commit()
+    return RedirectResponse(
+        f"/{city.slug}/staff/insight?month={chosen}&done=refreshed&lang={request.state.lang}",
+        status_code=303,
+    )
+
+
+@router.get("/{city}/staff/scorecard", response_class=HTMLResponse, response_model=None)
+def scorecard_view(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    month: str | None = None,
+) -> Response:
+    if isinstance(go := staff_page(city, principal, READ), Response):
+        return go
+    return _scorecard(request, db, city, _month(city, month))
+
+
+def _scorecard(
+    request: Request,
+    db: DbSession,
+    city: City,
+    month: str,
+    *,
+    problems: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    lang = request.state.lang
+    perspectives, charts = scorecard_page(db, city, month, lang)
+    principal = request.state.principal
+    return page(
+        request,
+        "insight/scorecard.html",
+        {
+            "month": month,
+            "perspectives": perspectives,
+            "charts": {c.id: c for c in charts},
+            "fmt": fmt,
+            "labels": {k: translate(lang, v) for k, v in scorecard.LIGHT_LABELS.items()},
+            "manual": scorecard.manual_kpis(db, city),
+            "can_write": principal.can(WRITE),
+            "problems": problems or {},
+            "done": request.query_params.get("done"),
+        },
+        status,
+    )
+
+
+@router.get("/{city}/staff/scorecard.csv", response_model=None)
+def scorecard_csv(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    month: str | None = None,
+) -> Response:
+    if isinstance(go := staff_page(city, principal, READ), Response):
+        return go
+    chosen = _month(city, month)
+    lang = request.state.lang
+    rows = []
+    for o in scorecard.view(db, city, chosen):
+        for m in o.measures:
+            for p in m.history:
+                rows.append(
+                    [
+                        p.month,
+                        o.perspective,
+                        o.code,
+                        m.kpi.code,
+                        m.kpi.title(lang),
+                        "" if p.value is None else p.value,
+                        p.target,
+                        p.light,
+                    ]
+                )
+    return csv_response(
+        f"{city.slug}-scorecard-{chosen}.csv",
+        ["period", "perspective", "objective", "kpi", "name", "value", "target", "light"],
+        rows,
+    )
+
+
+@router.post("/{city}/staff/scorecard/figures", response_model=None)
+def enter_figure(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    csrf: Annotated[str, Form(max_length=128)] = "",
+    kpi: Annotated[str, Form(max_length=40)] = "",
+    month: Annotated[str, Form(max_length=7)] = "",
+    value: Annotated[str, Form(max_length=30)] = "",
+) -> Response:
+    lang = request.state.lang
+    chosen = _month(city, month or None)
+
+    def change(who: Principal) -> None:
+        try:
+            number = float(value.replace(",", ".").strip())
+        except ValueError:
+            raise InvalidInput(
+                "Enter the figure as a number, e.g. 1250 or 12.5 (you entered '{value}').",
+                value=value,
+            ) from None
+        insight_service.record_figure(
+            db, city, kpi=kpi, month=chosen, value=number, actor=who.label
+        )
+
+    def refused(_who: Principal, exc: CivitasError) -> Response:
+        message = translate(lang, exc.message, **exc.params)
+        return _scorecard(
+            request, db, city, chosen, problems={f"figure-{kpi}": message}, status=422
+        )
+
+    return form_action(
+        request,
+        city,
+        db,
+        principal,
+        permission=WRITE,
+        csrf=csrf,
+        change=change,
+        done=lambda _: f"/{city.slug}/staff/scorecard?month={chosen}&done=entered&lang={lang}",
+        refused=refused,
+    )
+
+
+@router.get("/{city}/staff/scorecard/edit", response_class=HTMLResponse, response_model=None)
+def edit_scorecard(
+    request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
+) -> Response:
+    if isinstance(go := staff_page(city, principal, WRITE), Response):
+        return go
+    current = scorecard.current_version(db, city)
+    text = current.source if current else scorecard.EXAMPLE
+    return _editor(request, db, city, text)
+
+
+def _editor(
+    request: Request,
+    db: DbSession,
+    city: City,
+    text: str,
+    *,
+    problems: list[dict[str, str]] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    from civitas.core import audit
+    from civitas.core.kpis import catalogue
+
+    lang = request.state.lang
+    current = scorecard.current_version(db, city)
+    return page(
+        request,
+        "insight/scorecard_edit.html",
+        {
+            "text": text,
+            "version": current.version if current else 0,
+            "problems": problems or [],
+            "kpis": [(k.code, k.title(lang), k.better) for k in catalogue(city).values()],
+            "history": audit.list_entries(db, entity_type="scorecard", oldest_first=False),
+            "saved": request.query_params.get("saved"),
+        },
+        status,
+    )
+
+
+@router.post("/{city}/staff/scorecard/edit", response_class=HTMLResponse, response_model=None)
+def save_scorecard(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    csrf: Annotated[str, Form(max_length=128)] = "",
+    text: Annotated[str, Form(max_length=50000)] = "",
+) -> Response:
+    lang = request.state.lang
+    return form_action(
+        request,
+        city,
+        db,
+        principal,
+        permission=WRITE,
+        csrf=csrf,
+        change=lambda who: insight_service.save_scorecard(db, city, text=text, actor=who.label),
+        done=lambda row: f"/{city.slug}/staff/scorecard/edit?saved={row.version}&lang={lang}",
+        refused=lambda _who, exc: _editor(
+            request, db, city, text, problems=problem_list(lang, exc), status=422
+        ),
+    )
+
+
+@router.get("/{city}/staff/network", response_class=HTMLResponse, response_model=None)
+def network(
+    request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
+) -> Response:
+    if isinstance(go := staff_page(city, principal, NETWORK), Response):
+        return go
+    data, charts = network_view(db, request.state.lang)
+    return page(request, "insight/network.html", {"data": data, "charts": charts, "fmt": fmt})
+
+
+@router.get("/{city}/staff/network.csv", response_model=None)
+def network_csv(
+    request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
+) -> Response:
+    if isinstance(go := staff_page(city, principal, NETWORK), Response):
+        return go
+    data, _ = network_view(db, request.state.lang)
+    rows = [
+        [month, slug, kpi.code, "" if value is None else value, "yes" if hidden else "no"]
+        for kpi in data.kpis
+        for slug, _name in data.cities
+        for month in data.months
+        if (found := data.values.get((kpi.code, slug, month))) is not None
+        for value, hidden in [found]
+    ]
+    return csv_response("network-kpis.csv", ["period", "city", "kpi", "value", "suppressed"], rows)
+
+
+@router.get("/{city}/staff/insight/report.pdf", response_model=None)
+def report_pdf(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    month: str | None = None,
+) -> Response:
+    if isinstance(go := staff_page(city, principal, READ), Response):
+        return go
+    chosen = _month(city, month)
+    pdf = report.monthly_pdf(db, city, chosen, request.state.lang)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": f'inline; filename="{city.slug}-report-{chosen}.pdf"'},
+    )
+
+
+@router.get("/{city}/staff/feedback", response_class=HTMLResponse, response_model=None)
+def feedback(
+    request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
+) -> Response:
+    """What residents wrote in the survey: as written for the department that handled
+    the case, screened for personal data for everyone else."""
+    if isinstance(go := staff_page(city, principal, CasesPermission.CASES_REQUEST_READ), Response):
+        return go
+    from civitas.accounts.models import User
+    from civitas.insight.service import comments
+
+    user = db.get(User, go.user_id) if go.user_id else None
+    found = comments(db, city, department_id=user.department_id if user else None)
+    return page(request, "insight/feedback.html", {"comments": found})

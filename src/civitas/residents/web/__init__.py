@@ -1,0 +1,15 @@
+"""The web side of residents: its JSON API, pages, templates and static files."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from civitas.web.plugins import DomainWeb
+
+
+def install(web: DomainWeb) -> None:
+    """Register the routers (see civitas.web.plugins)."""
+    from civitas.residents.web import pages
+
+    web.add_pages(pages.router)
