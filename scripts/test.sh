@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test command: lint, format check, types, then the suite on SQLite and on
-# PostgreSQL. The two suites run at the same time (each has its own database, temporary
-# folder, ports and browser), each writing to its own log; both logs are printed whole, and
-# the command fails if either suite failed. CIVITAS_TEST_SERIAL=1 runs them one after the
-# other instead.
+# PostgreSQL. The two suites run at the same time, each on CIVITAS_TEST_WORKERS processes
+# (pytest-xdist, default 2, a module's tests kept together); every process has its own
+# database, temporary folder, ports and browser. Each suite writes to its own log; both
+# logs are printed whole, and the command fails if either suite failed.
+# CIVITAS_TEST_SERIAL=1 runs the suites one after the other, each in one process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${VENV:-.venv}/bin
@@ -15,9 +16,13 @@ echo "== mypy";                "$BIN/mypy"
 bash scripts/ensure-chromium.sh >/dev/null   # the browser tests drive Debian's chromium
 bash scripts/ensure-postgres.sh
 
+WORKERS=${CIVITAS_TEST_WORKERS:-2}
 suite() {  # suite DB [pytest args]: one database's run
-  local started=$SECONDS status=0
-  "$BIN/pytest" -q -p no:cacheprovider --db "$@" || status=$?
+  local started=$SECONDS status=0 spread=()
+  if [[ "${CIVITAS_TEST_SERIAL:-}" != "1" && "$WORKERS" -gt 1 ]]; then
+    spread=(-n "$WORKERS" --dist loadscope)
+  fi
+  "$BIN/pytest" -q -p no:cacheprovider "${spread[@]}" --db "$@" || status=$?
   echo "(the $1 suite took $((SECONDS - started)) s)"
   return $status
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 
 import pytest
 from huey.consumer import Consumer
@@ -41,7 +42,11 @@ def test_embedded_sqlite_queue(tmp_root):
 
 
 def test_redis_queue():
-    huey = build_huey(Settings(jobs_backend="redis", redis_url="redis://127.0.0.1:6379/15"))
+    # a queue of this run's own: suites running side by side share the Redis server
+    huey = build_huey(
+        Settings(jobs_backend="redis", redis_url="redis://127.0.0.1:6379/15"),
+        name=f"civitas-test-{uuid.uuid4().hex[:8]}",
+    )
     try:
         huey.storage.conn.ping()
     except Exception as exc:  # Redis is part of the platform; its absence is a failure

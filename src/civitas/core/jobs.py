@@ -14,13 +14,14 @@ from huey import Huey, RedisHuey, SqliteHuey
 from civitas.core.config import Settings, get_settings
 
 
-def build_huey(settings: Settings) -> Huey:
+def build_huey(settings: Settings, name: str = "civitas") -> Huey:
+    """The queue the settings ask for; ``name`` keeps queues apart on one broker."""
     if settings.jobs_backend == "redis":
-        return RedisHuey("civitas", url=settings.redis_url, utc=True)
+        return RedisHuey(name, url=settings.redis_url, utc=True)
     if settings.jobs_backend == "immediate":
-        return Huey("civitas", immediate=True, utc=True)
+        return Huey(name, immediate=True, utc=True)
     settings.jobs_path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("civitas", filename=str(settings.jobs_path), utc=True)
+    return SqliteHuey(name, filename=str(settings.jobs_path), utc=True)
 
 
 huey: Huey = build_huey(get_settings())
