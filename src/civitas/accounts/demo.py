@@ -49,7 +49,7 @@ def ensure_user(
             ),
             actor=ACTOR,
         )
-    return f"  {username:<12} {role}"
+    return f"  staff login:     {username} ({role})"
 
 
 def demo_api_key(settings: Settings, slug: str) -> str:

@@ -12,7 +12,7 @@ MANIFEST = Domain(
     web="civitas.cities.web:install",
     nav=(
         NavEntry(
-            N_("Services of this city"),
+            N_("Parts of Civitas in this city"),
             "staff/settings",
             Permission.CITY_SETTINGS_WRITE,
             admin=True,

@@ -31,7 +31,9 @@ MANIFEST = Domain(
     cli="civitas.recycling.cli:app",
     demo="civitas.recycling.demo:load",
     nav=(
-        NavEntry(N_("Your route"), "picker", P.RECYCLING_ROUTE_WORK),
+        NavEntry(
+            N_("Your route"), "picker", P.RECYCLING_ROUTE_WORK, roles=frozenset({WASTE_PICKER})
+        ),
         NavEntry(N_("Recycling: day plan"), "staff/recycling", P.RECYCLING_PROGRAMME_MANAGE),
         NavEntry(
             N_("Prices and purchases"),
