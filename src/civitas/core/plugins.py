@@ -76,6 +76,9 @@ class Domain:
     # "pkg.demo:load": load(db, city, settings, password) -> list of lines to print;
     # runs once per demo city in the order of the installed list
     demo: str | None = None
+    # "pkg.opendata:DATASETS": its open datasets (core.opendata.Dataset), published on
+    # /{city}/open-data and in the DCAT-AP catalogue of every city that runs the domain
+    datasets: str | None = None
     nav: tuple[NavEntry, ...] = ()
     # the isolation walk's sample requests for this domain's routes (a module with ROUTES
     # and PUBLIC); by default tests/isolation/<name>.py of this repository

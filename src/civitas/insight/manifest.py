@@ -26,6 +26,7 @@ MANIFEST = Domain(
     tasks="civitas.insight.tasks",
     cli="civitas.insight.cli:app",
     demo="civitas.insight.demo:load",
+    datasets="civitas.insight.opendata:DATASETS",
     nav=(
         NavEntry(N_("Dashboard"), "staff/insight", P.INSIGHT_FIGURES_READ),
         NavEntry(N_("Balanced scorecard"), "staff/scorecard", P.INSIGHT_FIGURES_READ),

@@ -13,14 +13,12 @@ last change."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -32,6 +30,7 @@ from civitas.cities.models import City
 from civitas.cities.service import enter_city
 from civitas.core.db import utcnow
 from civitas.core.i18n import N_, pick, translate
+from civitas.core.opendata import FORMATS, Dataset, as_csv, published
 from civitas.insight.models import KpiValue
 
 DAYS = 365
@@ -39,12 +38,6 @@ LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 LICENCE_NAME = "Creative Commons Attribution 4.0 International (CC BY 4.0)"
 FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
 MEDIA = "http://www.iana.org/assignments/media-types/"
-FORMATS = {
-    "csv": ("CSV", "text/csv"),
-    "geojson": ("GEOJSON", "application/geo+json"),
-    "jsonld": ("JSON_LD", "application/ld+json"),
-    "json": ("JSON", "application/json"),
-}
 REQUEST_FIELDS = [
     "number",
     "service_code",
@@ -68,51 +61,6 @@ SERVICE_FIELDS = [
     "target_hours",
     "url",
 ]
-
-
-@dataclass(frozen=True)
-class Dataset:
-    code: str
-    title: str
-    description: str
-    formats: tuple[str, ...]
-    keywords: tuple[str, ...]
-
-
-DATASETS = (
-    Dataset(
-        "requests",
-        N_("Service requests (anonymised)"),
-        N_(
-            "Requests residents made over every channel in the last twelve months: service, "
-            "status, channel, the day it was made and closed, and a grid cell of about 500 m "
-            "instead of the place. No text, no address, nothing about who reported."
-        ),
-        ("csv", "geojson", "jsonld"),
-        ("service requests", "Open311", "city services"),
-    ),
-    Dataset(
-        "kpis",
-        N_("Key performance indicators"),
-        N_(
-            "Monthly figures of the city's services: volume, time to answer and to close, "
-            "deadline compliance, channels, satisfaction and more, for the whole city and per "
-            "service. Figures resting on fewer than five cases are suppressed."
-        ),
-        ("csv", "json", "jsonld"),
-        ("performance", "satisfaction", "KPI"),
-    ),
-    Dataset(
-        "services",
-        N_("Service catalogue"),
-        N_(
-            "The services the city offers, with their channels, department and target time. "
-            "The JSON-LD follows the EU Core Public Service Vocabulary (CPSV-AP)."
-        ),
-        ("csv", "jsonld"),
-        ("public services", "catalogue", "CPSV-AP"),
-    ),
-)
 
 
 def request_rows(
@@ -205,15 +153,6 @@ def service_rows(db: Session, city: City, base_url: str) -> Iterator[dict[str, A
         }
 
 
-def as_csv(fields: list[str], rows: Iterator[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return out.getvalue()
-
-
 def requests_geojson(rows: Iterator[dict[str, Any]]) -> dict[str, Any]:
     features = []
     for row in rows:
@@ -292,13 +231,9 @@ CONTEXT = {
 
 
 def modified(db: Session, city: City) -> dict[str, datetime | None]:
-    """When each dataset last changed (None: it holds nothing yet)."""
+    """When each dataset the city publishes last changed (None: it holds nothing yet)."""
     enter_city(db, city)
-    return {
-        "requests": db.scalar(select(func.max(ServiceRequest.updated_at))),
-        "kpis": db.scalar(select(func.max(KpiValue.computed_at))),
-        "services": db.scalar(select(func.max(Service.updated_at))),
-    }
+    return {ds.code: ds.modified(db, city) for ds in published(city)}
 
 
 def _stamp(moment: datetime) -> dict[str, str]:
@@ -330,7 +265,8 @@ def catalog(db: Session, city: City, base_url: str) -> dict[str, Any]:
         for code in _eu_languages(city.languages)
     ]
     datasets = []
-    for ds in DATASETS:
+    shown = published(city)
+    for ds in shown:
         distributions = []
         for fmt in ds.formats:
             kind, media = FORMATS[fmt]
@@ -373,8 +309,9 @@ def catalog(db: Session, city: City, base_url: str) -> dict[str, Any]:
         "@type": "dcat:Catalog",
         "dct:title": {"@value": f"Open data of {city.name}", "@language": "en"},
         "dct:description": {
-            "@value": f"Datasets {city.name} publishes with Civitas: anonymised service "
-            "requests, its key performance indicators and its service catalogue.",
+            "@value": f"Datasets {city.name} publishes with Civitas: "
+            + ", ".join(translate("en", ds.title) for ds in shown)
+            + ".",
             "@language": "en",
         },
         "dct:publisher": publisher,
@@ -396,3 +333,90 @@ def _texts(msgid: str, city: City) -> list[dict[str, str]]:
     """A text in English and in each of the city's languages."""
     langs = dict.fromkeys(["en", *city.languages])
     return [{"@value": translate(lang, msgid), "@language": lang} for lang in langs]
+
+
+def pretty(body: object) -> bytes:
+    return orjson.dumps(body, option=orjson.OPT_INDENT_2)
+
+
+CSV = "text/csv; charset=utf-8"
+
+
+def _make_requests(db: Session, city: City, fmt: str, base_url: str) -> tuple[str | bytes, str]:
+    rows = request_rows(db, city)
+    if fmt == "csv":
+        return as_csv(REQUEST_FIELDS, rows), CSV
+    if fmt == "geojson":
+        return pretty(requests_geojson(rows)), FORMATS["geojson"][1]
+    return pretty(requests_jsonld(rows, base_url, city)), FORMATS["jsonld"][1]
+
+
+def _make_kpis(db: Session, city: City, fmt: str, base_url: str) -> tuple[str | bytes, str]:
+    rows = kpi_rows(db, city)
+    if fmt == "csv":
+        return as_csv(KPI_FIELDS, rows), CSV
+    if fmt == "json":
+        return pretty({"city": city.slug, "figures": list(rows)}), FORMATS["json"][1]
+    return pretty(kpis_jsonld(rows, base_url, city)), FORMATS["jsonld"][1]
+
+
+def _make_services(db: Session, city: City, fmt: str, base_url: str) -> tuple[str | bytes, str]:
+    from civitas.catalogue.cpsv import export_cpsv
+    from civitas.catalogue.service import list_services
+
+    if fmt == "csv":
+        return as_csv(SERVICE_FIELDS, service_rows(db, city, base_url)), CSV
+    return pretty(export_cpsv(city, list_services(db, city), base_url=base_url)), FORMATS["jsonld"][
+        1
+    ]
+
+
+def _latest(column: Any) -> Any:
+    def latest(db: Session, city: City) -> datetime | None:
+        enter_city(db, city)
+        return db.scalar(select(func.max(column)))
+
+    return latest
+
+
+# what insight publishes (its manifest names them); other domains publish their own
+DATASETS = (
+    Dataset(
+        "requests",
+        N_("Service requests (anonymised)"),
+        N_(
+            "Requests residents made over every channel in the last twelve months: service, "
+            "status, channel, the day it was made and closed, and a grid cell of about 500 m "
+            "instead of the place. No text, no address, nothing about who reported."
+        ),
+        ("csv", "geojson", "jsonld"),
+        ("service requests", "Open311", "city services"),
+        _make_requests,
+        _latest(ServiceRequest.updated_at),
+    ),
+    Dataset(
+        "kpis",
+        N_("Key performance indicators"),
+        N_(
+            "Monthly figures of the city's services: volume, time to answer and to close, "
+            "deadline compliance, channels, satisfaction and more, for the whole city and per "
+            "service. Figures resting on fewer than five cases are suppressed."
+        ),
+        ("csv", "json", "jsonld"),
+        ("performance", "satisfaction", "KPI"),
+        _make_kpis,
+        _latest(KpiValue.computed_at),
+    ),
+    Dataset(
+        "services",
+        N_("Service catalogue"),
+        N_(
+            "The services the city offers, with their channels, department and target time. "
+            "The JSON-LD follows the EU Core Public Service Vocabulary (CPSV-AP)."
+        ),
+        ("csv", "jsonld"),
+        ("public services", "catalogue", "CPSV-AP"),
+        _make_services,
+        _latest(Service.updated_at),
+    ),
+)

@@ -30,6 +30,7 @@ MANIFEST = Domain(
     web="civitas.recycling.web:install",
     cli="civitas.recycling.cli:app",
     demo="civitas.recycling.demo:load",
+    datasets="civitas.recycling.opendata:DATASETS",
     nav=(
         NavEntry(
             N_("Your route"), "picker", P.RECYCLING_ROUTE_WORK, roles=frozenset({WASTE_PICKER})

@@ -7,9 +7,8 @@ import orjson
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
-from civitas.catalogue.cpsv import export_cpsv
-from civitas.catalogue.service import list_services
 from civitas.core.errors import NotFound
+from civitas.core.opendata import FORMATS, published
 from civitas.insight import opendata
 from civitas.web.deps import AppSettings, CurrentCity, DbSession
 from civitas.web.routers import Router
@@ -29,16 +28,15 @@ def _json(body: object, media: str) -> Response:
 
 @router.get("/{city}/open-data", response_class=HTMLResponse, response_model=None)
 def index(request: Request, city: CurrentCity, db: DbSession) -> Response:
-    changed = opendata.modified(db, city)
     return page(
         request,
         "insight/open_data.html",
         {
-            "datasets": opendata.DATASETS,
-            "changed": changed,
+            "datasets": published(city),
+            "changed": opendata.modified(db, city),
             "licence": opendata.LICENCE,
             "licence_name": opendata.LICENCE_NAME,
-            "formats": opendata.FORMATS,
+            "formats": FORMATS,
         },
     )
 
@@ -47,7 +45,7 @@ def index(request: Request, city: CurrentCity, db: DbSession) -> Response:
 def catalog(city: CurrentCity, db: DbSession, settings: AppSettings, fmt: str) -> Response:
     document = opendata.catalog(db, city, settings.public_url)
     if fmt == "jsonld":
-        return _json(document, JSONLD)
+        return _published(orjson.dumps(document, option=orjson.OPT_INDENT_2), JSONLD)
     if fmt == "ttl":
         from rdflib import Graph
 
@@ -60,40 +58,22 @@ def catalog(city: CurrentCity, db: DbSession, settings: AppSettings, fmt: str) -
 def dataset(
     city: CurrentCity, db: DbSession, settings: AppSettings, dataset: str, fmt: str
 ) -> Response:
-    known = {d.code: d for d in opendata.DATASETS}
+    """A dataset of a domain the city runs, in one of its formats."""
+    known = {d.code: d for d in published(city)}
     if dataset not in known or fmt not in known[dataset].formats:
         raise NotFound(
             "There is no open dataset {name}. See /{city}/open-data for what there is.",
             name=f"{dataset}.{fmt}",
             city=city.slug,
         )
-    base = settings.public_url
-    if dataset == "requests":
-        rows = opendata.request_rows(db, city)
-        if fmt == "csv":
-            return _csv(opendata.as_csv(opendata.REQUEST_FIELDS, rows), city.slug, dataset)
-        if fmt == "geojson":
-            return _json(opendata.requests_geojson(rows), "application/geo+json")
-        return _json(opendata.requests_jsonld(rows, base, city), JSONLD)
-    if dataset == "kpis":
-        rows = opendata.kpi_rows(db, city)
-        if fmt == "csv":
-            return _csv(opendata.as_csv(opendata.KPI_FIELDS, rows), city.slug, dataset)
-        if fmt == "json":
-            return _json({"city": city.slug, "figures": list(rows)}, "application/json")
-        return _json(opendata.kpis_jsonld(rows, base, city), JSONLD)
-    if fmt == "csv":
-        rows = opendata.service_rows(db, city, base)
-        return _csv(opendata.as_csv(opendata.SERVICE_FIELDS, rows), city.slug, dataset)
-    return _json(export_cpsv(city, list_services(db, city), base_url=base), JSONLD)
+    body, media = known[dataset].make(db, city, fmt, settings.public_url)
+    disposition = f'inline; filename="{city.slug}-{dataset}.csv"' if fmt == "csv" else None
+    return _published(body, media, disposition)
 
 
-def _csv(text: str, slug: str, name: str) -> Response:
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "content-disposition": f'inline; filename="{slug}-{name}.csv"',
-            "access-control-allow-origin": "*",
-        },
-    )
+def _published(body: str | bytes, media: str, disposition: str | None = None) -> Response:
+    """Open data is for anyone, from any site (CORS)."""
+    headers = {"access-control-allow-origin": "*"}
+    if disposition:
+        headers["content-disposition"] = disposition
+    return Response(body, media_type=media, headers=headers)
