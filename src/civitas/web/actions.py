@@ -22,6 +22,7 @@ from civitas.web.idempotent import commit_form, replay_form
 from civitas.web.templating import require_csrf
 
 T = TypeVar("T")
+W = TypeVar("W")
 
 
 def form_action(
@@ -44,18 +45,48 @@ def form_action(
     answers a refused change, after the rollback (the form again, with the problems, and
     the error's status). ``key`` is a create form's own key: a second press replays the
     first answer. ``after`` runs once the change is committed (wake the mail worker)."""
-    who = staff_page(city, principal, permission)
+    return gated_action(
+        request,
+        db,
+        gate=lambda: staff_page(city, principal, permission),
+        actor=lambda who: who.label,
+        csrf=csrf,
+        change=change,
+        done=done,
+        refused=refused,
+        key=key,
+        after=after,
+    )
+
+
+def gated_action(
+    request: Request,
+    db: Session,
+    *,
+    gate: Callable[[], W | Response],
+    actor: Callable[[W], str],
+    csrf: str,
+    change: Callable[[W], T],
+    done: Callable[[T], str],
+    refused: Callable[[W, CivitasError], Response],
+    key: str | None = None,
+    after: Callable[[], None] | None = None,
+) -> Response:
+    """:func:`form_action` for a form whose reader is not a member of staff as such: the
+    ``gate`` answers who it is (a picker, a buyer …) or where to send them instead, and
+    ``actor`` names them for the audit and for a replayed answer."""
+    who = gate()
     if isinstance(who, Response):
         return who
     require_csrf(request, csrf)
-    if (earlier := replay_form(db, actor=who.label, key=key)) is not None:
+    if (earlier := replay_form(db, actor=actor(who), key=key)) is not None:
         return earlier
     try:
         result = change(who)
     except CivitasError as exc:
         db.rollback()
         return refused(who, exc)
-    answer = commit_form(db, actor=who.label, key=key, answer=done(result))
+    answer = commit_form(db, actor=actor(who), key=key, answer=done(result))
     if after is not None:
         after()
     return answer

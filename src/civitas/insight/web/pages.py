@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from civitas.accounts.service import Principal
 from civitas.cases.permissions import CasesPermission
@@ -28,7 +28,7 @@ from civitas.web.actions import form_action
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
 from civitas.web.forms import problem_list
 from civitas.web.routers import Router
-from civitas.web.templating import page, require_csrf
+from civitas.web.templating import page
 
 router = Router(include_in_schema=False)
 READ = InsightPermission.INSIGHT_FIGURES_READ
@@ -131,15 +131,26 @@ def refresh(
     csrf: Annotated[str, Form(max_length=128)] = "",
     month: Annotated[str, Form(max_length=7)] = "",
 ) -> Response:
-    if isinstance(go := staff_page(city, principal, WRITE), Response):
-        return go
-    require_csrf(request, csrf)
-    chosen = _month(city, month or None)
-    insight_service.refresh_figures(db, city, [chosen], actor=go.label)
-    db.commit()
-    return RedirectResponse(
-        f"/{city.slug}/staff/insight?month={chosen}&done=refreshed&lang={request.state.lang}",
-        status_code=303,
+    lang = request.state.lang
+
+    def change(who: Principal) -> str:
+        chosen = _month(city, month or None)
+        insight_service.refresh_figures(db, city, [chosen], actor=who.label)
+        return chosen
+
+    def refused(_who: Principal, exc: CivitasError) -> Response:
+        raise exc  # a month that is no month: the error page names it
+
+    return form_action(
+        request,
+        city,
+        db,
+        principal,
+        permission=WRITE,
+        csrf=csrf,
+        change=change,
+        done=lambda chosen: f"/{city.slug}/staff/insight?month={chosen}&done=refreshed&lang={lang}",
+        refused=refused,
     )
 
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from babel.numbers import get_currency_precision
 from fastapi import Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
@@ -33,6 +33,7 @@ from civitas.recycling.models import Buyer, Picker, Pickup
 from civitas.recycling.permissions import RecyclingPermission
 from civitas.recycling.schemas import SaleCreate, SaleLineIn, StopRecord
 from civitas.recycling.service import today
+from civitas.web.actions import gated_action
 from civitas.web.deps import (
     AppSettings,
     CurrentCity,
@@ -45,7 +46,6 @@ from civitas.web.forms import problems_by_field
 from civitas.web.jobs import start_job
 from civitas.web.routers import Router
 from civitas.web.templating import page as render
-from civitas.web.templating import require_csrf
 
 router = Router(include_in_schema=False)
 
@@ -293,36 +293,36 @@ async def record_stop(
 ) -> Response:
     """A stop recorded: weights per material, or nothing found. A resend (the phone's
     offline queue) with the same ``client_key`` is answered as the first was."""
-    picker = _picker_of(db, city, principal)
-    if isinstance(picker, Response):
-        return picker
     form = await request.form()
     text = {k: v for k, v in form.items() if isinstance(v, str)}
-    require_csrf(request, text.get("csrf", ""))
     lang = request.state.lang
     upload = form.get("photo")
     photo = (
         await upload.read(settings.max_photo_bytes + 1) if isinstance(upload, UploadFile) else b""
     )
-    pickup = db.get(Pickup, pickup_id)
-    day = pickup.day if pickup is not None else today(city)
-    weights: dict[str, float] = {}
-    bad: list[Problem] = []
-    for name, value in text.items():
-        if not name.startswith("kg-") or not value.strip():
-            continue
-        code = name[3:]
-        try:
-            weights[code] = number(value)
-        except ValueError:
-            bad.append(
-                Problem(
-                    f"weights_kg[{code}]",
-                    N_("{value} is not a weight: write kilograms as a number, e.g. 12.5."),
-                    {"value": value[:20]},
+
+    def day_of_stop() -> date:
+        pickup = db.get(Pickup, pickup_id)
+        return pickup.day if pickup is not None else today(city)
+
+    def change(picker: Picker) -> date:
+        day = day_of_stop()
+        weights: dict[str, float] = {}
+        bad: list[Problem] = []
+        for name, value in text.items():
+            if not name.startswith("kg-") or not value.strip():
+                continue
+            code = name[3:]
+            try:
+                weights[code] = number(value)
+            except ValueError:
+                bad.append(
+                    Problem(
+                        f"weights_kg[{code}]",
+                        N_("{value} is not a weight: write kilograms as a number, e.g. 12.5."),
+                        {"value": value[:20]},
+                    )
                 )
-            )
-    try:
         if bad:
             raise InvalidInput(
                 "The stop cannot be recorded: {count} problem(s).", problems=bad, count=len(bad)
@@ -348,19 +348,34 @@ async def record_stop(
             )
             stored, _ = store(settings.media_root, city.id, image)
         service.record_stop(db, city, picker=picker, data=data, photo=stored)
-    except CivitasError as exc:
-        db.rollback()
+        return day
+
+    def refused(picker: Picker, exc: CivitasError) -> Response:
         problems = problems_by_field(
             lang, exc, fallback=f"s{pickup_id}-weights", field=_stop_field(pickup_id)
         )
         answers = {k: v for k, v in text.items() if k.startswith("kg-") or k == "note"}
         context = route_context(
-            db, city, picker, day, lang, problems=problems, failed=pickup_id, answers=answers
+            db,
+            city,
+            picker,
+            day_of_stop(),
+            lang,
+            problems=problems,
+            failed=pickup_id,
+            answers=answers,
         )
         return render(request, "recycling/route.html", context, exc.status)
-    db.commit()
-    return RedirectResponse(
-        f"/{city.slug}/picker?day={day.isoformat()}&lang={lang}#stop-{pickup_id}", 303
+
+    return gated_action(
+        request,
+        db,
+        gate=lambda: _picker_of(db, city, principal),
+        actor=_picker_label,
+        csrf=text.get("csrf", ""),
+        change=change,
+        done=lambda day: f"/{city.slug}/picker?day={day.isoformat()}&lang={lang}#stop-{pickup_id}",
+        refused=refused,
     )
 
 
@@ -374,41 +389,61 @@ def picker_drops_out(
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """The picker cannot go on today: the open stops go to the others (a new plan)."""
-    picker = _picker_of(db, city, principal)
-    if isinstance(picker, Response):
-        return picker
-    require_csrf(request, csrf)
     lang = request.state.lang
     day = today(city)
-    actor = f"picker:{picker.code}"
-    try:
+
+    def change(picker: Picker) -> Picker:
         planning.record_absence(
             db,
             city,
             picker=picker,
             day=day,
             reason=reason.strip() or translate(lang, "Reported from the phone"),
-            actor=actor,
+            actor=_picker_label(picker),
         )
-        db.commit()
-    except CivitasError as exc:
-        db.rollback()
+        db.commit()  # the absence stands whatever becomes of the new plan
+        return picker
+
+    def replan(picker: Picker) -> str:
+        """The others' routes are re-planned in the background (if a plan is being made
+        already, the office re-plans after it)."""
+        try:
+            start_job(
+                db,
+                kind=planning.PLAN_JOB,
+                params={"day": day.isoformat(), "reason": f"drop-out: {picker.code}"},
+                actor=_picker_label(picker),
+            )
+        except CivitasError:
+            db.rollback()
+        return f"/{city.slug}/picker?lang={lang}"
+
+    def refused(picker: Picker, exc: CivitasError) -> Response:
         problems = {"reason": translate(lang, exc.message, **exc.params)}
         context = route_context(db, city, picker, day, lang, problems=problems)
         return render(request, "recycling/route.html", context, exc.status)
-    try:  # the others' routes are re-planned in the background
-        start_job(
-            db,
-            kind=planning.PLAN_JOB,
-            params={"day": day.isoformat(), "reason": f"drop-out: {picker.code}"},
-            actor=actor,
-        )
-    except CivitasError:
-        db.rollback()  # a plan is being made already; the office re-plans after it
-    return RedirectResponse(f"/{city.slug}/picker?lang={lang}", 303)
+
+    return gated_action(
+        request,
+        db,
+        gate=lambda: _picker_of(db, city, principal),
+        actor=_picker_label,
+        csrf=csrf,
+        change=change,
+        done=replan,
+        refused=refused,
+    )
 
 
 # --- the buyer's desk ----------------------------------------------------------------------
+
+
+def _picker_label(picker: Picker) -> str:
+    return f"picker:{picker.code}"
+
+
+def _buyer_label(buyer: Buyer) -> str:
+    return f"buyer:{buyer.code}"
 
 
 def _buyer_of(db: DbSession, city: City, principal: Any) -> Buyer | Response:
@@ -546,12 +581,9 @@ def buyer_sets_price(
     min_kg: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """A buyer publishes what it pays for a material (per kg, from a day)."""
-    buyer = _buyer_of(db, city, principal)
-    if isinstance(buyer, Response):
-        return buyer
-    require_csrf(request, csrf)
     lang = request.state.lang
-    try:
+
+    def change(buyer: Buyer) -> None:
         problems = []
         try:
             minor = to_minor(number(price), city.currency)
@@ -580,18 +612,27 @@ def buyer_sets_price(
             price_minor_per_kg=minor,
             valid_from=start,
             min_kg=least,
-            actor=f"buyer:{buyer.code}",
+            actor=_buyer_label(buyer),
         )
-    except CivitasError as exc:
-        db.rollback()
+
+    def refused(buyer: Buyer, exc: CivitasError) -> Response:
         context = buyer_context(db, city, buyer, lang)
         context |= {
             "problems": problems_by_field(lang, exc, fallback="price"),
             "answers": {"material": material, "price": price, "valid_from": valid_from},
         }
         return render(request, "recycling/buyer.html", context, exc.status)
-    db.commit()
-    return RedirectResponse(f"/{city.slug}/buyer?lang={lang}#prices", 303)
+
+    return gated_action(
+        request,
+        db,
+        gate=lambda: _buyer_of(db, city, principal),
+        actor=_buyer_label,
+        csrf=csrf,
+        change=change,
+        done=lambda _: f"/{city.slug}/buyer?lang={lang}#prices",
+        refused=refused,
+    )
 
 
 @router.post("/{city}/buyer/purchases", response_model=None)
@@ -599,30 +640,33 @@ async def buyer_records_purchase(
     request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
 ) -> Response:
     """A buyer records what it bought from a picker or an association."""
-    buyer = _buyer_of(db, city, principal)
-    if isinstance(buyer, Response):
-        return buyer
     form = await request.form()
     text = {k: v for k, v in form.items() if isinstance(v, str)}
-    require_csrf(request, text.get("csrf", ""))
     lang = request.state.lang
-    try:
-        sale = service.record_sale(
-            db,
-            city,
-            data=read_sale_form(text, buyer.code, city.currency),
-            actor=f"buyer:{buyer.code}",
-        )
-    except CivitasError as exc:
-        db.rollback()
+
+    def refused(buyer: Buyer, exc: CivitasError) -> Response:
         context = buyer_context(db, city, buyer, lang)
         context |= {
             "problems": problems_by_field(lang, exc, fallback="lines", field=sale_field),
             "answers": text,
         }
         return render(request, "recycling/buyer.html", context, exc.status)
-    db.commit()
-    return RedirectResponse(f"/{city.slug}/buyer/purchases/{sale.id}?lang={lang}", 303)
+
+    return gated_action(
+        request,
+        db,
+        gate=lambda: _buyer_of(db, city, principal),
+        actor=_buyer_label,
+        csrf=text.get("csrf", ""),
+        change=lambda buyer: service.record_sale(
+            db,
+            city,
+            data=read_sale_form(text, buyer.code, city.currency),
+            actor=_buyer_label(buyer),
+        ),
+        done=lambda sale: f"/{city.slug}/buyer/purchases/{sale.id}?lang={lang}",
+        refused=refused,
+    )
 
 
 def sale_context(

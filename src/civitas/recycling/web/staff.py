@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from babel.dates import format_date
 from fastapi import Form, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,7 +42,7 @@ from civitas.recycling.web.pages import (
     sale_rows,
     to_minor,
 )
-from civitas.web.actions import form_action
+from civitas.web.actions import form_action, gated_action
 from civitas.web.api.jobs import stored_message
 from civitas.web.deps import (
     AppSettings,
@@ -57,7 +57,6 @@ from civitas.web.jobs import start_job
 from civitas.web.media import SAFE_HEADERS
 from civitas.web.routers import Router
 from civitas.web.templating import page as render
-from civitas.web.templating import require_csrf
 
 router = Router(include_in_schema=False)
 MANAGE = RecyclingPermission.RECYCLING_PROGRAMME_MANAGE
@@ -484,27 +483,31 @@ async def record_sale(
     request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
 ) -> Response:
     """A sale by a picker or an association to a buyer, entered at the collection centre."""
-    if isinstance(who := _sales_desk(city, principal), Response):
-        return who
     form = await request.form()
     text = {k: v for k, v in form.items() if isinstance(v, str)}
-    require_csrf(request, text.get("csrf", ""))
     lang = request.state.lang
-    try:
-        sale = service.record_sale(
-            db,
-            city,
-            data=read_sale_form(text, text.get("buyer", ""), city.currency),
-            actor=who.label,
-        )
-    except CivitasError as exc:
-        db.rollback()
+
+    def refused(_who: Principal, exc: CivitasError) -> Response:
         context = sales_context(db, city, lang)
         context["problems"] = problems_by_field(lang, exc, fallback="lines", field=sale_field)
         context["answers"] = text
         return render(request, "recycling/staff_sales.html", context, exc.status)
-    db.commit()
-    return RedirectResponse(f"/{city.slug}/staff/recycling/sales/{sale.id}?lang={lang}", 303)
+
+    return gated_action(
+        request,
+        db,
+        gate=lambda: _sales_desk(city, principal),
+        actor=lambda who: who.label,
+        csrf=text.get("csrf", ""),
+        change=lambda who: service.record_sale(
+            db,
+            city,
+            data=read_sale_form(text, text.get("buyer", ""), city.currency),
+            actor=who.label,
+        ),
+        done=lambda sale: f"/{city.slug}/staff/recycling/sales/{sale.id}?lang={lang}",
+        refused=refused,
+    )
 
 
 @router.get("/{city}/staff/recycling/sales/{sale_id}", response_model=None)
