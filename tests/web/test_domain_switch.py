@@ -87,6 +87,11 @@ def test_a_city_without_recycling_has_none_of_it(client, engine, two_cities):
     page = staff("/trujillo/staff/recycling?lang=en", manager_cookie)
     assert page.status_code == 404
     assert "There is nothing at this address." in page.text
+    # a browser gets the error page, still showing the reader signed in
+    page = client.get("/trujillo/staff/recycling?lang=en", headers={"accept": "text/html"})
+    assert page.status_code == 404
+    assert "There is nothing at this address." in page.text
+    assert "Sign out" in page.text
     api = client.get("/api/v1/cities/trujillo/recycling/prices", headers=admin)
     assert api.status_code == 404
     assert "Pickup day" not in client.get(status_url).text

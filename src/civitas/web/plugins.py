@@ -18,11 +18,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 
 from civitas.core import plugins
 from civitas.core.errors import NotFound
 from civitas.core.plugins import Domain
-from civitas.web.deps import CurrentCity
+from civitas.web.deps import CurrentCity, DbSession, get_principal
 from civitas.web.errors import NOTHING_HERE
 
 # a panel: (request, **context) -> Markup, or None when it has nothing to show
@@ -79,8 +80,11 @@ def installed() -> tuple[DomainWeb, ...]:
 def gate(name: str) -> Callable[..., Any]:
     """A dependency that answers 404 when the city of the path turned ``name`` off."""
 
-    async def domain_enabled(city: CurrentCity) -> None:  # the request's city, resolved once
+    async def domain_enabled(request: Request, city: CurrentCity, db: DbSession) -> None:
+        # the request's city and session, resolved once for the whole request
         if not plugins.enabled(city, name):
+            # the error page shows who is signed in, as every other page does
+            await run_in_threadpool(get_principal, request, db, city)
             raise NotFound(NOTHING_HERE)
 
     return domain_enabled
