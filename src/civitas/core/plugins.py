@@ -76,6 +76,9 @@ class Domain:
     # "pkg.demo:load": load(db, city, settings, password) -> list of lines to print;
     # runs once per demo city in the order of the installed list
     demo: str | None = None
+    # "pkg.migrations": the package of its own Alembic revisions, a branch of the schema's
+    # history (a domain from outside civitas; those inside add to its one chain)
+    migrations: str | None = None
     # "pkg.opendata:DATASETS": its open datasets (core.opendata.Dataset), published on
     # /{city}/open-data and in the DCAT-AP catalogue of every city that runs the domain
     datasets: str | None = None

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
 
 from civitas.cases import service as cases
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
 from civitas.web.routers import Router
 from civitas.web.templating import page
+from tests.example_domain.models import Notice
 from tests.example_domain.permissions import ExamplePermission
 
 router = Router(include_in_schema=False)
@@ -20,4 +22,9 @@ def notices(
 ) -> Response:
     if isinstance(go := staff_page(city, principal, ExamplePermission.NOTICES_READ), Response):
         return go
-    return page(request, "example/notices.html", {"open": cases.queue_counts(db, city)["open"]})
+    pinned = list(db.scalars(select(Notice).order_by(Notice.id)))
+    return page(
+        request,
+        "example/notices.html",
+        {"open": cases.queue_counts(db, city)["open"], "notices": pinned},
+    )

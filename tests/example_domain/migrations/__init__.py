@@ -1,0 +1,1 @@
+"""The notice board's own branch of the schema's history."""
