@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-$(ASSETS): package.json package-lock.json scripts/build-assets.sh
+$(ASSETS): package.json package-lock.json scripts/build-assets.sh $(wildcard scripts/assets/*.js)
 	bash scripts/build-assets.sh
 	touch $(ASSETS)
 

@@ -20,6 +20,11 @@ cp node_modules/leaflet/dist/images/*.png "$out/leaflet/images/"
 mkdir -p "$out/vega"
 node_modules/.bin/esbuild scripts/assets/charts.js --bundle --minify --format=iife \
   --target=es2020 --legal-comments=none --log-level=warning --outfile="$out/vega/charts.min.js"
+# the API reference (/docs): Swagger UI from the registry, started by our own script
+mkdir -p "$out/swagger-ui"
+cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+  node_modules/swagger-ui-dist/LICENSE "$out/swagger-ui/"
+cp scripts/assets/swagger-init.js "$out/swagger-ui/init.js"
 cp node_modules/vega/LICENSE "$out/vega/LICENSE" 2>/dev/null || true
 cp node_modules/htmx.org/LICENSE "$out/htmx.LICENSE" 2>/dev/null || true
 cp node_modules/leaflet/LICENSE "$out/leaflet/LICENSE" 2>/dev/null || true

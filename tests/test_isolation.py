@@ -78,6 +78,8 @@ GLOBAL = {
     ("GET", "/api/v1/cities"),
     ("GET", "/"),
     ("GET", "/open311/v2/discovery.{fmt}"),
+    ("GET", "/docs"),
+    ("GET", "/favicon.ico"),
 }
 
 

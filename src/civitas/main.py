@@ -19,7 +19,7 @@ from civitas.core.config import Settings, get_settings
 from civitas.core.db import get_engine
 from civitas.core.logging import configure_logging
 from civitas.web import plugins
-from civitas.web.api import health
+from civitas.web.api import health, reference
 from civitas.web.api import jobs as jobs_api
 from civitas.web.errors import ServerErrors, install_error_handlers
 from civitas.web.inputs import refuse_control_characters
@@ -43,6 +43,7 @@ def routers() -> list[plugins.Included]:
         *api,
         (jobs_api.router, []),
         (jobs_api.page_router, []),
+        (reference.router, []),
         *pages,
     ]
 
@@ -84,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Municipal services for residents: catalogue, Open311 GeoReport v2, staff API.",
         lifespan=lifespan,
         dependencies=[Depends(refuse_control_characters)],
+        docs_url=None,  # served from this host: civitas.web.api.reference
+        redoc_url=None,
     )
     for router, dependencies in routers():
         app.include_router(router, dependencies=dependencies)
