@@ -87,6 +87,8 @@ def test_my_offers_accept_with_an_iban_decline_and_ask_for_review(client, engine
     )
     assert r.status_code == 400
     assert "is not a valid IBAN" in r.text
+    # what was typed stays in the field, to be corrected rather than typed again
+    assert 'value="DE89 3704 0044 0532 0130 01"' in r.text
     assert decision_of("resident-parking-permit", "offered").id == permit.id
     r = client.post(
         f"/musterstadt/account/offers/{permit.id}/accept?lang=en",
@@ -104,6 +106,12 @@ def test_my_offers_accept_with_an_iban_decline_and_ask_for_review(client, engine
             "DE89370400440532013000",
             "ready",
         )
+    # accepted: the fee is collected, no longer "once you accept"
+    card = (
+        client.get(f"{OFFERS}?lang=en").text.split(f'id="d{permit.id}"')[1].split("</section>")[0]
+    )
+    assert "collected by direct debit." in card
+    assert "once you accept" not in card
     # the welcome package is declined; the birth grant is contested
     welcome = decision_of("welcome-package")
     r = client.post(

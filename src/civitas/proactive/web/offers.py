@@ -70,6 +70,7 @@ def _offers_page(
     *,
     problems: dict[str, str] | None = None,
     failed: int | None = None,
+    answers: dict[str, str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     lang = request.state.lang
@@ -95,6 +96,7 @@ def _offers_page(
             "blocked": blocked,
             "problems": problems or {},
             "failed": failed,
+            "answers": answers or {},  # what the refused form said, shown again
         },
         status,
     )
@@ -109,7 +111,13 @@ def offers(request: Request, city: CurrentCity, db: DbSession) -> Response:
 
 
 def _act(
-    request: Request, db: Session, city: City, csrf: str, decision_id: int, work: Any
+    request: Request,
+    db: Session,
+    city: City,
+    csrf: str,
+    decision_id: int,
+    work: Any,
+    answers: dict[str, str] | None = None,
 ) -> Response:
     require_csrf(request, csrf)
     persons = _persons(request, db, city)
@@ -121,7 +129,14 @@ def _act(
         db.rollback()
         problems = problems_by_field(request.state.lang, exc, fallback=f"d{decision_id}")
         return _offers_page(
-            request, db, city, persons, problems=problems, failed=decision_id, status=exc.status
+            request,
+            db,
+            city,
+            persons,
+            problems=problems,
+            failed=decision_id,
+            answers=answers,
+            status=exc.status,
         )
     db.commit()
     return RedirectResponse(
@@ -150,6 +165,7 @@ def accept(
         lambda persons: service.accept(
             db, city, decision_id, person_ids=persons, iban=iban, actor="resident"
         ),
+        answers={"iban": iban},
     )
 
 
