@@ -58,6 +58,12 @@ def test_a_case_worker_changes_the_status_with_a_public_note(client, two_cities)
     assert _status() == "in_progress"
     public = client.get("/trujillo/requests/1?lang=en").text
     assert "A crew is on its way." in public
+    # the history says who and what in words: the staff member's name, not user:…
+    history = client.get(f"{CASE}?lang=es").text.split("<ol", 3)[-1]
+    assert "case_worker of Trujillo" in history
+    assert "Estado cambiado" in history
+    assert "user:a-caseworker" not in history
+    assert "request.status_changed" not in history
 
 
 def test_an_internal_note_stays_internal(client, two_cities):

@@ -352,3 +352,40 @@ def revoke_api_key(db: Session, city: City, *, key_id: int, actor: str) -> ApiKe
             db, actor=actor, action="apikey.revoked", entity_type="api_key", entity_id=key.id
         )
     return key
+
+
+def actor_names(db: Session, city: City, actors: set[str], lang: str) -> dict[str, str]:
+    """Who did it, as a reader says it: a member of staff by name ("Ana Quispe"), an
+    Open311 app by its key's name, the resident, or Civitas itself; anything else as
+    recorded."""
+    from civitas.core.i18n import translate
+
+    enter_city(db, city)
+    usernames = {a.split(":", 1)[1] for a in actors if a.startswith("user:")}
+    # .all(): a Result has keys(), so dict() would take it for a mapping
+    people: dict[str, str] = dict(
+        db.execute(select(User.username, User.full_name).where(User.username.in_(usernames))).all()
+    )
+    key_ids = {
+        int(a.split(":", 1)[1].split(" ", 1)[0])
+        for a in actors
+        if a.startswith("api_key:") and a.split(":", 1)[1].split(" ", 1)[0].isdigit()
+    }
+    keys: dict[int, str] = dict(
+        db.execute(select(ApiKey.id, ApiKey.name).where(ApiKey.id.in_(key_ids))).all()
+    )
+    named: dict[str, str] = {}
+    for actor in actors:
+        kind, _, rest = actor.partition(":")
+        if kind == "user" and rest in people:
+            named[actor] = people[rest]
+        elif kind == "api_key" and rest.split(" ", 1)[0].isdigit():
+            app = keys.get(int(rest.split(" ", 1)[0]), rest)
+            named[actor] = translate(lang, N_("App {name}"), name=app)
+        elif kind == "system":
+            named[actor] = translate(lang, N_("Civitas (automatic)"))
+        elif actor == "resident":
+            named[actor] = translate(lang, N_("The resident"))
+        else:
+            named[actor] = actor
+    return named

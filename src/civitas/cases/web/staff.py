@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from civitas.accounts.models import User
-from civitas.accounts.service import Principal, list_users
+from civitas.accounts.service import Principal, actor_names, list_users
 from civitas.cases import open311 as cases311
 from civitas.cases import service as cases
 from civitas.cases.models import ServiceRequest
@@ -27,7 +27,7 @@ from civitas.cities.models import City
 from civitas.cities.service import list_departments
 from civitas.core import audit
 from civitas.core.errors import CivitasError, InvalidInput
-from civitas.core.i18n import translate
+from civitas.core.i18n import N_, translate
 from civitas.core.permissions import Role
 from civitas.web import microcache
 from civitas.web.actions import form_action
@@ -136,10 +136,26 @@ def queue(
     )
 
 
+# what happened to a case, in words (the audit log keeps the codes)
+ACTIONS = {
+    "request.created": N_("Filed"),
+    "request.status_changed": N_("Status changed"),
+    "request.assigned": N_("Assigned"),
+    "request.note_added": N_("Note added"),
+    "request.photos_added": N_("Photos added"),
+    "request.merged": N_("Merged into another case"),
+    "request.duplicate_received": N_("A duplicate was merged into this case"),
+    "request.escalated": N_("Escalated: past its target time"),
+}
+
+
 def _case_context(
     request: Request, db: Session, city: City, found: ServiceRequest, principal: Principal
 ) -> dict[str, Any]:
     notes = cases.notes_of(db, city, number=found.number, public_only=False)
+    history = audit.list_entries(
+        db, entity_type="service_request", entity_id=str(found.number), oldest_first=True
+    )
     photos = cases.photos_of(db, city, [found.id]).get(found.id, [])
     assignee = db.get(User, found.assignee_id) if found.assignee_id else None
     original = db.get(ServiceRequest, found.duplicate_of_id) if found.duplicate_of_id else None
@@ -156,9 +172,9 @@ def _case_context(
         "original": original,
         "overdue": cases.is_overdue(found),
         "duplicates": cases.duplicate_candidates(db, city, number=found.number),
-        "history": audit.list_entries(
-            db, entity_type="service_request", entity_id=str(found.number), oldest_first=True
-        ),
+        "history": history,
+        "actors": actor_names(db, city, {e.actor for e in history}, request.state.lang),
+        "action_labels": {k: translate(request.state.lang, v) for k, v in ACTIONS.items()},
         "users": [
             u
             for u in list_users(db, city)
