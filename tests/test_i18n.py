@@ -9,7 +9,14 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from civitas.core.i18n import LOCALE_DIR, negotiate, parse_accept_language, pick, translate
+from civitas.core.i18n import (
+    LOCALE_DIR,
+    negotiate,
+    parse_accept_language,
+    pick,
+    translate,
+    translate_plural,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,8 +43,26 @@ def test_every_message_is_translated_into_spanish_and_german():
     for lang in ("es", "de"):
         with (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
             catalog = read_po(handle, locale=lang)
-        missing = [m.id for m in catalog if m.id and not m.string]
+        # a message with plural forms is translated only when every form is
+        missing = [
+            m.id
+            for m in catalog
+            if m.id and (not all(m.string) if isinstance(m.string, tuple | list) else not m.string)
+        ]
         assert missing == [], f"untranslated in {lang}: {missing}"
+
+
+def test_plurals_follow_each_languages_rules():
+    """Real plural forms, never "día(s)": one and many, and zero as each language says it."""
+    forms = ("{count} day", "{count} days")
+    assert [translate_plural("de", *forms, n) for n in (0, 1, 2)] == ["0 Tage", "1 Tag", "2 Tage"]
+    assert [translate_plural("es", *forms, n) for n in (0, 1, 5)] == [
+        "0 días",
+        "1 día",
+        "5 días",
+    ]
+    assert translate_plural("en", *forms, 1) == "1 day"
+    assert translate_plural("es", "{count} case", "{count} cases", 21) == "21 casos"
 
 
 # the extraction keywords, from the one script that defines them

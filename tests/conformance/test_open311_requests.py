@@ -92,7 +92,7 @@ def test_post_realtime_returns_the_id_and_no_token(client, world):
     assert answer["service_request_id"] == "1"
     assert "token" not in answer
     assert answer["account_id"] == "acct-7"
-    assert answer["service_notice"] == "Buscamos atenderlo en un plazo de 2 día(s)."
+    assert answer["service_notice"] == "Buscamos atenderlo en un plazo de 2 días."
 
 
 def test_post_batch_returns_a_token_that_resolves_to_the_id(client, world):

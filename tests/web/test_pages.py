@@ -35,7 +35,7 @@ def test_service_page_shows_fees_hours_documents_and_law(client, two_cities):
     assert "Lunes, Martes: 08:00–16:00" in r.text
     assert "Identity document" in r.text
     assert 'href="https://example.org/law"' in r.text
-    assert "2 día(s)" in r.text
+    assert "2 días" in r.text
     assert "Quién puede usarlo" in r.text
     assert "Vecinos de la ciudad." in r.text
 

@@ -21,7 +21,7 @@ from civitas.cases.service import Listed, PublicListed, ServiceInfo
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
 from civitas.core.errors import Problem
-from civitas.core.i18n import N_, pick, translate
+from civitas.core.i18n import N_, pick, translate_plural
 from civitas.core.validation import location, template_for
 
 SCALAR_FIELDS = (
@@ -105,8 +105,18 @@ def service_notice(target_hours: int | None, lang: str) -> str | None:
     if not target_hours:
         return None
     if target_hours % 24 == 0:
-        return translate(lang, "We aim to deal with this within {n} day(s).", n=target_hours // 24)
-    return translate(lang, "We aim to deal with this within {n} hour(s).", n=target_hours)
+        return translate_plural(
+            lang,
+            "We aim to deal with this within {count} day.",
+            "We aim to deal with this within {count} days.",
+            target_hours // 24,
+        )
+    return translate_plural(
+        lang,
+        "We aim to deal with this within {count} hour.",
+        "We aim to deal with this within {count} hours.",
+        target_hours,
+    )
 
 
 def post_answer(request: ServiceRequest, service: Service, lang: str) -> dict[str, Any]:

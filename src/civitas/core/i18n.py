@@ -48,6 +48,13 @@ def translate(lang: str, msgid: str, /, **params: Any) -> str:
     return text.format(**params) if params else text
 
 
+def translate_plural(lang: str, singular: str, plural: str, count: int, /, **params: Any) -> str:
+    """The form of a message the language uses for ``count`` (its real plural rules: one
+    day, two days; ``{count}`` and the other parameters filled in)."""
+    text = translations(lang).ngettext(singular, plural, count)
+    return text.format(count=count, **params)
+
+
 def parse_accept_language(header: str | None) -> list[str]:
     """Language tags from an Accept-Language header, best first (``de-AT`` -> ``de``)."""
     if not header:

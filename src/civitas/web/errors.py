@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from civitas.cities.models import City
 from civitas.core.db import session_factory
 from civitas.core.errors import CivitasError, Problem
-from civitas.core.i18n import LANGUAGES, N_, negotiate, translate
+from civitas.core.i18n import LANGUAGES, N_, negotiate, translate, translate_plural
 from civitas.core.validation import location, template_for
 from civitas.core.xml import to_xml
 from civitas.web import microcache
@@ -123,7 +123,12 @@ def install_error_handlers(app: FastAPI) -> None:
             problems.append(
                 {"location": location(err["loc"]), "message": translate(lang, template, **params)}
             )
-        message = translate(lang, "The request has {count} problem(s).", count=len(problems))
+        message = translate_plural(
+            lang,
+            "The request has {count} problem.",
+            "The request has {count} problems.",
+            len(problems),
+        )
         return render(request, 422, "invalid_input", message, problems)
 
     @app.exception_handler(StarletteHTTPException)

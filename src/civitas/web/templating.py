@@ -26,7 +26,7 @@ from civitas.core.i18n import (
     format_money,
     locale_for,
     pick,
-    translate,
+    translate_plural,
     translations,
 )
 from civitas.core.security import sign, signature_ok
@@ -80,8 +80,8 @@ def duration_text(hours: int | None, lang: str) -> str:
     if not hours:
         return ""
     if hours % 24 == 0:
-        return translate(lang, "{n} day(s)", n=hours // 24)
-    return translate(lang, "{n} hour(s)", n=hours)
+        return translate_plural(lang, "{count} day", "{count} days", hours // 24)
+    return translate_plural(lang, "{count} hour", "{count} hours", hours)
 
 
 def visitor(request: Request) -> str:
@@ -165,10 +165,14 @@ def _base(request: Request) -> dict[str, Any]:
         text = gettext(msgid)
         return text.format(**params) if params else text
 
+    def tn(singular: str, plural: str, count: int, **params: Any) -> str:
+        return translate_plural(lang, singular, plural, count, **params)
+
     return {
         "lang": lang,
         "city": city,
         "_": t,
+        "_n": tn,  # a message with plural forms: _n("{count} day", "{count} days", n)
         "pick": lambda texts: pick(texts, lang, city.default_language if city else "en"),
         "money": lambda amount, currency: money(
             amount, currency, locale_for(lang, city.country if city else None)
