@@ -99,3 +99,16 @@ def test_catalogue_template_is_current(tmp_path):
         assert {m.id for m in read_po(fresh)} == {m.id for m in read_po(kept)}, (
             "run scripts/extract-messages.sh and translate the new messages"
         )
+
+
+def test_an_error_with_plural_forms_reads_right_for_its_count():
+    from civitas.core.errors import InvalidInput
+    from civitas.core.i18n import NP_
+
+    message = NP_("The rule has {count} problem.", "The rule has {count} problems.")
+    one, three = InvalidInput(message, count=1), InvalidInput(message, count=3)
+    assert (str(one), str(three)) == ("The rule has 1 problem.", "The rule has 3 problems.")
+    assert one.text("es") == "La regla tiene 1 problema."
+    assert three.text("de") == "Die Regel hat 3 Probleme."
+    # a plain message is translated as before
+    assert InvalidInput("Services of {city}", city="Lima").text("es") == "Servicios de Lima"

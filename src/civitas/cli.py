@@ -145,7 +145,6 @@ def users_create(
     from civitas.cities.service import get_city_by_slug
     from civitas.core.db import session_scope
     from civitas.core.errors import CivitasError
-    from civitas.core.i18n import translate
 
     try:
         data = UserCreate(
@@ -159,7 +158,7 @@ def users_create(
             found = get_city_by_slug(db, city)
             create_user(db, found, data=data, actor="system:cli")
     except CivitasError as exc:
-        fail(translate("en", exc.message, **exc.params))
+        fail(exc.text("en"))
     typer.echo(f"created {username} in {city}")
 
 

@@ -28,7 +28,7 @@ from civitas.cities.models import City
 from civitas.cities.service import enter_city
 from civitas.core.db import utcnow
 from civitas.core.errors import InvalidInput, NotFound, Problem
-from civitas.core.i18n import N_
+from civitas.core.i18n import N_, NP_
 from civitas.core.tenancy import bind_all_cities
 from civitas.core.validation import template_for
 
@@ -101,7 +101,12 @@ def _pydantic_problems(exc: ValidationError, names: dict[str, str]) -> list[Prob
 def _raise(problems: list[Problem]) -> None:
     if problems:
         raise InvalidInput(
-            "There is a problem with {count} answer(s).", problems=problems, count=len(problems)
+            NP_(
+                "There is a problem with {count} answer.",
+                "There is a problem with {count} answers.",
+            ),
+            problems=problems,
+            count=len(problems),
         )
 
 

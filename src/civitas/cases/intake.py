@@ -23,14 +23,17 @@ from civitas.cities.service import enter_city
 from civitas.core import audit, events
 from civitas.core.db import utcnow
 from civitas.core.errors import InvalidInput, NotFound, Problem
-from civitas.core.i18n import N_
+from civitas.core.i18n import N_, NP_
 from civitas.core.sequences import next_value
 
 
 def _problems_or_raise(problems: list[Problem]) -> None:
     if problems:
         raise InvalidInput(
-            "The request has {count} problem(s); nothing was stored.",
+            NP_(
+                "The request has {count} problem; nothing was stored.",
+                "The request has {count} problems; nothing was stored.",
+            ),
             problems=problems,
             count=len(problems),
         )

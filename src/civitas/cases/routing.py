@@ -13,7 +13,7 @@ from civitas.cities.models import City, Department
 from civitas.cities.service import enter_city, get_department
 from civitas.core import audit
 from civitas.core.errors import InvalidInput, NotFound, Problem
-from civitas.core.i18n import N_
+from civitas.core.i18n import N_, NP_
 
 # built once: every request with a point is routed
 _BEST_RULE = (
@@ -95,7 +95,9 @@ def create_rule(db: Session, city: City, *, data: RoutingRuleIn, actor: str) -> 
             )
     if problems:
         raise InvalidInput(
-            "The routing rule has {count} problem(s).", problems=problems, count=len(problems)
+            NP_("The routing rule has {count} problem.", "The routing rule has {count} problems."),
+            problems=problems,
+            count=len(problems),
         )
     department = get_department(db, city, code=data.department)
     rule = RoutingRule(

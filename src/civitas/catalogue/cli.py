@@ -36,7 +36,7 @@ def catalogue_import(
                 db, found, text=file.read_text(encoding="utf-8"), fmt=fmt, actor="system:cli"
             )
     except CivitasError as exc:
-        typer.echo(translate("en", exc.message, **exc.params), err=True)
+        typer.echo(exc.text("en"), err=True)
         for p in exc.problems:
             typer.echo(f"  {p.location}: {translate('en', p.message, **p.params)}", err=True)
         raise typer.Exit(1) from None

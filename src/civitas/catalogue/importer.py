@@ -22,7 +22,7 @@ from civitas.core.documents import (
     parse_yaml,
 )
 from civitas.core.errors import InvalidInput, Problem
-from civitas.core.i18n import N_
+from civitas.core.i18n import N_, NP_
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -129,7 +129,12 @@ def validate(db: Session, city: City, parsed: Parsed) -> CatalogueFile:
     """Every problem of the file at once, or the validated catalogue."""
     problems: list[Problem] = []
     catalogue = model_of(
-        parsed, CatalogueFile, "The catalogue has {count} problem(s); nothing was imported."
+        parsed,
+        CatalogueFile,
+        NP_(
+            "The catalogue has {count} problem; nothing was imported.",
+            "The catalogue has {count} problems; nothing was imported.",
+        ),
     )
     known = department_ids(db, city)
     known.update({d.code: 0 for d in catalogue.departments})
@@ -143,7 +148,10 @@ def validate(db: Session, city: City, parsed: Parsed) -> CatalogueFile:
             )
     if problems:
         raise InvalidInput(
-            "The catalogue has {count} problem(s); nothing was imported.",
+            NP_(
+                "The catalogue has {count} problem; nothing was imported.",
+                "The catalogue has {count} problems; nothing was imported.",
+            ),
             problems=problems,
             count=len(problems),
         )

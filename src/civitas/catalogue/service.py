@@ -16,6 +16,7 @@ from civitas.cities.schemas import DepartmentCreate, DepartmentUpdate
 from civitas.cities.service import create_department, enter_city, update_department
 from civitas.core import audit
 from civitas.core.errors import Conflict, InvalidInput, NotFound, Problem
+from civitas.core.i18n import NP_
 
 
 def service_fields(data: ServiceIn) -> dict[str, Any]:
@@ -122,7 +123,9 @@ def save_service(db: Session, city: City, *, data: ServiceIn, actor: str) -> tup
     problems = check_service(city, data, departments, "service")
     if problems:
         raise InvalidInput(
-            "The service has {count} problem(s).", problems=problems, count=len(problems)
+            NP_("The service has {count} problem.", "The service has {count} problems."),
+            problems=problems,
+            count=len(problems),
         )
     return _upsert(db, data, departments[data.department], actor)
 

@@ -28,7 +28,7 @@ def refused(exc: Exception) -> NoReturn:
     from civitas.core.i18n import translate
 
     assert isinstance(exc, CivitasError)
-    typer.echo(translate("en", exc.message, **exc.params), err=True)
+    typer.echo(exc.text("en"), err=True)
     for p in exc.problems:
         typer.echo(f"  {p.location}: {translate('en', p.message, **p.params)}", err=True)
     raise typer.Exit(1)

@@ -26,10 +26,23 @@ class CivitasError(Exception):
     def __init__(
         self, message: str, *, problems: list[Problem] | None = None, **params: Any
     ) -> None:
-        super().__init__(message.format(**params) if params else message)
+        # a message with plural forms (core.i18n.NP_) takes the form its ``count`` needs
+        self.plural: str | None = getattr(message, "plural", None)
+        english = self.plural if self.plural and params.get("count") != 1 else message
+        super().__init__(english.format(**params) if params else english)
         self.message = message
         self.params = params
         self.problems = problems or []
+
+    def text(self, lang: str) -> str:
+        """The message in a language, its parameters filled in (its plural form for its
+        ``count``)."""
+        from civitas.core.i18n import translate, translate_plural
+
+        if self.plural is not None and "count" in self.params:
+            others = {k: v for k, v in self.params.items() if k != "count"}
+            return translate_plural(lang, self.message, self.plural, self.params["count"], **others)
+        return translate(lang, self.message, **self.params)
 
 
 class NotFound(CivitasError):

@@ -43,6 +43,20 @@ def N_(msgid: str) -> str:  # noqa: N802 - the gettext convention for "mark, tra
     return msgid
 
 
+class Plural(str):
+    """A message id with its plural form (made by :func:`NP_`); it reads as the singular
+    wherever a plain message is expected."""
+
+    plural: str
+
+
+def NP_(singular: str, plural: str) -> Plural:  # noqa: N802 - the gettext convention
+    """Mark a message with plural forms for extraction; translated with its ``count``."""
+    marked = Plural(singular)
+    marked.plural = plural
+    return marked
+
+
 def translate(lang: str, msgid: str, /, **params: Any) -> str:
     text = translations(lang).gettext(msgid)
     return text.format(**params) if params else text

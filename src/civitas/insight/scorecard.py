@@ -21,7 +21,7 @@ from civitas.cities.service import enter_city
 from civitas.core import audit
 from civitas.core.documents import located, model_of, parse_yaml
 from civitas.core.errors import InvalidInput, Problem
-from civitas.core.i18n import N_
+from civitas.core.i18n import N_, NP_
 from civitas.core.kpis import Kpi, catalogue
 from civitas.insight.models import ScorecardVersion
 
@@ -105,7 +105,14 @@ def check(text: str) -> ScorecardIn:
     parsed = parse_yaml(
         text, expected=N_("Expected a mapping with 'valid_from', 'objectives' and 'publish'.")
     )
-    card = model_of(parsed, ScorecardIn, "The scorecard has {count} problem(s); nothing was saved.")
+    card = model_of(
+        parsed,
+        ScorecardIn,
+        NP_(
+            "The scorecard has {count} problem; nothing was saved.",
+            "The scorecard has {count} problems; nothing was saved.",
+        ),
+    )
 
     def at(loc: tuple[str | int, ...], message: str, **params: Any) -> Problem:
         return located(parsed, loc, message, **params)
@@ -192,7 +199,10 @@ def check(text: str) -> ScorecardIn:
             )
     if problems:
         raise InvalidInput(
-            "The scorecard has {count} problem(s); nothing was saved.",
+            NP_(
+                "The scorecard has {count} problem; nothing was saved.",
+                "The scorecard has {count} problems; nothing was saved.",
+            ),
             problems=problems,
             count=len(problems),
         )

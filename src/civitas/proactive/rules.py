@@ -23,7 +23,7 @@ from civitas.cities.service import enter_city
 from civitas.core import audit
 from civitas.core.documents import located, model_of, parse_yaml
 from civitas.core.errors import InvalidInput, NotFound, Problem
-from civitas.core.i18n import N_
+from civitas.core.i18n import N_, NP_
 from civitas.core.sequences import current_value, next_value
 from civitas.proactive.expressions import Expression, Type, Value, literal_type, parse
 from civitas.proactive.features import FIELDS
@@ -134,7 +134,9 @@ def check_expressions(
         )
     if problems:
         raise InvalidInput(
-            "The rule has {count} problem(s).", problems=problems, count=len(problems)
+            NP_("The rule has {count} problem.", "The rule has {count} problems."),
+            problems=problems,
+            count=len(problems),
         )
     eligible = found["eligible"]
     assert eligible is not None
@@ -355,7 +357,12 @@ def save_rule_file(db: Session, city: City, *, text: str, actor: str) -> dict[st
     enter_city(db, city)
     parsed = parse_yaml(text, expected=N_("Expected a mapping with 'parameters' and 'rules'."))
     document = model_of(
-        parsed, RuleFile, "The rule file has {count} problem(s); nothing was saved."
+        parsed,
+        RuleFile,
+        NP_(
+            "The rule file has {count} problem; nothing was saved.",
+            "The rule file has {count} problems; nothing was saved.",
+        ),
     )
 
     def at(loc: tuple[str | int, ...], message: str, **params: Any) -> Problem:
@@ -382,7 +389,10 @@ def save_rule_file(db: Session, city: City, *, text: str, actor: str) -> dict[st
                 problems.append(Problem(where, p.message, p.params))
     if problems:
         raise InvalidInput(
-            "The rule file has {count} problem(s); nothing was saved.",
+            NP_(
+                "The rule file has {count} problem; nothing was saved.",
+                "The rule file has {count} problems; nothing was saved.",
+            ),
             problems=problems,
             count=len(problems),
         )

@@ -11,7 +11,7 @@ from civitas.cities.service import enter_city
 from civitas.core import audit
 from civitas.core.db import utcnow
 from civitas.core.errors import InvalidInput, NotFound, PermissionDenied, Problem
-from civitas.core.i18n import N_
+from civitas.core.i18n import N_, NP_
 from civitas.recycling.models import (
     Association,
     Picker,
@@ -61,7 +61,13 @@ def register_picker(db: Session, city: City, *, data: PickerCreate, actor: str) 
     if db.scalar(select(Picker.id).where(Picker.document_id == data.document_id)):
         problems.append(Problem("document_id", N_("This identity document is registered already.")))
     user = _picker_account(db, city, data.account, problems)
-    _refuse(N_("The picker cannot be registered: {count} problem(s)."), problems)
+    _refuse(
+        NP_(
+            "The picker cannot be registered: {count} problem.",
+            "The picker cannot be registered: {count} problems.",
+        ),
+        problems,
+    )
     assert zone is not None
     picker = Picker(
         code=data.code,

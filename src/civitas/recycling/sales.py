@@ -16,7 +16,7 @@ from civitas.cities.service import enter_city
 from civitas.core import audit
 from civitas.core.db import utcnow
 from civitas.core.errors import Conflict, NotFound, PermissionDenied, Problem
-from civitas.core.i18n import N_
+from civitas.core.i18n import N_, NP_
 from civitas.recycling.models import (
     Allocation,
     Association,
@@ -110,7 +110,13 @@ def set_price(
         )
     if price_minor_per_kg < 0:
         problems.append(Problem("price", N_("A price cannot be negative.")))
-    _refuse(N_("The price cannot be saved: {count} problem(s)."), problems)
+    _refuse(
+        NP_(
+            "The price cannot be saved: {count} problem.",
+            "The price cannot be saved: {count} problems.",
+        ),
+        problems,
+    )
     assert found is not None
     assert mat is not None
     row = db.scalar(
@@ -276,7 +282,13 @@ def record_sale(
                     {"have": f"{have / 1000:g}", "material": code, "want": f"{grams / 1000:g}"},
                 )
             )
-    _refuse(N_("The sale cannot be recorded: {count} problem(s)."), problems)
+    _refuse(
+        NP_(
+            "The sale cannot be recorded: {count} problem.",
+            "The sale cannot be recorded: {count} problems.",
+        ),
+        problems,
+    )
     assert buyer is not None
     sale = Sale(
         buyer_id=buyer.id,

@@ -13,7 +13,7 @@ from civitas.cities.service import enter_city
 from civitas.core import audit
 from civitas.core.db import utcnow
 from civitas.core.errors import Conflict, NotFound, PermissionDenied, Problem
-from civitas.core.i18n import N_, translate
+from civitas.core.i18n import N_, NP_, translate
 from civitas.recycling.models import (
     CollectedWeight,
     Material,
@@ -104,7 +104,13 @@ def record_stop(
         )
     if data.outcome == "not_found" and lines:
         problems.append(Problem("weights_kg", N_("A stop where nothing was found has no weights.")))
-    _refuse(N_("The stop cannot be recorded: {count} problem(s)."), problems)
+    _refuse(
+        NP_(
+            "The stop cannot be recorded: {count} problem.",
+            "The stop cannot be recorded: {count} problems.",
+        ),
+        problems,
+    )
     at = data.recorded_at or now
     if at > now + timedelta(minutes=5):
         at = now  # a phone's clock ahead of ours: the server's time

@@ -14,7 +14,7 @@ from civitas.cases.models import ServiceRequest
 from civitas.cities.models import City
 from civitas.core import events, plugins
 from civitas.core.errors import Problem
-from civitas.core.i18n import N_
+from civitas.core.i18n import N_, NP_
 from civitas.recycling.models import Pickup, Programme, RecyclingHousehold
 from civitas.recycling.pickups import check_pickup, contact_of
 from civitas.recycling.programme import _refuse
@@ -49,7 +49,13 @@ def on_case_created(*, db: Session, city: City, request: ServiceRequest, **_: An
                 ),
             )
         )
-    _refuse(N_("The pickup cannot be accepted: {count} problem(s)."), problems)
+    _refuse(
+        NP_(
+            "The pickup cannot be accepted: {count} problem.",
+            "The pickup cannot be accepted: {count} problems.",
+        ),
+        problems,
+    )
     assert ask is not None
     assert contact is not None
     assert request.lat is not None

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from civitas.cities.models import City
 from civitas.core.errors import InvalidInput, Problem
-from civitas.core.i18n import N_
+from civitas.core.i18n import N_, NP_
 from civitas.core.validation import location, template_for
 from civitas.register.schemas import LifeEventIn
 
@@ -192,7 +192,10 @@ def import_events(
                 problems.append(Problem(f"{where}: {location(loc)}", template, params))
     if problems:
         raise InvalidInput(
-            "The file has {count} problem(s); nothing was imported.",
+            NP_(
+                "The file has {count} problem; nothing was imported.",
+                "The file has {count} problems; nothing was imported.",
+            ),
             problems=problems,
             count=len(problems),
         )
@@ -203,7 +206,10 @@ def import_events(
             # the register's own checks depend on the rows before: the first that fails
             # is reported, and the caller's transaction is rolled back whole
             raise InvalidInput(
-                "The file has {count} problem(s); nothing was imported.",
+                NP_(
+                    "The file has {count} problem; nothing was imported.",
+                    "The file has {count} problems; nothing was imported.",
+                ),
                 problems=[
                     Problem(f"{where}: {p.location}", p.message, p.params) for p in exc.problems
                 ],

@@ -105,7 +105,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CivitasError)
     async def _domain(request: Request, exc: CivitasError) -> Response:
         lang = request_language(request)
-        message = translate(lang, exc.message, **exc.params)
+        message = exc.text(lang)
         problems = [problem_json(lang, p) for p in exc.problems]
         return render(request, exc.status, exc.code, message, problems)
 

@@ -54,7 +54,7 @@ def problems_by_field(
     found: dict[str, str] = {}
     for p in exc.problems:
         found.setdefault(field(p.location), translate(lang, p.message, **p.params))
-    return found or {fallback: translate(lang, exc.message, **exc.params)}
+    return found or {fallback: exc.text(lang)}
 
 
 def problem_list(lang: str, exc: CivitasError) -> list[dict[str, str]]:
@@ -64,4 +64,4 @@ def problem_list(lang: str, exc: CivitasError) -> list[dict[str, str]]:
         {"location": p.location, "message": translate(lang, p.message, **p.params)}
         for p in exc.problems
     ]
-    return found or [{"location": "", "message": translate(lang, exc.message, **exc.params)}]
+    return found or [{"location": "", "message": exc.text(lang)}]

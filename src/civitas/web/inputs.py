@@ -19,7 +19,7 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
 from civitas.core.errors import InvalidInput, Problem
-from civitas.core.i18n import N_
+from civitas.core.i18n import N_, NP_
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 CONTROL_MESSAGE = N_(
@@ -83,7 +83,10 @@ async def refuse_control_characters(request: Request) -> None:
     if problems:
         unique = list({p.location: p for p in problems}.values())
         raise InvalidInput(
-            "The request has {count} problem(s); nothing was stored.",
+            NP_(
+                "The request has {count} problem; nothing was stored.",
+                "The request has {count} problems; nothing was stored.",
+            ),
             problems=unique,
             count=len(unique),
         )

@@ -16,7 +16,7 @@ from civitas.cities.models import City
 from civitas.cities.service import list_departments
 from civitas.core import permissions, plugins
 from civitas.core.errors import CivitasError, PermissionDenied
-from civitas.core.i18n import N_, translate
+from civitas.core.i18n import NP_, translate
 from civitas.core.permissions import Permission, Role
 from civitas.core.validation import refusal
 from civitas.web.actions import form_action
@@ -130,7 +130,11 @@ async def add_user(
                 )
             except ValidationError as exc:
                 raise refusal(
-                    exc, N_("The user has {count} problem(s); nothing was saved.")
+                    exc,
+                    NP_(
+                        "The user has {count} problem; nothing was saved.",
+                        "The user has {count} problems; nothing was saved.",
+                    ),
                 ) from None
             create_user(db, city, data=data, actor=who.label)
 
@@ -206,7 +210,11 @@ async def change_user(
                 data = UserUpdate(**changes)
             except ValidationError as exc:
                 raise refusal(
-                    exc, N_("The user has {count} problem(s); nothing was saved.")
+                    exc,
+                    NP_(
+                        "The user has {count} problem; nothing was saved.",
+                        "The user has {count} problems; nothing was saved.",
+                    ),
                 ) from None
             update_user(db, city, username=username, data=data, actor=who.label)
 

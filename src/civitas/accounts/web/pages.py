@@ -45,7 +45,7 @@ def login(
             db, city, username=username, password=password, address=client_address(request)
         )
     except (Unauthenticated, TooManyAttempts) as exc:
-        message = translate(request.state.lang, exc.message, **exc.params)
+        message = exc.text(request.state.lang)
         context = {"error": message, "username": username}
         return page(request, "accounts/login.html", context, exc.status)
     raw, _ = service.issue_token(

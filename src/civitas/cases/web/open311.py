@@ -29,7 +29,7 @@ from civitas.core import idempotency
 from civitas.core.config import Settings
 from civitas.core.db import row_number, session_factory
 from civitas.core.errors import InvalidInput, NotFound, Problem
-from civitas.core.i18n import N_
+from civitas.core.i18n import N_, NP_
 from civitas.core.xml import to_xml
 from civitas.notifications import service as outbox
 from civitas.web import microcache
@@ -249,7 +249,7 @@ def _moment(name: str, value: str | None) -> datetime | None:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise InvalidInput(
-            "The request has {count} problem(s).",
+            NP_("The request has {count} problem.", "The request has {count} problems."),
             problems=[
                 Problem(
                     name,
@@ -299,7 +299,10 @@ async def post_request(request: Request, fmt: Format, settings: AppSettings) -> 
         data, problems = cases311.validate_post(raw)
         if data is None:
             raise InvalidInput(
-                "The request has {count} problem(s); nothing was stored.",
+                NP_(
+                    "The request has {count} problem; nothing was stored.",
+                    "The request has {count} problems; nothing was stored.",
+                ),
                 problems=problems,
                 count=len(problems),
             )
@@ -447,7 +450,9 @@ def _request_query(f: RequestFilters) -> cases.RequestQuery:
     size = _whole("page_size", f.page_size, cases.DEFAULT_LIMIT, 1, cases.DEFAULT_LIMIT, problems)
     if problems:
         raise InvalidInput(
-            "The request has {count} problem(s).", problems=problems, count=len(problems)
+            NP_("The request has {count} problem.", "The request has {count} problems."),
+            problems=problems,
+            count=len(problems),
         )
     keyword = (f.keyword or "").strip()
     agency = (f.agency_responsible or "").strip()
@@ -643,7 +648,9 @@ async def post_update(request: Request, fmt: Format) -> Response:
             problems.append(Problem("updated_datetime", N_("This field is required.")))
         if problems:
             raise InvalidInput(
-                "The request has {count} problem(s).", problems=problems, count=len(problems)
+                NP_("The request has {count} problem.", "The request has {count} problems."),
+                problems=problems,
+                count=len(problems),
             )
         moment = _moment("updated_datetime", when)
         author = " ".join(p for p in (first.get("first_name"), first.get("last_name")) if p)

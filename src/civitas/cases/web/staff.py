@@ -27,7 +27,7 @@ from civitas.cities.models import City
 from civitas.cities.service import list_departments
 from civitas.core import audit
 from civitas.core.errors import CivitasError, InvalidInput
-from civitas.core.i18n import N_, translate
+from civitas.core.i18n import N_, NP_, translate
 from civitas.core.permissions import Role
 from civitas.web import microcache
 from civitas.web.actions import form_action
@@ -224,7 +224,7 @@ def _act(
     def refused(who: Principal, exc: CivitasError) -> Response:
         found = cases.get_request(db, city, number=number)
         context = _case_context(request, db, city, found, who)
-        context["error"] = translate(request.state.lang, exc.message, **exc.params)
+        context["error"] = exc.text(request.state.lang)
         context["problems_list"] = [
             translate(request.state.lang, p.message, **p.params) for p in exc.problems
         ]
@@ -409,7 +409,10 @@ async def hotline_file(
             data, problems = cases311.validate_post(raw)
             if data is None:
                 raise InvalidInput(
-                    "The request has {count} problem(s); nothing was stored.",
+                    NP_(
+                        "The request has {count} problem; nothing was stored.",
+                        "The request has {count} problems; nothing was stored.",
+                    ),
                     problems=problems,
                     count=len(problems),
                 )

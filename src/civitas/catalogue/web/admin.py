@@ -203,7 +203,7 @@ async def _save(
                 where = _field(tuple(p.location.split(".")[1:2])) if "." in p.location else "form"
                 problems.setdefault(where, translate(lang, p.message, **p.params))
             if not problems:
-                problems["form"] = translate(lang, exc.message, **exc.params)
+                problems["form"] = exc.text(lang)
             return _form(request, db, city, code, answers, problems, 400)
         db.commit()
         return RedirectResponse(f"/{city.slug}/staff/catalogue?lang={lang}", status_code=303)

@@ -259,7 +259,7 @@ def enter_figure(
         )
 
     def refused(_who: Principal, exc: CivitasError) -> Response:
-        message = translate(lang, exc.message, **exc.params)
+        message = exc.text(lang)
         return _scorecard(
             request, db, city, chosen, problems={f"figure-{kpi}": message}, status=422
         )

@@ -15,7 +15,7 @@ from civitas.cities.models import City
 from civitas.core import audit
 from civitas.core.documents import Parsed, line_for, model_of, parse_yaml
 from civitas.core.errors import CivitasError, InvalidInput, Problem
-from civitas.core.i18n import N_, pick
+from civitas.core.i18n import N_, NP_, pick
 from civitas.proactive.permissions import ProactivePermission
 from civitas.proactive.rules import check_rule, get_rule, list_rules, parameters_on, save_rule
 from civitas.proactive.schemas import RuleIn
@@ -105,7 +105,9 @@ def edit_rule(
 
 def _read(text: str) -> tuple[RuleIn, Parsed]:
     parsed = parse_yaml(text, expected=N_("Expected a rule: a mapping with code, name, …"))
-    return model_of(parsed, RuleIn, "The rule has {count} problem(s)."), parsed
+    return model_of(
+        parsed, RuleIn, NP_("The rule has {count} problem.", "The rule has {count} problems.")
+    ), parsed
 
 
 def _with_lines(parsed: Parsed, exc: InvalidInput) -> InvalidInput:
@@ -138,7 +140,7 @@ def save(
         data, parsed = _read(text)
         if data.code != code:
             raise InvalidInput(
-                "The rule has {count} problem(s).",
+                NP_("The rule has {count} problem.", "The rule has {count} problems."),
                 count=1,
                 problems=[_code_problem(code)],
             )

@@ -26,7 +26,7 @@ from civitas.cases.media import clean, store
 from civitas.cities.models import City
 from civitas.core.config import get_settings
 from civitas.core.errors import CivitasError, InvalidInput, Problem
-from civitas.core.i18n import N_, format_money, locale_for, pick, translate
+from civitas.core.i18n import N_, NP_, format_money, locale_for, pick, translate
 from civitas.core.validation import refusal
 from civitas.recycling import planning, service
 from civitas.recycling.models import Buyer, Picker, Pickup
@@ -325,7 +325,12 @@ async def record_stop(
                 )
         if bad:
             raise InvalidInput(
-                "The stop cannot be recorded: {count} problem(s).", problems=bad, count=len(bad)
+                NP_(
+                    "The stop cannot be recorded: {count} problem.",
+                    "The stop cannot be recorded: {count} problems.",
+                ),
+                problems=bad,
+                count=len(bad),
             )
         try:
             data = StopRecord(
@@ -337,7 +342,13 @@ async def record_stop(
                 recorded_at=phone_time(text.get("recorded_at", "")),
             )
         except ValidationError as exc:
-            raise refusal(exc, "The stop cannot be recorded: {count} problem(s).") from None
+            raise refusal(
+                exc,
+                NP_(
+                    "The stop cannot be recorded: {count} problem.",
+                    "The stop cannot be recorded: {count} problems.",
+                ),
+            ) from None
         stored = None
         if photo:
             image = clean(
@@ -419,7 +430,7 @@ def picker_drops_out(
         return f"/{city.slug}/picker?lang={lang}"
 
     def refused(picker: Picker, exc: CivitasError) -> Response:
-        problems = {"reason": translate(lang, exc.message, **exc.params)}
+        problems = {"reason": exc.text(lang)}
         context = route_context(db, city, picker, day, lang, problems=problems)
         return render(request, "recycling/route.html", context, exc.status)
 
@@ -505,7 +516,10 @@ def read_sale_form(text: dict[str, str], buyer: str, currency: str) -> SaleCreat
     kind, _, code = seller.partition(":")
     if problems:
         raise InvalidInput(
-            "The sale cannot be recorded: {count} problem(s).",
+            NP_(
+                "The sale cannot be recorded: {count} problem.",
+                "The sale cannot be recorded: {count} problems.",
+            ),
             problems=problems,
             count=len(problems),
         )
@@ -518,7 +532,13 @@ def read_sale_form(text: dict[str, str], buyer: str, currency: str) -> SaleCreat
             client_key=text.get("client_key", ""),
         )
     except ValidationError as exc:
-        raise refusal(exc, "The sale cannot be recorded: {count} problem(s).") from None
+        raise refusal(
+            exc,
+            NP_(
+                "The sale cannot be recorded: {count} problem.",
+                "The sale cannot be recorded: {count} problems.",
+            ),
+        ) from None
 
 
 def sale_field(location: str) -> str:
@@ -600,7 +620,10 @@ def buyer_sets_price(
         start = parse_day(city, valid_from)
         if problems:
             raise InvalidInput(
-                "The price cannot be saved: {count} problem(s).",
+                NP_(
+                    "The price cannot be saved: {count} problem.",
+                    "The price cannot be saved: {count} problems.",
+                ),
                 problems=problems,
                 count=len(problems),
             )

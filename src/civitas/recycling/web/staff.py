@@ -22,7 +22,7 @@ from civitas.cities.service import enter_city
 from civitas.core import background
 from civitas.core.db import utcnow
 from civitas.core.errors import CivitasError, InvalidInput, NotFound, Problem
-from civitas.core.i18n import N_, format_money, locale_for, pick, translate
+from civitas.core.i18n import N_, NP_, format_money, locale_for, pick, translate
 from civitas.core.kpis import Period
 from civitas.core.validation import refusal
 from civitas.recycling import kpis, planning, service
@@ -392,7 +392,13 @@ async def register_picker(
                 {k: v for k, v in fields.items() if v is not None} | {"working_days": days}
             )
         except ValidationError as exc:
-            raise refusal(exc, "The picker cannot be registered: {count} problem(s).") from None
+            raise refusal(
+                exc,
+                NP_(
+                    "The picker cannot be registered: {count} problem.",
+                    "The picker cannot be registered: {count} problems.",
+                ),
+            ) from None
         return service.register_picker(db, city, data=data, actor=who.label).code
 
     def refused(_who: Principal, exc: CivitasError) -> Response:
