@@ -16,7 +16,7 @@ from civitas.cities.service import enter_city, get_department
 from civitas.core import audit
 from civitas.core.db import utcnow
 from civitas.core.errors import Conflict, NotFound, TooManyAttempts, Unauthenticated
-from civitas.core.i18n import N_
+from civitas.core.i18n import N_, NP_
 from civitas.core.permissions import Role, permissions_for
 from civitas.core.security import (
     hash_password,
@@ -150,8 +150,14 @@ MAX_NAME_FAILURES = 50  # for one name from every address, but the user's usual 
 FAILURE_WINDOW = timedelta(minutes=15)
 
 
-TOO_MANY = N_("Too many failed sign-ins for this user name; try again in {minutes} minute(s).")
-TOO_MANY_HERE = N_("Too many failed sign-ins from this address; try again in {minutes} minute(s).")
+TOO_MANY = NP_(
+    "Too many failed sign-ins for this user name; try again in {count} minute.",
+    "Too many failed sign-ins for this user name; try again in {count} minutes.",
+)
+TOO_MANY_HERE = NP_(
+    "Too many failed sign-ins from this address; try again in {count} minute.",
+    "Too many failed sign-ins from this address; try again in {count} minutes.",
+)
 
 
 def _refuse_after(
@@ -167,7 +173,7 @@ def _refuse_after(
     )
     if len(recent) >= limit:
         wait = recent[-1] + FAILURE_WINDOW - now
-        raise TooManyAttempts(message, minutes=max(1, math.ceil(wait.total_seconds() / 60)))
+        raise TooManyAttempts(message, count=max(1, math.ceil(wait.total_seconds() / 60)))
 
 
 def throttle(

@@ -18,7 +18,7 @@ from civitas.cities.service import enter_city
 from civitas.core import audit
 from civitas.core.db import utcnow
 from civitas.core.errors import InvalidInput, Problem, Unauthenticated
-from civitas.core.i18n import N_, translate
+from civitas.core.i18n import N_, NP_, translate
 from civitas.core.security import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -59,7 +59,10 @@ def send_link(db: Session, city: City, *, email: str, base_url: str, language: s
     throttle(
         db,
         key,
-        message=N_("Too many sign-in links for this address; try again in {minutes} minute(s)."),
+        message=NP_(
+            "Too many sign-in links for this address; try again in {count} minute.",
+            "Too many sign-in links for this address; try again in {count} minutes.",
+        ),
     )
     db.add(LoginFailure(username=key, at=utcnow()))
     account = db.scalar(select(ResidentAccount).where(ResidentAccount.email == address))
