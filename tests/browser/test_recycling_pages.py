@@ -92,7 +92,7 @@ def test_a_day_planned_at_the_desk_and_worked_on_a_phone_offline_too(pages, engi
     stop.get_by_role("button", name="Collected", exact=True).click()
     status = phone.locator("[data-offline-status]")
     status.wait_for(state="visible")
-    assert "1 record(s) saved on this phone" in status.inner_text()
+    assert "1 record saved on this phone" in status.inner_text()
     assert phone.locator(f"#stop-{second} [data-queued-note]").is_visible()
     assert weights_of(engine, second) == 0
     pages.check(phone, "picker-route-offline")

@@ -122,7 +122,7 @@ def test_bad_file_reports_every_problem_with_its_line_and_imports_nothing(db, tw
     db.rollback()
     problems = {p.location: translate("en", p.message, **p.params) for p in caught.value.problems}
     assert problems["line 11: services[1].category"].startswith("Choose one of:")
-    assert problems["line 12: services[1].channels"] == "Give at least 1 item(s)."
+    assert problems["line 12: services[1].channels"] == "Give at least 1 item."
     assert problems["line 15: services[1].fees[0].amount_minor"] == "Give a number of at least 0."
     assert "ISO 4217" in problems["line 15: services[1].fees[0].currency"]
     assert len(problems) == 4
@@ -150,7 +150,7 @@ def test_problems_are_translated(db, two_cities):
     with pytest.raises(InvalidInput) as caught:
         import_catalogue(db, _city(db), text=BAD, fmt="yaml", actor="test")
     german = [translate("de", p.message, **p.params) for p in caught.value.problems]
-    assert "Geben Sie mindestens 1 Eintrag/Einträge an." in german
+    assert "Geben Sie mindestens 1 Eintrag an." in german
 
 
 def test_yaml_syntax_error_names_the_line(db, two_cities):

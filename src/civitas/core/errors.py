@@ -37,11 +37,8 @@ class CivitasError(Exception):
     def text(self, lang: str) -> str:
         """The message in a language, its parameters filled in (its plural form for its
         ``count``)."""
-        from civitas.core.i18n import translate, translate_plural
+        from civitas.core.i18n import translate
 
-        if self.plural is not None and "count" in self.params:
-            others = {k: v for k, v in self.params.items() if k != "count"}
-            return translate_plural(lang, self.message, self.plural, self.params["count"], **others)
         return translate(lang, self.message, **self.params)
 
 

@@ -58,6 +58,12 @@ def NP_(singular: str, plural: str) -> Plural:  # noqa: N802 - the gettext conve
 
 
 def translate(lang: str, msgid: str, /, **params: Any) -> str:
+    """The message in a language with its parameters filled in; a message with plural
+    forms (:func:`NP_`) takes the form its ``count`` needs."""
+    plural = getattr(msgid, "plural", None)
+    if plural is not None and "count" in params:
+        others = {k: v for k, v in params.items() if k != "count"}
+        return translate_plural(lang, msgid, plural, params["count"], **others)
     text = translations(lang).gettext(msgid)
     return text.format(**params) if params else text
 

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from civitas.core.errors import InvalidInput, Problem
-from civitas.core.i18n import N_
+from civitas.core.i18n import N_, NP_
 
 # Pydantic error types people meet most, as sentences with their parameters.
 MESSAGES: dict[str, str] = {
@@ -30,8 +30,8 @@ MESSAGES: dict[str, str] = {
     "less_than": N_("Give a number less than {lt}."),
     "literal_error": N_("Choose one of: {expected}."),
     "enum": N_("Choose one of: {expected}."),
-    "too_short": N_("Give at least {min_length} item(s)."),
-    "too_long": N_("Give at most {max_length} item(s)."),
+    "too_short": NP_("Give at least {count} item.", "Give at least {count} items."),
+    "too_long": NP_("Give at most {count} item.", "Give at most {count} items."),
     "json_invalid": N_("The body is not valid JSON: {error}."),
     "url_parsing": N_("Give a full web address (https://…)."),
     "url_scheme": N_("Give a full web address (https://…)."),
@@ -59,6 +59,8 @@ def template_for(err: Any) -> tuple[str, dict[str, Any]]:
     known = MESSAGES.get(err["type"])
     if known is None:
         return str(err["msg"]), {}
+    if err["type"] in ("too_short", "too_long"):  # a number of items: its plural form
+        ctx["count"] = ctx.get("min_length" if err["type"] == "too_short" else "max_length")
     try:
         known.format(**ctx)
     except (KeyError, IndexError):

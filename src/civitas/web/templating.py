@@ -173,6 +173,8 @@ def _base(request: Request) -> dict[str, Any]:
         "city": city,
         "_": t,
         "_n": tn,  # a message with plural forms: _n("{count} day", "{count} days", n)
+        # the form for n, unfilled (for a script that fills in {count} itself)
+        "_nf": translations(lang).ngettext,
         "pick": lambda texts: pick(texts, lang, city.default_language if city else "en"),
         "money": lambda amount, currency: money(
             amount, currency, locale_for(lang, city.country if city else None)

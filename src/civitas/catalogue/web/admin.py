@@ -22,7 +22,7 @@ from civitas.catalogue.schemas import Category, Channel, LifeSituation, ServiceI
 from civitas.cities.models import City
 from civitas.cities.service import list_departments
 from civitas.core.errors import CivitasError
-from civitas.core.i18n import translate
+from civitas.core.i18n import NP_, translate
 from civitas.core.validation import location, template_for
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
 from civitas.web.routers import Router
@@ -178,7 +178,12 @@ async def _save(
         if unknown:
             problems.setdefault(
                 "structured",
-                translate(lang, "Unknown part(s): {names}.", names=", ".join(unknown)),
+                translate(
+                    lang,
+                    NP_("Unknown part: {names}.", "Unknown parts: {names}."),
+                    names=", ".join(unknown),
+                    count=len(unknown),
+                ),
             )
         try:
             data = ServiceIn.model_validate(raw)

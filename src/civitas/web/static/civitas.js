@@ -111,7 +111,11 @@
     var waiting = read(KEY);
     var failed = read(FAILED);
     var parts = [];
-    if (waiting.length) { parts.push(status.getAttribute("data-waiting").replace("{n}", waiting.length)); }
+    if (waiting.length) {
+      // the page gives the sentence for one record and for more (es, de and en say it so)
+      var one = status.getAttribute("data-waiting-one");
+      parts.push(waiting.length === 1 && one ? one : status.getAttribute("data-waiting").replace("{count}", waiting.length));
+    }
     if (failed.length) { parts.push(status.getAttribute("data-failed").replace("{stops}", failed.join(", "))); }
     status.textContent = parts.join(" ");
     status.hidden = parts.length === 0;
