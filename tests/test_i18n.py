@@ -112,3 +112,12 @@ def test_an_error_with_plural_forms_reads_right_for_its_count():
     assert three.text("de") == "Die Regel hat 3 Probleme."
     # a plain message is translated as before
     assert InvalidInput("Services of {city}", city="Lima").text("es") == "Servicios de Lima"
+
+
+def test_no_message_counts_with_a_bracketed_plural():
+    """'día(s)', 'Problem(e)': a counted message has plural forms instead (NP_, _n)."""
+    with (LOCALE_DIR / "messages.pot").open("rb") as handle:
+        catalog = read_po(handle)
+    pattern = re.compile(r"\w\((s|e|n|en|es|r)\)")  # day(s), Problem(e), Minute(n) …
+    bracketed = [m.id for m in catalog if isinstance(m.id, str) and pattern.search(m.id)]
+    assert bracketed == []
