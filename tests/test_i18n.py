@@ -121,3 +121,17 @@ def test_no_message_counts_with_a_bracketed_plural():
     pattern = re.compile(r"\w\((s|e|n|en|es|r)\)")  # day(s), Problem(e), Minute(n) …
     bracketed = [m.id for m in catalog if isinstance(m.id, str) and pattern.search(m.id)]
     assert bracketed == []
+
+
+def test_no_translation_counts_with_a_bracketed_plural():
+    pattern = re.compile(r"\w\((s|e|n|en|es|r|a|as)\)")  # día(s), Problem(e), Minute(n) …
+    for lang in ("es", "de"):
+        with (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        bracketed = [
+            text
+            for m in catalog
+            for text in (m.string if isinstance(m.string, tuple | list) else [m.string])
+            if text and pattern.search(text)
+        ]
+        assert bracketed == [], lang
