@@ -276,3 +276,45 @@ def test_a_create_form_pressed_twice_creates_once(client, two_cities):
         )
         assert r.status_code == 303, r.text  # not "this name is taken" the second time
     assert count(User) == users + 1
+
+
+def test_the_queue_opens_on_open_cases_nearest_due_first(client, two_cities):
+    from datetime import timedelta
+
+    from civitas.cases.schemas import Status
+    from civitas.cases.service import change_status
+    from civitas.core.db import utcnow
+
+    with session_scope() as db:
+        city = get_city_by_slug(db, "trujillo")
+        now = utcnow()
+        for hours_ago, text in ((1, "Newest"), (30, "Oldest")):
+            made = create_request(
+                db,
+                city,
+                data=RequestCreate(
+                    service_code="a-light",
+                    channel=RequestChannel.PHONE,
+                    address_string=text,
+                    attributes={"fault": "out"},
+                ),
+                filed_by="test",
+                now=now - timedelta(hours=hours_ago),
+            )
+        change_status(db, city, number=made.number, status=Status.RESOLVED, actor="test")
+        closed = made.number  # the oldest, now resolved
+    _signed_in(client, "a-caseworker")
+
+    def numbers(page: str) -> list[int]:
+        return [int(n) for n in re.findall(r"/trujillo/staff/cases/(\d+)\?lang", page)]
+
+    first = client.get("/trujillo/staff/cases?lang=en").text
+    assert closed not in numbers(first)  # open cases only
+    # case 1 (the world's) was filed just now, case 2 an hour ago: 2 is due first
+    assert numbers(first) == [2, 1]
+    assert 'aria-sort="ascending"' in first
+    assert ">Due</a>" in first
+    received = client.get("/trujillo/staff/cases?status=open&sort=received&lang=en").text
+    assert numbers(received) == [1, 2]  # newest first
+    everything = client.get("/trujillo/staff/cases?status=&lang=en").text
+    assert closed in numbers(everything)  # "All" is all

@@ -351,6 +351,8 @@ class CaseFilter:
     overdue: bool = False
     text: str | None = None
     channel: str | None = None
+    # "received": newest first; "due": the nearest target time first (none last)
+    sort: str = "received"
     page: int = 1
     page_size: int = 50
 
@@ -358,7 +360,8 @@ class CaseFilter:
 def list_cases(
     db: Session, city: City, flt: CaseFilter, *, now: datetime | None = None
 ) -> tuple[list[Listed], int]:
-    """One page of the queue, newest first, and the number of cases matching."""
+    """One page of the queue (newest first, or the nearest target time first), and the
+    number of cases matching."""
     enter_city(db, city)
     stmt = select(*LIST_COLUMNS)
     if flt.statuses:
@@ -391,11 +394,10 @@ def list_cases(
             conditions.append(ServiceRequest.number == number)
         stmt = stmt.where(or_(*conditions))
     total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    page = (
-        stmt.order_by(ServiceRequest.requested_at.desc(), ServiceRequest.id.desc())
-        .offset((flt.page - 1) * flt.page_size)
-        .limit(flt.page_size)
-    )
+    order: list[Any] = [ServiceRequest.requested_at.desc(), ServiceRequest.id.desc()]
+    if flt.sort == "due":
+        order = [ServiceRequest.expected_at.asc().nulls_last(), *order]
+    page = stmt.order_by(*order).offset((flt.page - 1) * flt.page_size).limit(flt.page_size)
     return _rows(db, page), int(total)
 
 

@@ -56,6 +56,14 @@ def _page_url(request: Request, number: int) -> str:
     return "?" + urlencode([*params, ("page", str(number))])
 
 
+def _sorted_url(request: Request, key: str) -> str:
+    """This page of the queue with the same filters, sorted by ``key``, from page 1."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "sort")]
+    if not any(k == "status" for k, _ in params):
+        params.append(("status", "open"))  # keep what the first view showed
+    return "?" + urlencode([*params, ("sort", key)])
+
+
 @router.get("/{city}/staff/cases", response_class=HTMLResponse, response_model=None)
 def queue(
     request: Request,
@@ -69,11 +77,15 @@ def queue(
     assignee: str = "",
     overdue: str = "",
     q: str = "",
+    sort: str = "",
     page: int = 1,
 ) -> Response:
     who = staff_page(city, principal, CasesPermission.CASES_REQUEST_READ)
     if isinstance(who, Response):
         return who
+    if "status" not in request.query_params and not overdue:
+        status = "open"  # the queue opens on the open cases, the nearest target time first
+    sort = sort if sort in ("due", "received") else ("due" if status == "open" else "received")
     statuses = [Status(s) for s in status.split(",") if s in {x.value for x in Status}]
     flt = cases.CaseFilter(
         statuses=statuses or None,
@@ -84,6 +96,7 @@ def queue(
         overdue=overdue == "1",
         text=q.strip() or None,
         channel=channel or None,
+        sort=sort,
         page=max(page, 1),
         page_size=PAGE_SIZE,
     )
@@ -102,6 +115,7 @@ def queue(
             "assignee": names.get(r.assignee_id) if r.assignee_id else None,
             "address": r.address,
             "requested_at": r.requested_at,
+            "expected_at": r.expected_at,
             "overdue": cases.is_overdue(r),
         }
         for r in found
@@ -121,7 +135,9 @@ def queue(
                 "assignee": assignee,
                 "overdue": overdue,
                 "q": q,
+                "sort": sort,
             },
+            "sort_urls": {key: _sorted_url(request, key) for key in ("due", "received")},
             "page_number": flt.page,
             "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
             "departments": list_departments(db, city),
