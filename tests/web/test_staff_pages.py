@@ -64,6 +64,8 @@ def test_a_case_worker_changes_the_status_with_a_public_note(client, two_cities)
     assert "Estado cambiado" in history
     assert "user:a-caseworker" not in history
     assert "request.status_changed" not in history
+    # the note's author too
+    assert "user:a-caseworker" not in client.get(f"{CASE}?lang=es").text
 
 
 def test_an_internal_note_stays_internal(client, two_cities):

@@ -189,7 +189,9 @@ def _case_context(
         "overdue": cases.is_overdue(found),
         "duplicates": cases.duplicate_candidates(db, city, number=found.number),
         "history": history,
-        "actors": actor_names(db, city, {e.actor for e in history}, request.state.lang),
+        "actors": actor_names(
+            db, city, {e.actor for e in history} | {n.author for n in notes}, request.state.lang
+        ),
         "action_labels": {k: translate(request.state.lang, v) for k, v in ACTIONS.items()},
         "users": [
             u
