@@ -56,6 +56,12 @@ def current_month(city: City, now: datetime | None = None) -> str:
     return (now or utcnow()).astimezone(ZoneInfo(city.timezone)).strftime("%Y-%m")
 
 
+def last_complete_month(city: City, now: datetime | None = None) -> str:
+    """The month before this one in the city's time zone: the latest whose figures are
+    final (dashboards and the scorecard open on it)."""
+    return period(city, current_month(city, now)).previous(city.timezone).month
+
+
 def compute(db: Session, city: City, month: str) -> list[Cell]:
     """Every registered KPI of the month, computed now (nothing stored)."""
     enter_city(db, city)

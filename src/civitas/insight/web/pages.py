@@ -37,9 +37,11 @@ NETWORK = InsightPermission.INSIGHT_NETWORK_READ
 DIMENSIONS = ("all", "service", "department", "channel")
 
 
-def _month(city: City, month: str | None) -> str:
+def _month(city: City, month: str | None, *, latest: bool = False) -> str:
+    """The month asked for; without one, the last complete month (what the pages show
+    first), or this month for what is entered or refreshed (``latest``)."""
     if not month:
-        return figs.current_month(city)
+        return figs.current_month(city) if latest else figs.last_complete_month(city)
     return figs.period(city, month).month
 
 
@@ -86,6 +88,7 @@ def insight(
             "dimensions": DIMENSIONS,
             "can_write": principal is not None and principal.can(WRITE),
             "done": request.query_params.get("done"),
+            "open_month": figs.current_month(city),
         },
     )
 
@@ -134,7 +137,7 @@ def refresh(
     lang = request.state.lang
 
     def change(who: Principal) -> str:
-        chosen = _month(city, month or None)
+        chosen = _month(city, month or None, latest=True)
         insight_service.refresh_figures(db, city, [chosen], actor=who.label)
         return chosen
 
@@ -184,6 +187,7 @@ def _scorecard(
         "insight/scorecard.html",
         {
             "month": month,
+            "open_month": figs.current_month(city),
             "perspectives": perspectives,
             "charts": {c.id: c for c in charts},
             "fmt": fmt,
@@ -244,7 +248,7 @@ def enter_figure(
     value: Annotated[str, Form(max_length=30)] = "",
 ) -> Response:
     lang = request.state.lang
-    chosen = _month(city, month or None)
+    chosen = _month(city, month or None, latest=True)
 
     def change(who: Principal) -> None:
         try:
