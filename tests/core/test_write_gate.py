@@ -47,8 +47,11 @@ def test_many_concurrent_writers_all_commit_quickly(tmp_path):
         assert conn.execute(text("SELECT value FROM n")).scalar() == 16 * 25
     waits.sort()
     # 16 writers queue in turn (about 16 x 1.5 ms each); SQLite's busy handler alone,
-    # with its growing back-off pauses, let some wait half a second and more
-    assert waits[int(len(waits) * 0.99) - 1] < 0.2
+    # with its growing back-off pauses, let some wait half a second and more while the
+    # median waited a few milliseconds. On a machine busy with other work every wait
+    # grows alike, so the slowest percent is held to a few times the median there.
+    median, p99 = waits[len(waits) // 2], waits[int(len(waits) * 0.99) - 1]
+    assert p99 < max(0.2, 5 * median), (p99, median)
 
 
 def test_the_gate_is_left_after_commit_rollback_and_error(tmp_path):
