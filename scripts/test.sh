@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test command: lint, format check, types, then the suite on SQLite and on
-# PostgreSQL. The two suites run at the same time, each on CIVITAS_TEST_WORKERS processes
-# (pytest-xdist, default 2, a module's tests kept together); every process has its own
+# PostgreSQL. The two suites run at the same time, SQLite's on CIVITAS_TEST_WORKERS
+# processes (pytest-xdist, default 2, a module's tests kept together) and PostgreSQL's,
+# the slower, on one more (CIVITAS_TEST_WORKERS_PG, default 3); every process has its own
 # database, temporary folder, ports and browser. Each suite writes to its own log; both
 # logs are printed whole, and the command fails if either suite failed.
 # CIVITAS_TEST_SERIAL=1 runs the suites one after the other, each in one process.
@@ -17,10 +18,12 @@ bash scripts/ensure-chromium.sh >/dev/null   # the browser tests drive Debian's 
 bash scripts/ensure-postgres.sh
 
 WORKERS=${CIVITAS_TEST_WORKERS:-2}
+WORKERS_PG=${CIVITAS_TEST_WORKERS_PG:-$(( WORKERS > 1 ? WORKERS + 1 : 1 ))}
 suite() {  # suite DB [pytest args]: one database's run
-  local started=$SECONDS status=0 spread=()
-  if [[ "${CIVITAS_TEST_SERIAL:-}" != "1" && "$WORKERS" -gt 1 ]]; then
-    spread=(-n "$WORKERS" --dist loadscope)
+  local started=$SECONDS status=0 spread=() workers=$WORKERS
+  [[ "$1" == "postgresql" ]] && workers=$WORKERS_PG
+  if [[ "${CIVITAS_TEST_SERIAL:-}" != "1" && "$workers" -gt 1 ]]; then
+    spread=(-n "$workers" --dist loadscope)
   fi
   "$BIN/pytest" -q -p no:cacheprovider "${spread[@]}" --db "$@" || status=$?
   echo "(the $1 suite took $((SECONDS - started)) s)"
