@@ -97,6 +97,7 @@ def resolve(path: str) -> Any:
 
 _lock = threading.Lock()
 _domains: list[Domain] | None = None
+_index: dict[str, Domain] | None = None
 
 
 def installed_packages() -> list[str]:
@@ -110,12 +111,14 @@ def installed_packages() -> list[str]:
 def domains() -> list[Domain]:
     """Every installed domain's manifest, loaded once per process: their modules are
     imported (models, KPIs, subscribers, job kinds) and their roles registered."""
-    global _domains
+    global _domains, _index
     if _domains is not None:
         return _domains
     with _lock:
         if _domains is None:
-            _domains = _load(installed_packages())
+            loaded = _load(installed_packages())
+            _index = {found.name: found for found in loaded}  # before the list is seen
+            _domains = loaded
     return _domains
 
 
@@ -149,18 +152,23 @@ def _load(packages: list[str]) -> list[Domain]:
 def reload() -> list[Domain]:
     """Forget the loaded manifests and load the installed list again (tests that add a
     plug-in through CIVITAS_PLUGINS)."""
-    global _domains
+    global _domains, _index
     with _lock:
         permissions.reset()
-        _domains = None
+        _domains, _index = None, None
     return domains()
 
 
+def _by_name() -> dict[str, Domain]:
+    """The loaded manifests by name, made with the list (asked on every request of an
+    optional domain)."""
+    domains()
+    assert _index is not None
+    return _index
+
+
 def domain(name: str) -> Domain:
-    for found in domains():
-        if found.name == name:
-            return found
-    raise KeyError(name)
+    return _by_name()[name]
 
 
 def optional_domains() -> list[Domain]:
@@ -170,7 +178,7 @@ def optional_domains() -> list[Domain]:
 def enabled(city: Any, name: str) -> bool:
     """Whether the domain ``name`` serves this city: installed, not turned off, and
     neither is any domain it requires."""
-    found = {d.name: d for d in domains()}.get(name)
+    found = _by_name().get(name)
     if found is None or name in (getattr(city, "disabled_domains", None) or ()):
         return False
     return all(enabled(city, need) for need in found.requires)
