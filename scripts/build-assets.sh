@@ -15,6 +15,9 @@ cp node_modules/modern-normalize/modern-normalize.css "$out/modern-normalize.css
 cp node_modules/htmx.org/dist/htmx.min.js "$out/htmx.min.js"
 cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$out/leaflet/"
 cp node_modules/leaflet/dist/images/*.png "$out/leaflet/images/"
+# a city's vector base map (PMTiles in the Protomaps schema) drawn by Leaflet in a canvas
+cp node_modules/protomaps-leaflet/dist/protomaps-leaflet.js "$out/leaflet/"
+cp node_modules/protomaps-leaflet/LICENSE "$out/leaflet/protomaps-leaflet.LICENSE" 2>/dev/null || true
 # charts: Vega-Lite specs rendered by vega-embed (dashboards, scorecard, network)
 # one bundle with the CSP-safe expression interpreter (the pages allow no eval)
 mkdir -p "$out/vega"

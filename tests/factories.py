@@ -27,6 +27,7 @@ from civitas.core.db import session_scope
 from civitas.core.permissions import roles
 from civitas.core.security import hash_password
 from civitas.demo import DEMO_CITIES
+from civitas.places.register import import_addresses
 
 PASSWORD = "correct-horse-battery"
 
@@ -147,6 +148,7 @@ def make_city(engine: Any, data: CityCreate, prefix: str) -> CityWorld:
             actor="test",
         )
         world.photo = f"{photo.id}.png"
+        import_addresses(db, city, content=addresses_csv(city, prefix), filename="test.csv")
         raw, key = create_api_key(db, city, data=ApiKeyCreate(name="test client"), actor="test")
         world.api_key, world.api_key_id = raw, key.id
         for role in roles():  # every role of every installed domain
@@ -162,6 +164,23 @@ def make_city(engine: Any, data: CityCreate, prefix: str) -> CityWorld:
             )
             world.users[role] = username
     return world
+
+
+def addresses_csv(city: City, prefix: str) -> bytes:
+    """A small register: three streets east, north and west of the centre, with the street
+    words and accents of the city's language (ten numbers each, 20 m apart)."""
+    streets = (
+        ("Jr. Francisco Pizarro", "Av. España", "Jr. Simón Bolívar")
+        if city.country == "PE"
+        else ("Hauptstraße", "Karl-Liebknecht-Straße", "Schillerstraße")
+    )
+    lines = ["id,street,number,postcode,district,lat,lon"]
+    for s, street in enumerate(streets):
+        for n in range(1, 11):
+            lat = city.center_lat + 0.0005 * (s + 1)
+            lon = city.center_lon + 0.00018 * n
+            lines.append(f"{prefix}-{s}-{n},{street},{n},{prefix}00{s},Centre,{lat:.6f},{lon:.6f}")
+    return ("\n".join(lines) + "\n").encode()
 
 
 def _populate(db: Any, city: City, prefix: str) -> None:

@@ -5,6 +5,7 @@ its own without editing this file (``CIVITAS_PLUGINS=package,package``)."""
 INSTALLED: tuple[str, ...] = (
     "civitas.cities",
     "civitas.catalogue",
+    "civitas.places",
     "civitas.accounts",
     "civitas.notifications",
     "civitas.cases",

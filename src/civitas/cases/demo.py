@@ -19,6 +19,7 @@ from civitas.core.config import Settings
 from civitas.core.db import utcnow
 from civitas.core.i18n import N_, translate
 from civitas.core.sequences import current_value
+from civitas.places import service as places
 
 ACTOR = "system:demo"
 CHANNELS = [
@@ -109,6 +110,10 @@ def load_demo_requests(
     ]
     lang = city.default_language
     streets = STREETS.get(city.country, STREETS["DE"])
+    addresses = places.within(
+        db, city, city.min_lat, city.min_lon, city.max_lat, city.max_lon, limit=100_000
+    )
+    addresses.sort(key=lambda p: p.ref or "")  # the same demo on every run
     filed = 0
     for _ in range(count):
         service = rng.choice(services)
@@ -119,15 +124,23 @@ def load_demo_requests(
             for a in service.attributes
             if (v := _attribute_value(rng, a, now)) is not None
         }
-        lat = rng.uniform(city.center_lat - 0.03, city.center_lat + 0.03)
-        lon = rng.uniform(city.center_lon - 0.03, city.center_lon + 0.03)
+        if addresses:  # at an address of the register, a few metres off its point
+            at = rng.choice(addresses)
+            lat = at.lat + rng.uniform(-0.00008, 0.00008)
+            lon = at.lon + rng.uniform(-0.00008, 0.00008)
+            where, where_id = at.label, at.ref
+        else:
+            lat = rng.uniform(city.center_lat - 0.03, city.center_lat + 0.03)
+            lon = rng.uniform(city.center_lon - 0.03, city.center_lon + 0.03)
+            where, where_id = f"{rng.choice(streets)} {rng.randint(1, 900)}", None
         data = RequestCreate(
             service_code=service.code,
             channel=channel,
             description=rng.choice(DESCRIPTIONS.get(lang, DESCRIPTIONS["de"])) or None,
             lat=round(lat, 6),
             long=round(lon, 6),
-            address_string=f"{rng.choice(streets)} {rng.randint(1, 900)}",
+            address_string=where,
+            address_id=where_id,
             attributes=attributes,
             language=lang,
         )

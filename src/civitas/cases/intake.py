@@ -25,6 +25,7 @@ from civitas.core.db import utcnow
 from civitas.core.errors import InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_, NP_
 from civitas.core.sequences import next_value
+from civitas.places import service as places
 
 
 def _problems_or_raise(problems: list[Problem]) -> None:
@@ -97,14 +98,22 @@ def create_request(
     with these; ``location_given`` is false when the location fields themselves were wrong."""
     service = find_service_for_request(db, city, code=data.service_code, channel=data.channel)
     problems = list(earlier_problems or [])
+    lat, long, address, address_id = data.lat, data.long, data.address_string, data.address_id
     if location_given:
         problems += check_location(city, data)
+        if not problems:  # the register resolves an address_id or a typed address
+            settled = places.settle(
+                db, city, address=address, address_id=address_id, lat=lat, long=long
+            )
+            problems += settled.problems
+            lat, long = settled.lat, settled.long
+            address, address_id = settled.address, settled.address_id
     attributes, attribute_problems = check_attributes(service.attributes, data.attributes)
     given_attributes = {p.location for p in problems if p.location.startswith("attribute[")}
     problems += [p for p in attribute_problems if p.location not in given_attributes]
     _problems_or_raise(problems)
     now = now or utcnow()
-    department_id = route(db, city, service, data.lat, data.long)
+    department_id = route(db, city, service, lat, long)
     # the counter takes the write lock: from here on only writes, up to the commit
     request = ServiceRequest(
         number=next_value(db, "service_request"),
@@ -114,10 +123,10 @@ def create_request(
         status=Status.RECEIVED,
         channel=data.channel,
         description=data.description or None,
-        lat=data.lat,
-        long=data.long,
-        address=data.address_string,
-        address_id=data.address_id,
+        lat=lat,
+        long=long,
+        address=address,
+        address_id=address_id,
         zipcode=data.zipcode,
         attributes=attributes,
         media_url=str(data.media_url) if data.media_url else None,

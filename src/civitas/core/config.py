@@ -58,11 +58,6 @@ class Settings(BaseSettings):
     open311_list_cache_seconds: float = Field(
         default=2.0, ge=0, le=300, description="How long Open311 lists may be served from cache."
     )
-    map_tiles_url: str = Field(
-        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        description="Raster tiles for the maps (the pages allow images from its origin).",
-    )
-    map_attribution: str = "© OpenStreetMap contributors"
     threads: int = Field(
         default=4,
         ge=1,

@@ -50,6 +50,26 @@ class NavEntry:
 
 
 @dataclass(frozen=True)
+class MapLayer:
+    """Features a domain draws on the city's maps: ``features(db, city)`` gives GeoJSON
+    features (public data only: never a resident's address)."""
+
+    name: str  # unique: "recycling.zones"
+    title: str  # N_() message id, the layer's name in the map's legend
+    features: Callable[[Any, Any], list[dict[str, Any]]]
+    colour: str = "#555555"
+
+
+def map_layers(city: Any) -> list[MapLayer]:
+    """The map layers of the domains this city runs."""
+    layers: list[MapLayer] = []
+    for domain in domains():
+        if domain.map_layers and enabled(city, domain.name):
+            layers.extend(resolve(domain.map_layers))
+    return layers
+
+
+@dataclass(frozen=True)
 class Domain:
     """One domain's manifest. Module paths are dotted strings ("pkg.module" or
     "pkg.module:attribute"), imported only by the process that needs them: the worker
@@ -82,6 +102,9 @@ class Domain:
     # "pkg.opendata:DATASETS": its open datasets (core.opendata.Dataset), published on
     # /{city}/open-data and in the DCAT-AP catalogue of every city that runs the domain
     datasets: str | None = None
+    # "pkg.maps:LAYERS": what it draws on the city's maps (core.plugins.MapLayer): zones,
+    # offices, stops; on the base map drawn from the city's own data, and as overlays
+    map_layers: str | None = None
     nav: tuple[NavEntry, ...] = ()
     # the isolation walk's sample requests for this domain's routes (a module with ROUTES
     # and PUBLIC); by default tests/isolation/<name>.py of this repository

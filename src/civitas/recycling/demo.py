@@ -234,7 +234,9 @@ def _file(
             channel=RequestChannel.WEB,
             lat=round(rng.uniform(box[0] + 0.002, box[2] - 0.002), 5),
             long=round(rng.uniform(box[1] + 0.002, box[3] - 0.002), 5),
-            address_string=f"{rng.choice(STREETS)} {rng.randint(100, 1900)}, Trujillo",
+            # lots as Trujillo's outer districts number them (manzana, lote): no street
+            # name the address register would place elsewhere
+            address_string=f"Mz. {rng.choice('ABCDEFGHJKLM')} Lt. {rng.randint(1, 40)}, {zone[1]}",
             first_name="Vecina" if household % 2 else "Vecino",
             last_name=NAMES[household % 16],
             email=f"hogar{household}@trujillo.example",

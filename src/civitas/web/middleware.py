@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.parse
 import uuid
 from typing import Any
 
@@ -111,22 +110,26 @@ class BodyLimit:
         await self.app(scope, guarded_receive, send)
 
 
+def page_policy(image_hosts: tuple[str, ...] = ()) -> str:
+    """The pages' Content-Security-Policy; ``image_hosts`` are outside hosts a page may load
+    images from (a tile server the city set for its maps), none by default."""
+    img = " ".join(("'self'", "data:", *image_hosts))
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src {img}; connect-src 'self'; font-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
 class SecurityHeaders:
     """Headers every answer carries, and a Content-Security-Policy without inline scripts
     or styles for the pages. The API reference (Swagger UI, served from this host) sets
     inline styles as it draws, so its policy allows those, and still nothing from another
     host."""
 
-    def __init__(self, app: ASGIApp, map_tiles: str) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        parts = urllib.parse.urlsplit(map_tiles)
-        origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
-        img = " ".join(p for p in ("'self'", "data:", origin) if p)
-        self.csp = (
-            "default-src 'self'; script-src 'self'; style-src 'self'; "
-            f"img-src {img}; connect-src 'self'; font-src 'self'; object-src 'none'; "
-            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-        ).encode()
+        self.csp = page_policy().encode()
         self.docs_csp = (
             b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
             b"img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "

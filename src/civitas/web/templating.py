@@ -30,6 +30,7 @@ from civitas.core.i18n import (
     translations,
 )
 from civitas.core.security import sign, signature_ok
+from civitas.web.middleware import page_policy
 
 SESSION_COOKIE = "civitas_session"
 VISITOR_COOKIE = "civitas_visitor"
@@ -204,6 +205,10 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
     lang = getattr(request.state, "lang", "en")
     base = _base(request)
     response = templates.TemplateResponse(request, name, base | context, status_code=status)
+    # a map whose tiles come from a server the city set (a page's map config names it)
+    hosts = context.get("image_hosts") or getattr(context.get("basemap"), "image_hosts", ())
+    if hosts:
+        response.headers["content-security-policy"] = page_policy(tuple(hosts))
     remember_visitor(request, response)
     remember_language(request, response, lang)
     return response

@@ -27,6 +27,7 @@ from civitas.core.db import row_number
 from civitas.core.errors import InvalidInput, NotFound
 from civitas.core.i18n import translate
 from civitas.insight.service import open_survey
+from civitas.places import service as places
 from civitas.residents import service as residents
 from civitas.web import microcache, plugins
 from civitas.web.deps import AppSettings, CurrentCity, DbSession, RowId
@@ -99,8 +100,6 @@ def _step_page(
             "base": _base(city, service.code),
             "step_number": number,
             "step_count": len(drafts.STEPS),
-            "map_tiles": settings.map_tiles_url,
-            "map_attribution": settings.map_attribution,
             **(extra or {}),
         },
         status,
@@ -119,7 +118,15 @@ def where_form(
     request: Request, city: CurrentCity, db: DbSession, settings: AppSettings, code: str
 ) -> HTMLResponse:
     service = drafts.reportable(db, city, code)
-    return _step_page(request, city, service, _draft(request, db, city, code), "where", settings)
+    return _step_page(
+        request,
+        city,
+        service,
+        _draft(request, db, city, code),
+        "where",
+        settings,
+        extra={"basemap": places.map_config(db, city, settings)},
+    )
 
 
 @router.post("/{city}/report/{code}/where", response_model=None)
@@ -142,7 +149,16 @@ def where_answer(
     except InvalidInput as exc:
         given = {"address": address, "lat": lat, "long": long}
         return _step_page(
-            request, city, service, draft, "where", settings, _problems(request, exc), given, 400
+            request,
+            city,
+            service,
+            draft,
+            "where",
+            settings,
+            _problems(request, exc),
+            given,
+            400,
+            extra={"basemap": places.map_config(db, city, settings)},
         )
     db.commit()
     return _go(f"{_base(city, code)}/details", request, draft)
@@ -467,7 +483,6 @@ def public_requests(
             "filters": {"service": service, "status": status},
             "page_number": page,
             "more": len(found) == query.page_size,
-            "map_tiles": settings.map_tiles_url,
-            "map_attribution": settings.map_attribution,
+            "basemap": places.map_config(db, city, settings),
         },
     )

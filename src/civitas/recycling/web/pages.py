@@ -28,6 +28,7 @@ from civitas.core.config import get_settings
 from civitas.core.errors import CivitasError, InvalidInput, Problem
 from civitas.core.i18n import N_, NP_, format_money, locale_for, pick, translate
 from civitas.core.validation import refusal
+from civitas.places import service as places
 from civitas.recycling import planning, service
 from civitas.recycling.models import Buyer, Picker, Pickup
 from civitas.recycling.permissions import RecyclingPermission
@@ -228,8 +229,7 @@ def route_context(
         "problems": problems or {},
         "failed": failed,
         "answers": answers or {},
-        "map_tiles": get_settings().map_tiles_url,
-        "map_attribution": get_settings().map_attribution,
+        "basemap": places.map_config(db, city, get_settings()),
         "points": [
             {"lat": r["p"].lat, "long": r["p"].lon, "n": r["n"], "label": r["address"]}
             for r in rows

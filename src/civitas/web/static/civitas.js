@@ -12,9 +12,7 @@
     var points = JSON.parse(shown.getAttribute("data-points") || "[]");
     var middle = shown.getAttribute("data-center").split(",").map(Number);
     var view = L.map(shown.id).setView(middle, 13);
-    L.tileLayer(shown.getAttribute("data-tiles"), {
-      maxZoom: 19, attribution: shown.getAttribute("data-attribution")
-    }).addTo(view);
+    if (window.civitasBaseMap) { window.civitasBaseMap(view, shown); }
     var bounds = [];
     points.forEach(function (p) {
       var link = document.createElement("a");
@@ -34,9 +32,7 @@
   var center = box.getAttribute("data-center").split(",").map(Number);
   var b = box.getAttribute("data-bounds").split(",").map(Number);
   var map = L.map("map", { maxBounds: [[b[0], b[1]], [b[2], b[3]]], maxBoundsViscosity: 0.8 });
-  L.tileLayer(box.getAttribute("data-tiles"), {
-    maxZoom: 19, attribution: box.getAttribute("data-attribution")
-  }).addTo(map);
+  if (window.civitasBaseMap) { window.civitasBaseMap(map, box); }
   var marker = null;
 
   function place(latlng, pan) {
@@ -240,14 +236,23 @@
     document.head.appendChild(css);
     var script = document.createElement("script");
     script.src = "/static/vendor/leaflet/leaflet.js";
+    function load(src, then) {
+      var s = document.createElement("script");
+      s.src = src; s.onload = then; s.onerror = then;
+      document.head.appendChild(s);
+    }
     script.onload = function () {
+      var vector = box.getAttribute("data-vector") === "1";
+      load(vector ? "/static/vendor/leaflet/protomaps-leaflet.js" : "/static/places/map.js", function () {
+        if (vector) { load("/static/places/map.js", draw); } else { draw(); }
+      });
+    };
+    function draw() {
       box.hidden = false;
       var points = JSON.parse(box.getAttribute("data-points") || "[]");
       var start = box.getAttribute("data-center").split(",").map(Number);
       var map = L.map(box.id).setView(start, 15);
-      L.tileLayer(box.getAttribute("data-tiles"), {
-        maxZoom: 19, attribution: box.getAttribute("data-attribution")
-      }).addTo(map);
+      if (window.civitasBaseMap) { window.civitasBaseMap(map, box); }
       var line = [start];
       points.forEach(function (p) {
         L.marker([p.lat, p.long], { title: p.n + ". " + p.label }).addTo(map)
@@ -256,7 +261,7 @@
       });
       L.polyline(line, { dashArray: "5 5" }).addTo(map);
       map.fitBounds(line, { padding: [20, 20] });
-    };
+    }
     document.head.appendChild(script);
   });
 })();

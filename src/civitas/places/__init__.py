@@ -1,0 +1,1 @@
+"""Places: the city's address register, the geocoder on it, and the city's own base map."""
