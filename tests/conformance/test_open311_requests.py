@@ -210,7 +210,7 @@ def test_bad_or_foreign_coordinates_are_refused(client, world, lat, long, field)
     "location",
     [
         {"address_string": "Av. España 1020, Trujillo"},
-        {"address_id": "TRU-000123"},
+        {"address_id": "a-0-1"},  # an address of the city's register
         {"lat": "-8.11", "long": "-79.03", "address_string": "Av. España 1020"},
     ],
 )
@@ -249,7 +249,7 @@ def test_required_attribute(client, world):
 def test_attribute_datatypes_and_value_lists(client, world, fields, where):
     # GET Service Definition, datatype: string (no line breaks), number, datetime (ISO 8601),
     # text, singlevaluelist, multivaluelist (attribute[code][]=v1&attribute[code][]=v2)
-    r = post(client, world, service_code="a-bulky", address_id="x", **fields)
+    r = post(client, world, service_code="a-bulky", address_id="a-0-1", **fields)
     assert r.status_code == 400
     assert any(e["description"].startswith(where + ":") for e in r.json()), r.json()
 
@@ -259,7 +259,7 @@ def test_attribute_values_are_stored_typed(client, world):
         client,
         world,
         service_code="a-bulky",
-        address_id="x",
+        address_id="a-0-1",
         **{
             "attribute[items][]": ["sofa", "bed"],
             "attribute[when]": "2026-12-01T09:00:00-05:00",
@@ -454,7 +454,7 @@ def test_status_and_service_code_filters_take_lists(client, world):
     # GET Service Requests, status and service_code: "can be declared multiple times, comma
     # delimited"
     _file(client, world, 2)
-    post(client, world, service_code="a-box", address_id="x")
+    post(client, world, service_code="a-box", address_id="a-0-1")
     with session_scope() as db:
         change_status(
             db, get_city_by_slug(db, "trujillo"), number=1, status=Status.REJECTED, actor="t"

@@ -324,6 +324,8 @@ def settle(
     gives its point; a typed address the register is sure of gets its point and id; an
     address and a point that are far apart are refused rather than stored disagreeing."""
     has_point = lat is not None and long is not None
+    if not has_register(db, city):  # nothing to check against: kept as given
+        return Settled(address, address_id, lat, long)
     if address_id:
         place = by_ref(db, city, address_id)
         if place is None:
