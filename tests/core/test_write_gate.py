@@ -36,13 +36,13 @@ def test_many_concurrent_writers_all_commit_in_turn(tmp_path):
 
     def counting_take(timeout: float) -> bool:
         asked_at = granted[0]
-        ok = take(timeout)
+        ok = bool(take(timeout))
         if ok:
             overtaken.append(granted[0] - asked_at)
             granted[0] += 1
         return ok
 
-    gate._take = counting_take  # type: ignore[method-assign]
+    gate._take = counting_take
     errors: list[BaseException] = []
     writers = 16
 
