@@ -178,7 +178,10 @@ def load_demo_recycling(db: Session, city: City, password: str) -> dict[str, int
                 actor=ACTOR,
                 reason="DNI, carné de la asociación y vehículo revisados",
             )
-    today = utcnow().astimezone(ZoneInfo(city.timezone)).date()
+    # one clock for the whole demo: a day read before local midnight and a time read after
+    # it filed "today's" pickups for a day that had just ended
+    now = utcnow()
+    today = now.astimezone(ZoneInfo(city.timezone)).date()
     for code, name, prices in BUYERS:
         buyer = Buyer(code=code, name=name, tax_id=f"20{rng.randint(100000000, 999999999)}")
         db.add(buyer)
@@ -208,7 +211,7 @@ def load_demo_recycling(db: Session, city: City, password: str) -> dict[str, int
         )
         db.scalar(select(Buyer).where(Buyer.code == "reciplast")).user_id = user.id  # type: ignore[union-attr]
     history = _history(db, city, rng, today)
-    upcoming = _upcoming(db, city, rng, today)
+    upcoming = _upcoming(db, city, rng, now)
     return {"pickups": history + upcoming}
 
 
@@ -352,10 +355,10 @@ def _sell(db: Session, city: City, at: datetime) -> None:
             )
 
 
-def _upcoming(db: Session, city: City, rng: random.Random, today: date) -> int:
+def _upcoming(db: Session, city: City, rng: random.Random, now: datetime) -> int:
     """Pickups for the next day on which the centre is still collecting, planned."""
-    now = utcnow()
     local = now.astimezone(ZoneInfo(city.timezone))
+    today = local.date()
     if local.hour < 12:  # today's later windows are still open
         day, windows = today, ["midday", "afternoon"]
     else:
