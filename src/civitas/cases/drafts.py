@@ -31,6 +31,7 @@ from civitas.core.errors import InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_, NP_
 from civitas.core.tenancy import bind_all_cities
 from civitas.core.validation import template_for
+from civitas.places import service as places
 
 LIFETIME = timedelta(days=1)
 MAX_PHOTOS = 3
@@ -126,8 +127,11 @@ def save_where(
     address: str,
     lat: str,
     long: str,
+    address_id: str = "",
 ) -> ReportDraft:
-    """Step 1: the place, as an address or a point on the map (or both)."""
+    """Step 1: the place, as an address or a point on the map (or both). An address chosen
+    from the register (``address_id``) and the point must agree; a typed address the
+    register is sure of gets its point."""
     point = (_number(lat), _number(long))
     problems: list[Problem] = []
     address = address.strip()
@@ -140,6 +144,7 @@ def save_where(
                 service_code=service.code,
                 channel=RequestChannel.WEB,
                 address_string=address or None,
+                address_id=address_id.strip() or None,
                 lat=point[0],
                 long=point[1],
             )
@@ -151,13 +156,30 @@ def save_where(
                 problems.append(
                     Problem("address", N_("This place is outside {city}."), {"city": city.name})
                 )
+    settled = None
+    if data is not None and not problems:
+        settled = places.settle(
+            db,
+            city,
+            address=address or None,
+            address_id=data.address_id,
+            lat=point[0],
+            long=point[1],
+        )
+        problems += [Problem("address", p.message, p.params) for p in settled.problems]
     _raise(problems)
+    assert settled is not None
     return _save(
         db,
         city,
         draft,
         service.code,
-        {"address": address, "lat": point[0], "long": point[1]},
+        {
+            "address": settled.address or "",
+            "address_id": settled.address_id,
+            "lat": settled.lat,
+            "long": settled.long,
+        },
     )
 
 
@@ -254,6 +276,7 @@ def submit(
         channel=RequestChannel.WEB,
         description=a.get("description") or None,
         address_string=a.get("address") or None,
+        address_id=a.get("address_id") or None,
         lat=a.get("lat"),
         long=a.get("long"),
         attributes=a.get("attributes") or {},

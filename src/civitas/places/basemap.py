@@ -463,6 +463,7 @@ def render_demo(
     layout_lines: list[tuple[str, list[tuple[float, float]]]],
     square: str,
     avenues: set[str],
+    credit: str,
     zooms: range = range(13, 18),
 ) -> str:
     """Draw the demo city's streets into a PMTiles file and make it the city's base map."""
@@ -483,7 +484,7 @@ def render_demo(
         tiles,
         bounds=bounds,
         center=(city.center_lat, city.center_lon),
-        attribution=f"{city.name}: demo base map (invented streets)",
+        attribution=credit.format(city=city.name),
     )
     store_pmtiles(db, city, settings, content=content, actor="system:demo")
     return f"{len(tiles)} tiles, {len(content) // 1024} KiB"

@@ -31,6 +31,7 @@ class Layout:
     rotation_deg: float
     block_m: float
     square: str  # the central square (it has no addresses of its own)
+    credit: str  # the base map's credit line, in the city's language
 
 
 LAYOUTS = {
@@ -62,6 +63,7 @@ LAYOUTS = {
         rotation_deg=33.0,
         block_m=112.0,
         square="Plaza de Armas",
+        credit="{city}: mapa base de demostración (calles inventadas)",
     ),
     "DE": Layout(
         across=(
@@ -91,6 +93,7 @@ LAYOUTS = {
         rotation_deg=-12.0,
         block_m=125.0,
         square="Marktplatz",
+        credit="{city}: Demo-Grundkarte (erfundene Straßen)",
     ),
 }
 
@@ -192,7 +195,7 @@ def addresses_csv(city: City, layout: Layout, *, seed: str | None = None) -> byt
                         ]
                     )
                     number[parity] += 2
-                step += rng.uniform(16, 24)
+                step += rng.uniform(13, 19)
     return out.getvalue().encode()
 
 
@@ -216,5 +219,6 @@ def load(db: Session, city: City, settings: Settings, password: str) -> list[str
         layout_lines=street_lines(layout),
         square=layout.square,
         avenues={layout.ring, *layout.radials},
+        credit=layout.credit,
     )
     return [f"  addresses:       {result.count} in the register; base map {stored}"]

@@ -140,14 +140,17 @@ def where_answer(
     address: Annotated[str, Form(max_length=600)] = "",
     lat: Annotated[str, Form(max_length=40)] = "",
     long: Annotated[str, Form(max_length=40)] = "",
+    address_id: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     require_csrf(request, csrf)
     service = drafts.reportable(db, city, code)
     draft = _draft(request, db, city, code)
     try:
-        draft = drafts.save_where(db, city, service, draft, address=address, lat=lat, long=long)
+        draft = drafts.save_where(
+            db, city, service, draft, address=address, lat=lat, long=long, address_id=address_id
+        )
     except InvalidInput as exc:
-        given = {"address": address, "lat": lat, "long": long}
+        given = {"address": address, "lat": lat, "long": long, "address_id": address_id}
         return _step_page(
             request,
             city,

@@ -45,11 +45,20 @@
     }
     if (pan) { map.panTo(latlng); }
     if (text) { text.textContent = la + ", " + lo; }
+    if (!quiet && window.civitasPinMoved) { window.civitasPinMoved(la, lo); }
   }
+  var quiet = false;
+  // the address search (places/map.js) places the pin where the chosen address is
+  window.civitasPlacePin = function (la, lo) {
+    quiet = true;
+    place(L.latLng(la, lo), false);
+    quiet = false;
+    map.setView([la, lo], Math.max(map.getZoom(), 17));
+  };
 
   var given = lat.value && lon.value ? [Number(lat.value), Number(lon.value)] : null;
   map.setView(given || center, given ? 17 : 14);
-  if (given) { place(L.latLng(given[0], given[1]), false); }
+  if (given) { quiet = true; place(L.latLng(given[0], given[1]), false); quiet = false; }
   map.on("click", function (e) { place(e.latlng, false); });
 
   var locate = box.querySelector("[data-locate]");

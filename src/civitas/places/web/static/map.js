@@ -31,31 +31,59 @@
           },
           onEachFeature: function (f, layer) { if (f.properties.name) { layer.bindTooltip(f.properties.name); } }
         }).addTo(map);
-        L.geoJSON(streets, { style: { color: "#bdb6aa", weight: 9, lineCap: "round" }, interactive: false }).addTo(map);
-        L.geoJSON(streets, {
-          style: { color: "#ffffff", weight: 6, lineCap: "round" },
+        casing = L.geoJSON(streets, { style: { color: "#bdb6aa", lineCap: "round" }, interactive: false }).addTo(map);
+        fill = L.geoJSON(streets, {
+          style: { color: "#ffffff", lineCap: "round" },
           onEachFeature: function (f, layer) {
             labels.push({ layer: layer, name: f.properties.name });
             layer.bindTooltip(f.properties.name, { sticky: true });
           }
         }).addTo(map);
+        widths();
         names();
       });
 
-    // street names written on the map close up (the longest in view, a few at a time)
+    // streets as wide as they look at this zoom
+    var casing = null, fill = null;
+    function widths() {
+      if (!casing) { return; }
+      var w = Math.max(1, Math.min(12, Math.pow(2, map.getZoom() - 14)));
+      casing.setStyle({ weight: w + 3 });
+      fill.setStyle({ weight: w });
+    }
+    map.on("zoomend", widths);
+
+    // street names written on the map close up: each at the point of its street nearest
+    // the middle of the view, a few at a time
     var written = L.layerGroup().addTo(map);
+    function nearestOn(layer, middle) {
+      var best = null, bestD = Infinity;
+      var lines = layer.getLatLngs();
+      if (lines.length && !Array.isArray(lines[0])) { lines = [lines]; }
+      var p = map.latLngToLayerPoint(middle);
+      lines.forEach(function (line) {
+        for (var i = 1; i < line.length; i++) {
+          var a = map.latLngToLayerPoint(line[i - 1]), b = map.latLngToLayerPoint(line[i]);
+          var q = L.LineUtil.closestPointOnSegment(p, a, b);
+          var d = q.distanceTo(p);
+          if (d < bestD) { bestD = d; best = q; }
+        }
+      });
+      return best ? map.layerPointToLatLng(best) : null;
+    }
     function names() {
       written.clearLayers();
       if (map.getZoom() < 16) { return; }
-      var view = map.getBounds();
-      labels.filter(function (l) { return view.intersects(l.layer.getBounds()); })
-        .slice(0, 40)
-        .forEach(function (l) {
-          var at = l.layer.getBounds().getCenter();
-          var near = view.contains(at) ? at : view.getCenter();
-          written.addLayer(L.tooltip({ permanent: true, direction: "center", className: "street-name", interactive: false })
-            .setLatLng(near).setContent(l.name));
-        });
+      var view = map.getBounds(), middle = view.getCenter();
+      var shown = 0;
+      labels.forEach(function (l) {
+        if (shown >= 40 || !view.intersects(l.layer.getBounds())) { return; }
+        var at = nearestOn(l.layer, middle);
+        if (!at || !view.contains(at)) { return; }
+        shown++;
+        written.addLayer(L.tooltip({ permanent: true, direction: "center", className: "street-name", interactive: false })
+          .setLatLng(at).setContent(l.name));
+      });
     }
 
     // the register's addresses, as house numbers, close up
@@ -106,4 +134,94 @@
     var c = preview.getAttribute("data-center").split(",").map(Number);
     window.civitasBaseMap(L.map(preview.id).setView(c, 15), preview);
   }
+})();
+
+/* The address search on a form: suggestions from the city's register as one types; a
+   choice fills the address (and its register id) and places the pin. Moving the pin shows
+   the nearest address: it replaces an address chosen from the register, is offered beside
+   one typed by hand, and when none is near the page says the point is what counts. The
+   pin and the address never disagree without the page saying so. */
+(function () {
+  "use strict";
+  var input = document.querySelector("[data-address-search]");
+  if (!input) { return; }
+  var idField = document.getElementById("address_id");
+  var list = document.getElementById(input.getAttribute("aria-controls"));
+  var status = document.querySelector("[data-address-status]");
+  var url = input.getAttribute("data-address-search");
+  var timer = null;
+  var asked = 0;
+  var picked = null;  // what a choice or the nearest address filled in
+
+  function say(text) { if (status) { status.textContent = text; } }
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_m, k) { return values[k] !== undefined ? values[k] : ""; });
+  }
+
+  function choose(a) {
+    input.value = a.label;
+    idField.value = a.address_id || "";
+    picked = a.label;
+    list.hidden = true;
+    list.textContent = "";
+    say("");
+    if (window.civitasPlacePin) { window.civitasPlacePin(a.lat, a.long); }
+  }
+
+  function show(found) {
+    list.textContent = "";
+    found.forEach(function (a) {
+      var li = document.createElement("li");
+      var b = document.createElement("button");
+      b.type = "button"; b.className = "link-button"; b.textContent = a.label;
+      b.addEventListener("click", function () { choose(a); input.focus(); });
+      li.appendChild(b); list.appendChild(li);
+    });
+    list.hidden = found.length === 0;
+    var n = found.length;
+    say(n ? fill(status.getAttribute(n === 1 ? "data-found-one" : "data-found"), { count: n }) : status.getAttribute("data-nothing"));
+  }
+
+  input.addEventListener("input", function () {
+    if (input.value !== picked) { idField.value = ""; picked = null; }
+    clearTimeout(timer);
+    var q = input.value.trim();
+    if (q.length < 3) { list.hidden = true; return; }
+    timer = setTimeout(function () {
+      var mine = ++asked;
+      fetch(url + "?limit=6&q=" + encodeURIComponent(q), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { addresses: [] }; })
+        .then(function (body) { if (mine === asked) { show(body.addresses); } });
+    }, 250);
+  });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { list.hidden = true; }
+    if (e.key === "ArrowDown" && !list.hidden) { e.preventDefault(); var b = list.querySelector("button"); if (b) { b.focus(); } }
+  });
+
+  /* Called by the map when the pin moves (a tap, a drag, the device's location). */
+  window.civitasPinMoved = function (lat, lon) {
+    fetch(url + "/nearest?lat=" + lat + "&long=" + lon, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : { address: null }; })
+      .then(function (body) {
+        var a = body.address;
+        if (!a) {
+          if (idField.value) { idField.value = ""; }
+          say(status.getAttribute("data-none"));
+          return;
+        }
+        var text = fill(status.getAttribute("data-nearest"), { address: a.label, distance: Math.round(body.distance_m) });
+        if (!input.value.trim() || idField.value) {  // empty, or an address of the register
+          input.value = a.label; idField.value = a.address_id; picked = a.label;
+          say(text);
+          return;
+        }
+        // typed by hand: offered, not overwritten
+        say(text + " ");
+        var use = document.createElement("button");
+        use.type = "button"; use.className = "link-button"; use.textContent = status.getAttribute("data-use");
+        use.addEventListener("click", function () { input.value = a.label; idField.value = a.address_id; picked = a.label; say(text); });
+        status.appendChild(use);
+      });
+  };
 })();
