@@ -320,3 +320,37 @@ def test_the_queue_opens_on_open_cases_nearest_due_first(client, two_cities):
     assert numbers(received) == [1, 2]  # newest first
     everything = client.get("/trujillo/staff/cases?status=&lang=en").text
     assert closed in numbers(everything)  # "All" is all
+
+
+def test_the_hotline_speaks_the_agents_language_and_checks_for_duplicates(client, two_cities):
+    csrf = _signed_in(client, "a-agent")
+    r = client.post(
+        "/trujillo/staff/hotline/a-light?lang=es",
+        data={"csrf": csrf, "channel": "phone", "address": ""},
+    )
+    assert r.status_code == 400
+    # the place as one field in plain words, each question's problem under its question
+    assert "Ingrese la dirección o el lugar que describe la persona que llama." in r.text
+    assert "address_string o address_id" not in r.text
+    assert "¿Qué pasa?:" in r.text
+
+    def file(**more):
+        return client.post(
+            "/trujillo/staff/hotline/a-light?lang=en",
+            data={"csrf": csrf, "channel": "phone", "attribute[fault]": "out", **more},
+            follow_redirects=False,
+        )
+
+    first = file(address_id="a-0-4")  # chosen from the register's suggestions
+    assert first.status_code == 303
+    again = file(address="Jr. Francisco Pizarro 5")  # 20 m along the same street
+    assert again.status_code == 409
+    assert "Already open nearby" in again.text
+    assert "/trujillo/staff/cases/2?" in again.text
+    assert 'href="#new_anyway"' in again.text
+    anyway = file(address="Jr. Francisco Pizarro 5", new_anyway="yes")
+    assert anyway.status_code == 303
+    with session_scope() as db:
+        trujillo = get_city_by_slug(db, "trujillo")
+        assert get_request(db, trujillo, number=2).address_id == "a-0-4"
+        assert get_request(db, trujillo, number=3).address_id == "a-0-5"

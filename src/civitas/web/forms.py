@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
-from civitas.core.errors import CivitasError
+from civitas.core.errors import CivitasError, Problem
 from civitas.core.i18n import translate
 
 
@@ -47,13 +47,16 @@ def problems_by_field(
     *,
     fallback: str = "form",
     field: Callable[[str], str] = str,
+    reword: Callable[[Problem, str], str] | None = None,
 ) -> dict[str, str]:
     """Field -> message in the reader's language, the first problem of each field, for a
-    form's error summary; ``field`` maps a problem's location to the form field, and an
-    error without problems is shown on ``fallback``."""
+    form's error summary; ``field`` maps a problem's location to the form field,
+    ``reword(problem, text)`` says it in the form's own words, and an error without
+    problems is shown on ``fallback``."""
     found: dict[str, str] = {}
     for p in exc.problems:
-        found.setdefault(field(p.location), translate(lang, p.message, **p.params))
+        text = translate(lang, p.message, **p.params)
+        found.setdefault(field(p.location), reword(p, text) if reword else text)
     return found or {fallback: exc.text(lang)}
 
 

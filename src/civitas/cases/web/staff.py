@@ -26,9 +26,10 @@ from civitas.catalogue import service as catalogue
 from civitas.cities.models import City
 from civitas.cities.service import list_departments
 from civitas.core import audit
-from civitas.core.errors import CivitasError, InvalidInput
-from civitas.core.i18n import N_, NP_, translate
+from civitas.core.errors import CivitasError, Conflict, InvalidInput, Problem
+from civitas.core.i18n import N_, NP_, pick, translate
 from civitas.core.permissions import Role
+from civitas.places import service as places
 from civitas.web import microcache
 from civitas.web.actions import form_action
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, RowId, staff_page
@@ -417,6 +418,7 @@ async def hotline_file(
                 "channel": channel if channel in ("phone", "office", "email") else "phone",
                 "description": text.get("description") or None,
                 "address_string": text.get("address") or None,
+                "address_id": text.get("address_id") or None,
                 "attributes": attribute_answers(city, found, form),
                 "first_name": text.get("first_name") or None,
                 "last_name": text.get("last_name") or None,
@@ -434,6 +436,8 @@ async def hotline_file(
                     problems=problems,
                     count=len(problems),
                 )
+            if text.get("new_anyway") != "yes":
+                _refuse_if_reported(db, city, found.id, data)
             created = cases.create_request(
                 db, city, data=data, filed_by=who.label, earlier_problems=problems
             )
@@ -450,12 +454,19 @@ async def hotline_file(
 
         def refused(_who: Principal, exc: CivitasError) -> Response:
             found = catalogue.get_service(db, city, code=code)
-            shown = problems_by_field(lang, exc, field=_place_field)
+            shown = _hotline_problems(lang, exc, found)
+            nearby = exc.nearby if isinstance(exc, AlreadyReported) else []
             return render(
                 request,
                 "staff/hotline_file.html",
-                {"service": found, "answers": text, "problems": shown, "channel": channel},
-                400,
+                {
+                    "service": found,
+                    "answers": text,
+                    "problems": shown,
+                    "channel": channel,
+                    "nearby": nearby,
+                },
+                exc.status,
             )
 
         # a second press (same form key) is answered with the request the first one filed
@@ -480,4 +491,51 @@ async def hotline_file(
 
 def _place_field(where: str) -> str:
     """The hotline form asks for the place as one address field."""
-    return "address_string" if where in ("location", "lat", "long") else where
+    return "address_string" if where in ("location", "lat", "long", "address_id") else where
+
+
+class AlreadyReported(Conflict):
+    """Open requests of the same service near the caller's place: the agent sees them
+    before filing one more (and can still file, ticking "a new request anyway")."""
+
+    def __init__(self, nearby: list[ServiceRequest]) -> None:
+        super().__init__(
+            "Requests of this kind are already open nearby.",
+            problems=[
+                Problem(
+                    "new_anyway",
+                    N_(
+                        "Requests of this kind are already open nearby: check them with the "
+                        "caller, or tick 'File a new request anyway'."
+                    ),
+                )
+            ],
+        )
+        self.nearby = nearby
+
+
+def _refuse_if_reported(db: Session, city: City, service_id: int, data: Any) -> None:
+    lat, long = data.lat, data.long
+    if lat is None and (data.address_id or data.address_string):
+        settled = places.settle(
+            db, city, address=data.address_string, address_id=data.address_id, lat=None, long=None
+        )
+        lat, long = settled.lat, settled.long
+    if lat is not None and long is not None:
+        found = cases.nearby_open(db, city, service_id=service_id, lat=lat, lon=long)
+        if found:
+            raise AlreadyReported(found)
+
+
+def _hotline_problems(lang: str, exc: CivitasError, service: Any) -> dict[str, str]:
+    """The problems in the agent's words: the place as one field (not the API's lat, long,
+    address_string and address_id), and each question's problem under its question."""
+    questions = {a["code"]: pick(a.get("description") or {}, lang) for a in service.attributes}
+
+    def reword(p: Problem, text: str) -> str:
+        if p.location == "location":
+            return translate(lang, N_("Enter the address or the place the caller describes."))
+        question = questions.get(p.location.removeprefix("attribute[").removesuffix("]"))
+        return f"{question}: {text}" if p.location.startswith("attribute[") and question else text
+
+    return problems_by_field(lang, exc, field=_place_field, reword=reword)
