@@ -3,6 +3,8 @@ changes the case as the staff API does."""
 
 from __future__ import annotations
 
+import html
+import json
 import re
 
 from civitas.cases.schemas import RequestChannel, RequestCreate
@@ -354,3 +356,26 @@ def test_the_hotline_speaks_the_agents_language_and_checks_for_duplicates(client
         trujillo = get_city_by_slug(db, "trujillo")
         assert get_request(db, trujillo, number=2).address_id == "a-0-4"
         assert get_request(db, trujillo, number=3).address_id == "a-0-5"
+
+
+def test_a_case_page_maps_the_case_and_the_open_cases_around_it(client, two_cities):
+    csrf = _signed_in(client, "a-agent")
+    for place in ("a-0-2", "a-0-3", "a-2-9"):  # 20 m apart; the last about 120 m away
+        r = client.post(
+            "/trujillo/staff/hotline/a-light?lang=en",
+            data={
+                "csrf": csrf,
+                "address_id": place,
+                "attribute[fault]": "out",
+                "new_anyway": "yes",
+            },
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+    page = client.get("/trujillo/staff/cases/2?lang=en").text
+    points = json.loads(html.unescape(page.split('data-points="')[1].split('"')[0]))
+    assert [(p["n"], p["own"]) for p in points] == [(2, True), (3, False), (4, False)]
+    assert "2 other open cases within 300 m." in page
+    assert 'data-basemap="drawn"' in page
+    # a case without a point has no map
+    assert "data-points-map" not in client.get("/trujillo/staff/cases/1?lang=en").text

@@ -42,26 +42,27 @@ def nearby_open(
     db: Session,
     city: City,
     *,
-    service_id: int,
+    service_id: int | None,
     lat: float,
     lon: float,
     radius_m: float = 150.0,
     limit: int = 5,
     besides: int | None = None,
 ) -> list[ServiceRequest]:
-    """Open requests for a service near a point, oldest first (offered to a reporter before
-    filing, and to staff for merging)."""
+    """Open requests for a service (``None``: of any) near a point, oldest first (offered
+    to a reporter before filing, to staff for merging, and on a case's map)."""
     enter_city(db, city)
     stmt = (
         select(ServiceRequest)
         .where(
-            ServiceRequest.service_id == service_id,
             ServiceRequest.status.in_([s.value for s in OPEN_STATUSES]),
             within(Near(lat, lon, radius_m)),
         )
         .order_by(ServiceRequest.requested_at)
         .limit(limit)
     )
+    if service_id is not None:
+        stmt = stmt.where(ServiceRequest.service_id == service_id)
     if besides is not None:
         stmt = stmt.where(ServiceRequest.id != besides)
     return list(db.scalars(stmt))

@@ -26,6 +26,7 @@ from civitas.catalogue import service as catalogue
 from civitas.cities.models import City
 from civitas.cities.service import list_departments
 from civitas.core import audit
+from civitas.core.config import get_settings
 from civitas.core.errors import CivitasError, Conflict, InvalidInput, Problem
 from civitas.core.i18n import N_, NP_, pick, translate
 from civitas.core.permissions import Role
@@ -204,6 +205,41 @@ def _case_context(
         "status_labels": _labels(request.state.lang),
         "channel_labels": _channels(request.state.lang),
         "timezone": ZoneInfo(city.timezone),
+        **_case_map(request, db, city, found),
+    }
+
+
+def _case_map(request: Request, db: Session, city: City, found: ServiceRequest) -> dict[str, Any]:
+    """The case on a map with the open cases around it (any service, within 300 m)."""
+    if found.lat is None or found.long is None:
+        return {}
+    lang = request.state.lang
+    near = cases.nearby_open(
+        db,
+        city,
+        service_id=None,
+        lat=found.lat,
+        lon=found.long,
+        radius_m=300,
+        limit=30,
+        besides=found.id,
+    )
+
+    labels = _labels(lang)
+
+    def point(r: ServiceRequest, own: bool) -> dict[str, Any]:
+        return {
+            "n": r.number,
+            "lat": r.lat,
+            "long": r.long,
+            "own": own,
+            "label": f"{pick(r.service.name, lang)} · {labels[r.status]}",
+            "url": f"/{city.slug}/staff/cases/{r.number}?lang={lang}",
+        }
+
+    return {
+        "map_points": [point(found, True), *(point(r, False) for r in near)],
+        "basemap": places.map_config(db, city, get_settings()),
     }
 
 

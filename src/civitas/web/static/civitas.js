@@ -11,16 +11,21 @@
   if (shown && typeof L !== "undefined") {
     var points = JSON.parse(shown.getAttribute("data-points") || "[]");
     var middle = shown.getAttribute("data-center").split(",").map(Number);
-    var view = L.map(shown.id).setView(middle, 13);
+    var view = L.map(shown.id).setView(middle, Number(shown.getAttribute("data-zoom")) || 13);
     if (window.civitasBaseMap) { window.civitasBaseMap(view, shown); }
     var bounds = [];
     points.forEach(function (p) {
       var link = document.createElement("a");
       link.href = p.url; link.textContent = "#" + p.n + " " + p.label;
-      L.marker([p.lat, p.long], { title: "#" + p.n + " " + p.label }).addTo(view).bindPopup(link);
+      var title = "#" + p.n + " " + p.label;
+      // on a case's map the others are dots around the case's own pin
+      var mark = p.own === false
+        ? L.circleMarker([p.lat, p.long], { radius: 7, color: "#0b5cad", fillOpacity: 0.7 }).bindTooltip(title)
+        : L.marker([p.lat, p.long], { title: title });
+      mark.addTo(view).bindPopup(link);
       bounds.push([p.lat, p.long]);
     });
-    if (bounds.length > 1) { view.fitBounds(bounds, { padding: [20, 20] }); }
+    if (bounds.length > 1) { view.fitBounds(bounds, { padding: [20, 20], maxZoom: 18 }); }
   }
 
   // A map to choose a point: fills the lat/long fields of the form
