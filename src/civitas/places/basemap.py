@@ -270,6 +270,8 @@ def _archive(path: Path) -> _Archive | None:
         read = MmapSource(handle)
         header = dict(deserialize_header(read(0, 127)))
         root = deserialize_directory(read(header["root_offset"], header["root_length"]))
+        for old in [p for p in _archives if p.parent == path.parent]:  # the city's former map
+            del _archives[old]
         found = _archives[path] = _Archive(path, mtime, header, root, read)
         return found
 
@@ -301,7 +303,7 @@ def tile(
     return None
 
 
-# --- the demo's base map: raster tiles drawn from its streets --------------------------
+# --- raster tiles drawn from streets (the demo's base map) -----------------------------
 
 _LAND, _BLOCK, _SQUARE = (242, 239, 233), (232, 228, 220), (205, 230, 195)
 _CASING, _STREET, _AVENUE = (190, 184, 174), (255, 255, 255), (252, 226, 160)
@@ -453,38 +455,3 @@ def write_pmtiles(
         {"attribution": attribution, "name": "Civitas demo base map"},
     )
     return buf.getvalue()
-
-
-def render_demo(
-    db: Session,
-    city: City,
-    settings: Settings,
-    *,
-    layout_lines: list[tuple[str, list[tuple[float, float]]]],
-    square: str,
-    avenues: set[str],
-    credit: str,
-    zooms: range = range(13, 18),
-) -> str:
-    """Draw the demo city's streets into a PMTiles file and make it the city's base map."""
-    lat_m = 111_320.0
-    lon_m = lat_m * math.cos(math.radians(city.center_lat))
-
-    def geo(east: float, north: float) -> tuple[float, float]:
-        return city.center_lat + north / lat_m, city.center_lon + east / lon_m
-
-    lines = [(name, [geo(*p) for p in points], name in avenues) for name, points in layout_lines]
-    side = 42.0  # between the four streets around the square
-    plaza = (square, [geo(-side, -side), geo(side, -side), geo(side, side), geo(-side, side)])
-    lats = [p[0] for _, pts, _ in lines for p in pts]
-    lons = [p[1] for _, pts, _ in lines for p in pts]
-    bounds = (min(lats) - 0.002, min(lons) - 0.003, max(lats) + 0.002, max(lons) + 0.003)
-    tiles = render_tiles(lines, plaza, zooms=zooms, bounds=bounds)
-    content = write_pmtiles(
-        tiles,
-        bounds=bounds,
-        center=(city.center_lat, city.center_lon),
-        attribution=credit.format(city=city.name),
-    )
-    store_pmtiles(db, city, settings, content=content, actor="system:demo")
-    return f"{len(tiles)} tiles, {len(content) // 1024} KiB"

@@ -212,13 +212,29 @@ def load(db: Session, city: City, settings: Settings, password: str) -> list[str
         filename=f"{city.slug}-addresses.csv",
         actor="system:demo",
     )
-    stored = basemap.render_demo(
-        db,
-        city,
-        settings,
-        layout_lines=street_lines(layout),
-        square=layout.square,
-        avenues={layout.ring, *layout.radials},
-        credit=layout.credit,
-    )
+    stored = render_basemap(db, city, settings, layout)
     return [f"  addresses:       {result.count} in the register; base map {stored}"]
+
+
+def render_basemap(db: Session, city: City, settings: Settings, layout: Layout) -> str:
+    """Draw the demo city's streets into a PMTiles file and make it the city's base map."""
+    avenues = {layout.ring, *layout.radials}
+    lines = [
+        (name, [_offset(city, *p) for p in points], name in avenues)
+        for name, points in street_lines(layout)
+    ]
+    side = 42.0  # between the four streets around the square
+    corners = [(-side, -side), (side, -side), (side, side), (-side, side)]
+    square = (layout.square, [_offset(city, *c) for c in corners])
+    lats = [p[0] for _, points, _ in lines for p in points]
+    lons = [p[1] for _, points, _ in lines for p in points]
+    bounds = (min(lats) - 0.002, min(lons) - 0.003, max(lats) + 0.002, max(lons) + 0.003)
+    tiles = basemap.render_tiles(lines, square, zooms=range(13, 18), bounds=bounds)
+    content = basemap.write_pmtiles(
+        tiles,
+        bounds=bounds,
+        center=(city.center_lat, city.center_lon),
+        attribution=layout.credit.format(city=city.name),
+    )
+    basemap.store_pmtiles(db, city, settings, content=content, actor="system:demo")
+    return f"{len(tiles)} tiles, {len(content) // 1024} KiB"

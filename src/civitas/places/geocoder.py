@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
 from civitas.core.errors import Problem
+from civitas.core.geo import haversine_m
 from civitas.core.i18n import N_
 from civitas.places.models import Address
 from civitas.places.normalize import core, number_key, number_value, split_query, street_key
 from civitas.places.register import register_version
 
-EARTH_M = 6_371_000.0
 CELL_DEG = 0.002  # about 200 m: the grid the nearest address is looked up in
 MIN_SCORE = 70.0  # a street matched less well than this is no match
 SURE_SCORE = 85.0  # a typed address this close to one street (and no other) is resolved
@@ -96,10 +96,8 @@ def _cell(lat: float, lon: float) -> tuple[int, int]:
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Metres between two points (equirectangular: exact enough within a city)."""
-    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
-    y = math.radians(lat2 - lat1)
-    return EARTH_M * math.hypot(x, y)
+    """Metres between two points."""
+    return haversine_m((lat1, lon1), (lat2, lon2))
 
 
 def _build(db: Session, version: tuple[int, str]) -> _Index:

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from civitas.core.errors import InvalidInput
+from civitas.core.geo import haversine_m
 
-EARTH_RADIUS_M = 6_371_008.8
 # streets are not straight lines: road distance over great-circle distance in a dense grid
 # of streets (Boscoe et al. 2012 measured 1.2–1.4 in US cities; we take the middle)
 DETOUR_FACTOR = 1.3
@@ -256,16 +256,6 @@ class Plan:
 
 # iterations without a better plan after which a search counts as settled
 SETTLED = 2_000
-
-
-def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1 = map(math.radians, a)
-    lat2, lon2 = map(math.radians, b)
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
 
 
 def road_m(a: tuple[float, float], b: tuple[float, float]) -> int:
