@@ -50,7 +50,7 @@ def test_dashboard_scorecard_and_network_render_their_charts(pages, two_cities):
 
     page.goto("/trujillo/staff/scorecard?month=2026-05&lang=en")
     row = page.locator("table.scorecard tr", has_text="Satisfaction, CSAT (%)")
-    assert "80 %" in row.inner_text()
+    assert "80%" in row.inner_text()  # English writes the sign close
     assert row.locator(".light--green").count() == 1  # 80 against a target of 80
     assert row.locator(".trend--better").count() == 1
     page.get_by_text("Trend charts: Satisfied residents").click()

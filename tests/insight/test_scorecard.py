@@ -198,7 +198,7 @@ def test_the_report_html_carries_each_charts_text_alternative(two_cities):
         _store(db, city, "2026-05", "csat_pct", 85.0)
         html = monthly_html(db, city, "2026-05", "es")
     assert "Informe mensual" in html
-    assert "Satisfacción, CSAT (%) en 12 meses; 85 % en 2026-05." in html
+    assert "Satisfacción, CSAT (%) en 12 meses; 85% en 2026-05." in html  # as Peru writes it
     assert html.count("data:image/svg+xml;base64,") == 4
     import weasyprint
 
@@ -241,3 +241,14 @@ def test_cli_loads_a_scorecard_and_refuses_a_broken_one(two_cities, tmp_path):
     with session_scope() as db:
         city = get_city_by_slug(db, "trujillo")
         assert scorecard.published_kpis(db, city) == ["volume", "csat_pct"]
+
+
+def test_figures_are_written_as_the_readers_locale_writes_them():
+    from civitas.insight.charts import fmt
+
+    assert fmt(26.64, "percent", "de_DE") == "26,6\u00a0%"
+    assert fmt(62006, "", "de_DE") == "62.006"
+    assert fmt(26.64, "percent", "en") == "26.6%"
+    assert fmt(62006, "", "en") == "62,006"
+    assert fmt(3.25, "", "es_PE") == "3.2"  # Peru writes a decimal point
+    assert fmt(None) == "–"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from babel.numbers import format_decimal, format_percent
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 PALETTE = ["#0b5cad", "#c2410c", "#15803d", "#7e22ce", "#a16207", "#be123c", "#0f766e"]
@@ -63,17 +64,28 @@ def _base(title: str, width: int = 560, height: int = 220) -> dict[str, Any]:
     }
 
 
-def fmt(value: float | None, unit: str = "") -> str:
+def fmt(value: float | None, unit: str = "", locale: str = "en") -> str:
+    """A figure as the reader's locale writes it (26,6 % and 62.006 in German; 26.6% in
+    English): whole from 100 on, else one decimal; a percentage with the locale's sign."""
     if value is None:
         return "–"
-    text = f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.1f}"
-    return f"{text} %" if unit == "percent" else text
+    whole = abs(value) >= 100 or float(value).is_integer()
+    text = format_decimal(value, format="#,##0" if whole else "#,##0.0", locale=locale)
+    return text + _percent_sign(locale) if unit == "percent" else text
+
+
+@functools.cache
+def _percent_sign(locale: str) -> str:
+    """The locale's percent sign with its spacing: "%" in English, a no-break space and
+    "%" in German and Spanish (so the sign never wraps away from its number)."""
+    return format_percent(0, locale=locale).lstrip("0")
 
 
 def trend(
     chart_id: str,
     title: str,
     *,
+    locale: str = "en",
     points: Sequence[tuple[str, float | None, float | None]],  # month, value, target
     value_label: str,
     target_label: str,
@@ -103,7 +115,7 @@ def trend(
             {"field": "value", "type": "quantitative", "format": ",.1f"},
         ],
     }
-    rows = [[m, fmt(v, unit), fmt(t, unit)] for m, v, t in points]
+    rows = [[m, fmt(v, unit, locale), fmt(t, unit, locale)] for m, v, t in points]
     return Chart(chart_id, title, summary, spec, ["", value_label, target_label], rows)
 
 
@@ -111,6 +123,7 @@ def stacked(
     chart_id: str,
     title: str,
     *,
+    locale: str = "en",
     values: Sequence[tuple[str, str, float]],  # month, series, value
     value_label: str,
     series_label: str,
@@ -133,7 +146,7 @@ def stacked(
     months = sorted({m for m, _, _ in values})
     series = sorted({s for _, s, _ in values})
     table = {(m, s): v for m, s, v in values}
-    rows = [[m, *(fmt(table.get((m, s))) for s in series)] for m in months]
+    rows = [[m, *(fmt(table.get((m, s)), locale=locale) for s in series)] for m in months]
     return Chart(chart_id, title, summary, spec, ["", *series], rows)
 
 
@@ -141,6 +154,7 @@ def lines(
     chart_id: str,
     title: str,
     *,
+    locale: str = "en",
     values: Sequence[tuple[str, str, float | None]],  # month, series, value
     value_label: str,
     series_label: str,
@@ -166,5 +180,5 @@ def lines(
     months = sorted({m for m, _, _ in values})
     series = sorted({s for _, s, _ in values})
     table = {(m, s): v for m, s, v in values}
-    rows = [[m, *(fmt(table.get((m, s)), unit) for s in series)] for m in months]
+    rows = [[m, *(fmt(table.get((m, s)), unit, locale) for s in series)] for m in months]
     return Chart(chart_id, title, summary, spec, ["", *series], rows)

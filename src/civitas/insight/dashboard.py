@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from civitas.cases.schemas import CHANNEL_LABELS, RequestChannel
 from civitas.cities.models import City
-from civitas.core.i18n import N_, translate
+from civitas.core.i18n import N_, locale_for, translate
 from civitas.core.kpis import Kpi
 from civitas.insight import charts, scorecard
 from civitas.insight.charts import Chart, fmt
@@ -56,6 +56,7 @@ def channel_name(lang: str, channel: str) -> str:
 def dashboard(
     db: Session, city: City, month: str, lang: str, *, dimension: str = "all"
 ) -> Dashboard:
+    locale = locale_for(lang, city.country)
     span = months_back(city, month, 12)
     data = series(db, city, ["volume"], span, dimension="channel")
     volume = [
@@ -67,6 +68,7 @@ def dashboard(
         charts.stacked(
             "channels",
             translate(lang, N_("Requests by channel")),
+            locale=locale,
             values=volume,
             value_label=translate(lang, N_("Requests")),
             series_label=translate(lang, N_("Channel")),
@@ -76,7 +78,7 @@ def dashboard(
                     "Requests received per month over the last 12 months by channel; "
                     "{total} in {month}."
                 ),
-                total=fmt(total),
+                total=fmt(total, locale=locale),
                 month=month,
             ),
         )
@@ -88,7 +90,7 @@ def dashboard(
         ("digital_pct", N_("Digital share (%)"), "percent"),
     ):
         points = [(m, _value(whole[code].get((m, ""))), None) for m in span]
-        out.append(_trend_chart(lang, code, translate(lang, title), points, month, unit))
+        out.append(_trend_chart(lang, code, translate(lang, title), points, month, unit, locale))
     return Dashboard(
         month=month,
         months=span,
@@ -110,6 +112,7 @@ def _trend_chart(
     points: Sequence[tuple[str, float | None, float | None]],
     month: str,
     unit: str = "",
+    locale: str = "en",
 ) -> Chart:
     now = next((v for m, v, _ in points if m == month), None)
     target = next((t for m, _, t in points if m == month), None)
@@ -118,7 +121,7 @@ def _trend_chart(
             lang,
             N_("{title} over 12 months; {value} in {month}."),
             title=title,
-            value=fmt(now, unit),
+            value=fmt(now, unit, locale),
             month=month,
         )
     else:
@@ -126,14 +129,15 @@ def _trend_chart(
             lang,
             N_("{title} over 12 months; {value} in {month} against a target of {target}."),
             title=title,
-            value=fmt(now, unit),
+            value=fmt(now, unit, locale),
             month=month,
-            target=fmt(target, unit),
+            target=fmt(target, unit, locale),
         )
     return charts.trend(
         chart_id,
         title,
         points=points,
+        locale=locale,
         value_label=translate(lang, N_("Value")),
         target_label=translate(lang, N_("Target")),
         unit=unit,
@@ -163,13 +167,19 @@ def scorecard_page(
             points = [(p.month, p.value, p.target) for p in m.history]
             out.append(
                 _trend_chart(
-                    lang, f"m-{o.code}-{m.kpi.code}", m.kpi.title(lang), points, month, m.kpi.unit
+                    lang,
+                    f"m-{o.code}-{m.kpi.code}",
+                    m.kpi.title(lang),
+                    points,
+                    month,
+                    m.kpi.unit,
+                    locale_for(lang, city.country),
                 )
             )
     return grouped, out
 
 
-def network_charts(lang: str, data: Comparison) -> list[Chart]:
+def network_charts(lang: str, data: Comparison, locale: str = "en") -> list[Chart]:
     out = []
     for kpi in data.kpis:
         values = [
@@ -182,6 +192,7 @@ def network_charts(lang: str, data: Comparison) -> list[Chart]:
             charts.lines(
                 f"n-{kpi.code}",
                 title,
+                locale=locale,
                 values=values,
                 value_label=title,
                 series_label=translate(lang, N_("City")),
@@ -196,6 +207,6 @@ def network_charts(lang: str, data: Comparison) -> list[Chart]:
     return out
 
 
-def network_view(db: Session, lang: str) -> tuple[Comparison, list[Chart]]:
+def network_view(db: Session, lang: str, locale: str = "en") -> tuple[Comparison, list[Chart]]:
     data = comparison(db)
-    return data, network_charts(lang, data)
+    return data, network_charts(lang, data, locale)

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -166,8 +167,12 @@ def _base(request: Request) -> dict[str, Any]:
         text = gettext(msgid)
         return text.format(**params) if params else text
 
+    locale = locale_for(lang, city.country if city else None)
+
     def tn(singular: str, plural: str, count: int, **params: Any) -> str:
-        return translate_plural(lang, singular, plural, count, **params)
+        # the form the count needs, with the count written as the locale writes numbers
+        text = translations(lang).ngettext(singular, plural, count)
+        return text.format(count=format_decimal(count, locale=locale), **params)
 
     return {
         "lang": lang,
@@ -177,13 +182,12 @@ def _base(request: Request) -> dict[str, Any]:
         # the form for n, unfilled (for a script that fills in {count} itself)
         "_nf": translations(lang).ngettext,
         "pick": lambda texts: pick(texts, lang, city.default_language if city else "en"),
-        "money": lambda amount, currency: money(
-            amount, currency, locale_for(lang, city.country if city else None)
-        ),
+        "money": lambda amount, currency: money(amount, currency, locale),
+        "number": lambda value: format_decimal(value, locale=locale),
+        # how the locale writes numbers, for the charts drawn in the browser (d3-format)
+        "number_locale": number_symbols(locale),
         "duration": lambda hours: duration_text(hours, lang),
-        "when": lambda moment, kind="datetime": when(
-            moment, kind, locale_for(lang, city.country if city else None), city
-        ),
+        "when": lambda moment, kind="datetime": when(moment, kind, locale, city),
         "language_names": LANGUAGE_NAMES,
         "label": label,
         "principal": getattr(request.state, "principal", None),
@@ -234,3 +238,15 @@ def render_error_page(
     return page(
         request, "error.html", {"status": status, "message": message, "problems": problems}, status
     )
+
+
+@functools.cache
+def number_symbols(locale: str) -> dict[str, Any]:
+    """A d3-format locale definition from Babel's data for ``locale``."""
+    return {
+        "decimal": get_decimal_symbol(locale),
+        "thousands": get_group_symbol(locale),
+        "grouping": [3],
+        "currency": ["", ""],
+        "percent": format_percent(0, locale=locale).lstrip("0"),
+    }

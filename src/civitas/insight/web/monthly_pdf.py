@@ -5,12 +5,13 @@ and laid out by WeasyPrint. Every chart keeps its text alternative in the PDF.""
 from __future__ import annotations
 
 import base64
+import functools
 
 from sqlalchemy.orm import Session
 
 from civitas.cities.models import City
 from civitas.core.db import utcnow
-from civitas.core.i18n import pick, translations
+from civitas.core.i18n import locale_for, pick, translations
 from civitas.insight import scorecard
 from civitas.insight.charts import Chart, fmt
 from civitas.insight.dashboard import dashboard, scorecard_page
@@ -40,7 +41,7 @@ def monthly_html(db: Session, city: City, month: str, lang: str) -> str:
         labels={k: t(v) for k, v in scorecard.LIGHT_LABELS.items()},
         charts=board.charts,
         svg=svg,
-        fmt=fmt,
+        fmt=functools.partial(fmt, locale=locale_for(lang, city.country)),
         pick=lambda texts: pick(texts, lang, city.default_language),
         made=utcnow().strftime("%Y-%m-%d %H:%M UTC"),
     )

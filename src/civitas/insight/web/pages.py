@@ -5,8 +5,9 @@ the monthly PDF report."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated
 
 from fastapi import Form, Request
@@ -16,7 +17,7 @@ from civitas.accounts.service import Principal
 from civitas.cases.permissions import CasesPermission
 from civitas.cities.models import City
 from civitas.core.errors import CivitasError, InvalidInput
-from civitas.core.i18n import translate
+from civitas.core.i18n import locale_for, translate
 from civitas.insight import figures as figs
 from civitas.insight import scorecard
 from civitas.insight import service as insight_service
@@ -83,7 +84,7 @@ def insight(
         {
             "board": board,
             "grid": Grid.of(board.breakdown),
-            "fmt": fmt,
+            "fmt": figures_in(lang, city),
             "key_label": lambda key: _key_label(lang, board.dimension, key),
             "dimensions": DIMENSIONS,
             "can_write": principal is not None and principal.can(WRITE),
@@ -190,7 +191,7 @@ def _scorecard(
             "open_month": figs.current_month(city),
             "perspectives": perspectives,
             "charts": {c.id: c for c in charts},
-            "fmt": fmt,
+            "fmt": figures_in(lang, city),
             "labels": {k: translate(lang, v) for k, v in scorecard.LIGHT_LABELS.items()},
             "manual": scorecard.manual_kpis(db, city),
             "can_write": principal.can(WRITE),
@@ -352,8 +353,13 @@ def network(
 ) -> Response:
     if isinstance(go := staff_page(city, principal, NETWORK), Response):
         return go
-    data, charts = network_view(db, request.state.lang)
-    return page(request, "insight/network.html", {"data": data, "charts": charts, "fmt": fmt})
+    lang = request.state.lang
+    data, charts = network_view(db, lang, locale_for(lang, city.country))
+    return page(
+        request,
+        "insight/network.html",
+        {"data": data, "charts": charts, "fmt": figures_in(lang, city)},
+    )
 
 
 @router.get("/{city}/staff/network.csv", response_model=None)
@@ -407,3 +413,8 @@ def feedback(
     user = db.get(User, go.user_id) if go.user_id else None
     found = comments(db, city, department_id=user.department_id if user else None)
     return page(request, "insight/feedback.html", {"comments": found})
+
+
+def figures_in(lang: str, city: City) -> Callable[..., str]:
+    """``fmt`` for the templates, in the reader's locale."""
+    return functools.partial(fmt, locale=locale_for(lang, city.country))

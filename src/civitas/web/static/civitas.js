@@ -87,9 +87,12 @@
   var lib = window.civitasCharts;
   document.querySelectorAll("[data-vega-spec]").forEach(function (box) {
     var spec = JSON.parse(box.getAttribute("data-vega-spec"));
+    var numbers = box.getAttribute("data-number-locale");
     lib.embed(box, spec, {
       actions: false, renderer: "svg", ast: true, expr: lib.expressionInterpreter,
-      defaultStyle: false, tooltip: false
+      defaultStyle: false, tooltip: false,
+      // axes and labels write numbers as the page's locale does (26,6 in German)
+      formatLocale: numbers ? JSON.parse(numbers) : undefined
     }).then(function () {
       // the box is the image (role img, named by the summary); its drawing is decoration
       box.querySelectorAll("svg, canvas").forEach(function (el) {

@@ -1,0 +1,73 @@
+"""What a walk through the pages checks on each page, beside axe-core: no message left in
+English on a page in another language, no code where a word belongs, and numbers written
+the way the page's locale writes them. Used by tests/browser/test_walk_*.py, and usable on
+the demo (``python -m tests.browser.walk URL``)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+LOCALE = Path(__file__).resolve().parents[2] / "src" / "civitas" / "locale"
+_PLACEHOLDER = re.compile(r"\{[^}]*\}")
+# codes that stand where a reader expects a word: an actor id, a status or channel key
+CODES = re.compile(r"\b(?:user|system|resident|picker|apikey):[a-z0-9_-]+\b|\b[a-z]+_[a-z_]+\b")
+
+
+@functools.cache
+def english_fragments(lang: str) -> tuple[str, ...]:
+    """Pieces of the English messages that the language translates differently, long
+    enough (three words and more) to be no accident when found on a page."""
+    with open(LOCALE / lang / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalogue = read_po(f)
+    found: set[str] = set()
+    for message in catalogue:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        texts = message.string if isinstance(message.string, tuple) else (message.string,)
+        for msgid in ids:
+            if any(msgid == t for t in texts):
+                continue  # the same in both languages ("OK", a name)
+            for piece in _PLACEHOLDER.split(msgid):
+                piece = piece.strip(" .,:;()")
+                if len(piece.split()) >= 3 and len(piece) >= 16 and piece not in " ".join(texts):
+                    found.add(piece)
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def untranslated(text: str, lang: str) -> list[str]:
+    """English messages on a page in ``lang`` (nothing to find on an English page)."""
+    if lang == "en":
+        return []
+    return [piece for piece in english_fragments(lang) if piece in text]
+
+
+def codes(text: str) -> list[str]:
+    """Identifiers shown as if they were words (``user:caseworker``, ``in_progress``)."""
+    return sorted({m.group(0) for m in CODES.finditer(text)})
+
+
+_GERMAN_WRONG = re.compile(r"(?<![\d.,])\d{1,3}\.\d{1,2}(?=\s?(?:%|€|kg|t\b|Tage|h\b))")
+
+
+def wrong_numbers(text: str, lang: str) -> list[str]:
+    """Numbers written in another locale's way: in German a decimal point ("26.6 %")
+    where a comma belongs."""
+    if lang != "de":
+        return []
+    return sorted({m.group(0) for m in _GERMAN_WRONG.finditer(text)})
+
+
+if __name__ == "__main__":  # a quick look at a running server: python -m tests.browser.walk URL
+    import sys
+    import urllib.request
+
+    for url in sys.argv[1:]:
+        lang = re.search(r"lang=(\w+)", url)
+        body = urllib.request.urlopen(url).read().decode()  # noqa: S310 - a URL given by hand
+        words = re.sub(r"<[^>]+>", " ", body)
+        print(url, untranslated(words, lang.group(1) if lang else "en"), codes(words))
