@@ -15,7 +15,7 @@ from civitas.cities.models import City
 from civitas.core import audit
 from civitas.core.documents import Parsed, line_for, model_of, parse_yaml
 from civitas.core.errors import CivitasError, InvalidInput, Problem
-from civitas.core.i18n import N_, NP_, pick
+from civitas.core.i18n import N_, NP_, pick, translate
 from civitas.proactive.permissions import ProactivePermission
 from civitas.proactive.rules import check_rule, get_rule, list_rules, parameters_on, save_rule
 from civitas.proactive.schemas import RuleIn
@@ -29,6 +29,20 @@ router = Router(include_in_schema=False)
 WRITE = ProactivePermission.PROACTIVE_RULE_WRITE
 
 
+# what a rule does and what starts it, in words (the rule file keeps the codes)
+MODE_LABELS = {"offer": N_("offered"), "automatic": N_("granted automatically")}
+TRIGGER_LABELS = {
+    "birth": N_("a birth"),
+    "death": N_("a death"),
+    "move_in": N_("moving in"),
+    "move_out": N_("moving out"),
+    "move_within": N_("a move within the city"),
+    "marriage": N_("a marriage"),
+    "update": N_("a change of facts"),
+    "periodic": N_("the periodic run"),
+}
+
+
 @router.get("/{city}/staff/rules", response_class=HTMLResponse, response_model=None)
 def rules(
     request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
@@ -40,8 +54,11 @@ def rules(
         {
             "code": r.code,
             "name": pick(v.definition.get("name"), lang),
-            "mode": v.definition.get("mode"),
-            "triggers": ", ".join(v.definition.get("triggers") or []),
+            "mode": translate(lang, MODE_LABELS.get(v.definition.get("mode", ""), "–")),
+            "triggers": ", ".join(
+                translate(lang, TRIGGER_LABELS.get(t, t))
+                for t in v.definition.get("triggers") or []
+            ),
             "version": r.version,
             "active": r.active,
         }

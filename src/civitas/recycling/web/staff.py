@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from fastapi import Form, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import ValidationError
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civitas.accounts.models import User
-from civitas.accounts.service import Principal
+from civitas.accounts.service import Principal, actor_names
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
 from civitas.core import background
@@ -87,6 +88,8 @@ def day_context(db: DbSession, city: City, day: date, lang: str) -> dict[str, An
     }
     plan = planning.latest_plan(db, city, day=day)
     stats: dict[str, Any] = plan.stats if plan else {}
+    planned_by = actor_names(db, city, {plan.created_by}, lang) if plan else {}
+    locale = locale_for(lang, city.country)
     expected = {int(k): v for k, v in stats.get("income", {}).items()}
     absent = set(db.scalars(select(Absence.picker_id).where(Absence.day == day)))
     working = {p.id for p in planning.available_pickers(db, city, day=day)}
@@ -157,10 +160,15 @@ def day_context(db: DbSession, city: City, day: date, lang: str) -> dict[str, An
         "rows": rows,
         "crew": crew,
         "plan": plan,
+        "planned_by": planned_by.get(plan.created_by, "") if plan else "",
         "stats": stats,
-        "distance_km": f"{stats.get('distance_m', 0) / 1000:.1f}",
+        "distance_km": format_decimal(
+            stats.get("distance_m", 0) / 1000,
+            format="#,##0.0",
+            locale=locale_for(lang, city.country),
+        ),
         "spread": _money(int(fairness.get("spread_minor", 0)), city, lang),
-        "gini": f"{fairness.get('gini', 0):.2f}",
+        "gini": format_decimal(fairness.get("gini", 0), format="0.00", locale=locale),
         "unplanned": sum(1 for x in pickups if x.status == "unplanned"),
         "open": sum(1 for x in pickups if x.status in planning.OPEN),
         "can_plan": day >= today(city),
