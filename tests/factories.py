@@ -157,7 +157,7 @@ def make_city(engine: Any, data: CityCreate, prefix: str) -> CityWorld:
             db.add(
                 User(
                     username=username,
-                    full_name=f"{role} of {city.name}",
+                    full_name=f"{role.replace('_', ' ').title()} of {city.name}",
                     password_hash=password_hash(),
                     roles=[role],
                 )

@@ -135,3 +135,18 @@ def test_no_translation_counts_with_a_bracketed_plural():
             if text and pattern.search(text)
         ]
         assert bracketed == [], lang
+
+
+def test_the_walks_checks_catch_what_they_look_for():
+    """The browser walk's checks (tests/browser/walk.py) find English on a Spanish page, a
+    code where a word belongs and a German number written the English way."""
+    from tests.browser.walk import codes, untranslated, wrong_numbers
+
+    page = "Dónde es. Enter the address or choose the place on the map. Hecho por user:ana"
+    assert "Enter the address or choose the place on the map" in untranslated(page, "es")
+    assert untranslated(page, "en") == []
+    assert untranslated("Ingrese la dirección o elija el lugar en el mapa.", "es") == []
+    assert codes(page) == ["user:ana"]
+    assert codes("Estado: in_progress") == ["in_progress"]
+    assert wrong_numbers("Zufriedenheit 26.6 % und 26,6 %", "de") == ["26.6"]
+    assert wrong_numbers("Satisfacción 26.6 %", "es") == []

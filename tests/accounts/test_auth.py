@@ -113,7 +113,7 @@ def test_browser_session_login_and_logout_with_csrf(client, two_cities):
     client.cookies.update(cookies)
     page = client.get("/trujillo/staff")
     assert page.status_code == 200
-    assert "manager of Trujillo" in page.text
+    assert "Manager of Trujillo" in page.text
     # a logout without the form's CSRF token is refused and the session stays
     refused = client.post("/trujillo/logout", data={"csrf": "forged"}, follow_redirects=False)
     assert refused.status_code == 403

@@ -8,8 +8,11 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
+from typing import Any
 
 from babel.messages.pofile import read_po
+
+from tests.factories import PASSWORD
 
 LOCALE = Path(__file__).resolve().parents[2] / "src" / "civitas" / "locale"
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
@@ -27,8 +30,13 @@ def english_fragments(lang: str) -> tuple[str, ...]:
     for message in catalogue:
         if not message.id:
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        texts = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids = [
+            i
+            for i in (message.id if isinstance(message.id, tuple) else (message.id,))
+            if isinstance(i, str)
+        ]
+        raw = message.string if isinstance(message.string, tuple) else (message.string,)
+        texts = tuple(t for t in raw if isinstance(t, str))
         for msgid in ids:
             if any(msgid == t for t in texts):
                 continue  # the same in both languages ("OK", a name)
@@ -60,6 +68,65 @@ def wrong_numbers(text: str, lang: str) -> list[str]:
     if lang != "de":
         return []
     return sorted({m.group(0) for m in _GERMAN_WRONG.finditer(text)})
+
+
+CITIES = {"trujillo": ("es", "en"), "musterstadt": ("de", "en")}
+ROLES = ("", "administrator", "manager", "case_worker", "agent", "field_worker")
+SKIP = (".csv", ".pdf", ".json", ".geojson", ".ics", ".xml", ".jsonld", ".ttl", "/logout")
+
+
+def _links(page: Any, city: str) -> list[str]:
+    found = page.eval_on_selector_all(
+        "main a[href^='/'], nav a[href^='/']",
+        "els => [...new Set(els.map(e => e.getAttribute('href')))]",
+    )
+    return [
+        h.split("#")[0]
+        for h in found
+        if h.startswith(f"/{city}/") and not h.split("?")[0].endswith(SKIP)
+    ]
+
+
+def walk_role(pages: Any, two_cities: Any, live_server: str, city: str, role: str) -> None:
+    """A role's walk (see tests/browser/test_walk_*.py): every check of every page."""
+    world = two_cities.a if city == "trujillo" else two_cities.b
+    context = pages.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith((live_server, "data:")) else None,
+    )
+    home = f"/{city}/"
+    if role:
+        page.goto(f"/{city}/login?lang=en")
+        page.get_by_label("User name").fill(world.users[role])
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"**/{city}/staff**")
+        home = f"/{city}/staff"
+    found: list[str] = []
+    for lang in CITIES[city]:
+        page.goto(f"{home}?lang={lang}")
+        walk = [home, *(h for h in _links(page, city) if h.split("?")[0] != home)][:20]
+        for n, href in enumerate(dict.fromkeys(walk)):
+            url = href if "lang=" in href else href + ("&" if "?" in href else "?") + f"lang={lang}"
+            answer = page.goto(url)
+            assert answer is not None, url
+            assert answer.status < 500, url
+            text = page.inner_text("body")
+            for kind, bad in (
+                ("untranslated", untranslated(text, lang)),
+                ("code", codes(text)),
+                ("number", wrong_numbers(text, lang)),
+            ):
+                found += [f"{url}: {kind} {b!r}" for b in bad]
+            pages.shot(page, f"{city}_{role or 'resident'}_{lang}_{n:02d}")
+            if lang == CITIES[city][0]:
+                bad_axe = pages.axe(page)
+                found += [f"{url}: axe {v['id']} {v['nodes'][:2]}" for v in bad_axe]
+    assert outside == []
+    assert found == []
 
 
 if __name__ == "__main__":  # a quick look at a running server: python -m tests.browser.walk URL

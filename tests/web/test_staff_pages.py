@@ -62,7 +62,7 @@ def test_a_case_worker_changes_the_status_with_a_public_note(client, two_cities)
     assert "A crew is on its way." in public
     # the history says who and what in words: the staff member's name, not user:…
     history = client.get(f"{CASE}?lang=es").text.split("<ol", 3)[-1]
-    assert "case_worker of Trujillo" in history
+    assert "Case Worker of Trujillo" in history
     assert "Estado cambiado" in history
     assert "user:a-caseworker" not in history
     assert "request.status_changed" not in history
@@ -111,7 +111,7 @@ def test_assign_and_merge(client, two_cities):
         )
     csrf = _signed_in(client, "a-caseworker")
     client.post(f"{CASE}/assign", data={"csrf": csrf, "username": "a-caseworker"})
-    assert "case_worker of Trujillo" in client.get(f"{CASE}?lang=en").text
+    assert "Case Worker of Trujillo" in client.get(f"{CASE}?lang=en").text
     r = client.post(f"{CASE}/merge", data={"csrf": csrf, "into": "2"}, follow_redirects=False)
     assert r.status_code == 303
     assert _status(1) == "duplicate"
