@@ -1,4 +1,5 @@
-"""The queue filters without reloading the page (htmx), and keeps the filters in the URL."""
+"""The queue filters without reloading the page (htmx), keeps the filters in the URL, and
+saves them as a named view."""
 
 from __future__ import annotations
 
@@ -19,6 +20,17 @@ def test_the_queue_filters_in_place(pages, two_cities):
     page.wait_for_url("**channel=phone**")
     expect(page.locator("table.cases tbody tr")).to_have_count(1)
     pages.check(page, "queue-filtered")
+
+    # the filters chosen in place are what a saved view keeps
+    page.get_by_label("Save these filters as a view named").fill("Phone calls")
+    page.get_by_role("button", name="Save the view").click()
+    page.wait_for_url("**saved_view=1**")
+    assert "channel=phone" in page.url
+    view = page.get_by_role("navigation", name="My saved views").get_by_role("link")
+    assert view.inner_text() == "Phone calls"
+    assert view.get_attribute("aria-current") == "page"  # the view shown now
+    assert "channel=phone" in (view.get_attribute("href") or "")
+    pages.check(page, "queue-saved-view")
 
 
 def test_user_administration_pages_are_accessible(pages, two_cities):

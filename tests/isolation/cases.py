@@ -180,6 +180,15 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/{city}/requests"): Case(200, auth="cookie"),
     # the back office in the browser
     ("GET", "/{city}/staff/cases"): Case(200, auth="cookie"),
+    ("POST", "/{city}/staff/cases/views"): Case(
+        303,
+        auth="cookie",
+        extra={"csrf": True},
+        request=lambda w: {"data": {"filter_name": "Mine", "query": "status=open"}},
+    ),
+    ("POST", "/{city}/staff/cases/views/{view_id}/delete"): Case(
+        303, auth="cookie", extra={"csrf": True}, params=lambda w: {"view_id": 1}
+    ),
     ("GET", "/{city}/staff/cases/{number}"): Case(
         200, auth="cookie", params=lambda w: {"number": 1}
     ),

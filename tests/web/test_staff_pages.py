@@ -379,3 +379,33 @@ def test_a_case_page_maps_the_case_and_the_open_cases_around_it(client, two_citi
     assert 'data-basemap="drawn"' in page
     # a case without a point has no map
     assert "data-points-map" not in client.get("/trujillo/staff/cases/1?lang=en").text
+
+
+def test_each_member_of_staff_saves_their_own_views_of_the_queue(client, two_cities):
+    csrf = _signed_in(client, "a-caseworker")
+    r = client.post(
+        "/trujillo/staff/cases/views?lang=en",
+        data={
+            "csrf": csrf,
+            "filter_name": "  My  phone cases ",
+            "query": "status=open&channel=phone&page=3&lang=en&evil=1",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert "status=open&channel=phone" in r.headers["location"]
+    page = client.get(r.headers["location"]).text
+    assert "The view was saved." in page
+    assert ">My phone cases</a>" in page  # spaces tidied; page, language and unknowns left out
+    assert "?status=open&amp;channel=phone&amp;lang=en" in page
+    nameless = client.post(
+        "/trujillo/staff/cases/views?lang=en", data={"csrf": csrf, "filter_name": " "}
+    )
+    assert nameless.status_code == 400
+    assert 'href="#filter_name"' in nameless.text
+    # another member of staff sees their own views only, and cannot delete this one
+    other = _signed_in(client, "a-manager")
+    assert "My phone cases" not in client.get("/trujillo/staff/cases?lang=en").text
+    client.post("/trujillo/staff/cases/views/1/delete", data={"csrf": other})
+    _signed_in(client, "a-caseworker")
+    assert "My phone cases" in client.get("/trujillo/staff/cases?lang=en").text

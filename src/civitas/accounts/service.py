@@ -40,6 +40,7 @@ class Principal:
     user_id: int | None
     label: str
     permissions: frozenset[str]
+    roles: tuple[str, ...] = ()
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -51,6 +52,7 @@ def principal_for(user: User) -> Principal:
         user_id=user.id,
         label=f"user:{user.username}",
         permissions=permissions_for(user.roles),
+        roles=tuple(user.roles),
     )
 
 

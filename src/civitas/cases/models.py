@@ -161,3 +161,16 @@ class ReportDraft(TenantMixin, Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SavedFilter(TenantMixin, Base):
+    """A member of staff's named view of the queue (its filters and order, as a query)."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

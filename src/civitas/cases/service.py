@@ -38,6 +38,7 @@ from civitas.cases.queries import (
     usernames,
     within,
 )
+from civitas.cases.saved import delete_filter, kept_query, save_filter, saved_filters
 from civitas.cases.statuses import (
     FIRST_CONTACT_CHANNELS,
     FIRST_CONTACT_WINDOW,
@@ -73,6 +74,7 @@ __all__ = [
     "change_status",
     "check_location",
     "create_request",
+    "delete_filter",
     "duplicate_candidates",
     "escalate_overdue",
     "file_request",
@@ -82,6 +84,7 @@ __all__ = [
     "get_request_by_token",
     "info_of",
     "is_overdue",
+    "kept_query",
     "link_photos",
     "list_cases",
     "managers_for",
@@ -96,6 +99,8 @@ __all__ = [
     "queue_counts",
     "recipients",
     "resident_update",
+    "save_filter",
+    "saved_filters",
     "service_infos",
     "stored_photo",
     "usernames",

@@ -191,6 +191,8 @@ def _base(request: Request) -> dict[str, Any]:
         "language_names": LANGUAGE_NAMES,
         "label": label,
         "principal": getattr(request.state, "principal", None),
+        # the signed-in member of staff's places to go (the domains' navigation entries)
+        "staff_nav": _LazyNav(request, city),
         "csrf": _LazyCsrf(request),
         # a create form's own key: a second press of it replays the first answer
         "form_key": lambda: secrets.token_urlsafe(16),
@@ -250,3 +252,33 @@ def number_symbols(locale: str) -> dict[str, Any]:
         "currency": ["", ""],
         "percent": format_percent(0, locale=locale).lstrip("0"),
     }
+
+
+class _LazyNav:
+    """The navigation bar's entries, worked out only by a page that shows the bar."""
+
+    def __init__(self, request: Request, city: Any) -> None:
+        self.request, self.city = request, city
+
+    @functools.cached_property
+    def entries(self) -> list[Any]:
+        principal = getattr(self.request.state, "principal", None)
+        if principal is None or self.city is None or principal.user_id is None:
+            return []
+        from civitas.web.plugins import navigation
+
+        found = navigation(self.city, principal, list(principal.roles))
+        return [e for e in found if not e.admin] + [e for e in found if e.admin]
+
+    @functools.cached_property
+    def current(self) -> str | None:
+        """The entry this page belongs to: the longest path the page's address starts with."""
+        here = self.request.url.path
+        paths = [e.path for e in self.entries if here.startswith(f"/{self.city.slug}/{e.path}")]
+        return max(paths, key=len) if paths else None
+
+    def __iter__(self) -> Any:
+        return iter(self.entries)
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)

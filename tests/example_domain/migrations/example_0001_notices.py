@@ -13,7 +13,7 @@ from alembic import op
 revision: str = "example_0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = ("example",)
-depends_on: str | Sequence[str] | None = "0020"  # the cities table it refers to
+depends_on: str | Sequence[str] | None = "0019"  # the cities table it refers to
 
 
 def upgrade() -> None:

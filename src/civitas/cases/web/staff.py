@@ -85,6 +85,40 @@ def queue(
     who = staff_page(city, principal, CasesPermission.CASES_REQUEST_READ)
     if isinstance(who, Response):
         return who
+    return _queue_page(
+        request,
+        city,
+        db,
+        who,
+        status,
+        department,
+        service,
+        channel,
+        assignee,
+        overdue,
+        q,
+        sort,
+        page,
+    )
+
+
+def _queue_page(
+    request: Request,
+    city: City,
+    db: Session,
+    who: Principal,
+    status: str = "",
+    department: str = "",
+    service: str = "",
+    channel: str = "",
+    assignee: str = "",
+    overdue: str = "",
+    q: str = "",
+    sort: str = "",
+    page: int = 1,
+    problems: dict[str, str] | None = None,
+    code: int = 200,
+) -> Response:
     if "status" not in request.query_params and not overdue:
         status = "open"  # the queue opens on the open cases, the nearest target time first
     sort = sort if sort in ("due", "received") else ("due" if status == "open" else "received")
@@ -150,7 +184,76 @@ def queue(
             "prev_url": _page_url(request, flt.page - 1),
             "next_url": _page_url(request, flt.page + 1),
             "timezone": ZoneInfo(city.timezone),
+            "saved_views": cases.saved_filters(db, city, user_id=who.user_id or 0),
+            "view_query": request.url.query,
+            "current_view": cases.kept_query(request.url.query),
+            "problems": problems or {},
+            "saved_view": request.query_params.get("saved_view"),
         },
+        code,
+    )
+
+
+@router.post("/{city}/staff/cases/views", response_model=None)
+def save_view(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    csrf: Annotated[str, Form(max_length=128)] = "",
+    filter_name: Annotated[str, Form(max_length=200)] = "",
+    query: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Keep the queue's present filters and order under a name, for the one who saves."""
+    lang = request.state.lang
+
+    def change(who: Principal) -> str:
+        saved = cases.save_filter(db, city, user_id=who.user_id or 0, name=filter_name, query=query)
+        return saved.query
+
+    def refused(who: Principal, exc: CivitasError) -> Response:
+        return _queue_page(
+            request, city, db, who, problems=problems_by_field(lang, exc), code=exc.status
+        )
+
+    return form_action(
+        request,
+        city,
+        db,
+        principal,
+        permission=CasesPermission.CASES_REQUEST_READ,
+        csrf=csrf,
+        change=change,
+        done=lambda kept: f"/{city.slug}/staff/cases?{kept}&saved_view=1&lang={lang}",
+        refused=refused,
+    )
+
+
+@router.post("/{city}/staff/cases/views/{view_id}/delete", response_model=None)
+def delete_view(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    principal: OptionalPrincipal,
+    view_id: RowId,
+    csrf: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    """Delete one of one's own saved views."""
+    lang = request.state.lang
+    return form_action(
+        request,
+        city,
+        db,
+        principal,
+        permission=CasesPermission.CASES_REQUEST_READ,
+        csrf=csrf,
+        change=lambda who: cases.delete_filter(
+            db, city, user_id=who.user_id or 0, filter_id=view_id
+        ),
+        done=lambda _n: f"/{city.slug}/staff/cases?lang={lang}",
+        refused=lambda who, exc: _queue_page(
+            request, city, db, who, problems=problems_by_field(lang, exc), code=exc.status
+        ),
     )
 
 

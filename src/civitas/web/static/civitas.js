@@ -317,3 +317,13 @@
   }
   setTimeout(ask, 1500);
 }());
+
+/* Saving a view of the queue keeps the filters shown now (htmx changes them in place). */
+(function () {
+  "use strict";
+  var form = document.querySelector("[data-save-view]");
+  if (!form) { return; }
+  form.addEventListener("submit", function () {
+    form.querySelector("input[name=query]").value = window.location.search.replace(/^\?/, "");
+  });
+})();
