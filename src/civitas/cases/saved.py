@@ -15,6 +15,7 @@ from civitas.core.i18n import N_
 
 # what a saved view keeps of the queue's address (not the page, not the language)
 KEPT = ("status", "department", "service", "channel", "assignee", "overdue", "q", "sort")
+QUEUE_PARAMS = (*KEPT, "page")  # what the queue reads of its address
 MAX_PER_USER = 20
 
 

@@ -38,7 +38,13 @@ from civitas.cases.queries import (
     usernames,
     within,
 )
-from civitas.cases.saved import delete_filter, kept_query, save_filter, saved_filters
+from civitas.cases.saved import (
+    QUEUE_PARAMS,
+    delete_filter,
+    kept_query,
+    save_filter,
+    saved_filters,
+)
 from civitas.cases.statuses import (
     FIRST_CONTACT_CHANNELS,
     FIRST_CONTACT_WINDOW,
@@ -60,6 +66,7 @@ __all__ = [
     "LIST_COLUMNS",
     "MAX_RANGE",
     "METRES_PER_DEGREE",
+    "QUEUE_PARAMS",
     "CaseFilter",
     "Listed",
     "Near",

@@ -68,38 +68,14 @@ def _sorted_url(request: Request, key: str) -> str:
 
 @router.get("/{city}/staff/cases", response_class=HTMLResponse, response_model=None)
 def queue(
-    request: Request,
-    city: CurrentCity,
-    db: DbSession,
-    principal: OptionalPrincipal,
-    status: str = "",
-    department: str = "",
-    service: str = "",
-    channel: str = "",
-    assignee: str = "",
-    overdue: str = "",
-    q: str = "",
-    sort: str = "",
-    page: int = 1,
+    request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
 ) -> Response:
+    """The queue; its filters, order and page are read from the address (as a saved view
+    keeps them)."""
     who = staff_page(city, principal, CasesPermission.CASES_REQUEST_READ)
     if isinstance(who, Response):
         return who
-    return _queue_page(
-        request,
-        city,
-        db,
-        who,
-        status,
-        department,
-        service,
-        channel,
-        assignee,
-        overdue,
-        q,
-        sort,
-        page,
-    )
+    return _queue_page(request, city, db, who)
 
 
 def _queue_page(
@@ -107,18 +83,14 @@ def _queue_page(
     city: City,
     db: Session,
     who: Principal,
-    status: str = "",
-    department: str = "",
-    service: str = "",
-    channel: str = "",
-    assignee: str = "",
-    overdue: str = "",
-    q: str = "",
-    sort: str = "",
-    page: int = 1,
     problems: dict[str, str] | None = None,
     code: int = 200,
 ) -> Response:
+    asked = {k: request.query_params.get(k, "")[:200] for k in cases.QUEUE_PARAMS}
+    status, department, service = asked["status"], asked["department"], asked["service"]
+    channel, assignee, overdue = asked["channel"], asked["assignee"], asked["overdue"]
+    q, sort = asked["q"], asked["sort"]
+    page = int(asked["page"]) if asked["page"].isdigit() and len(asked["page"]) < 7 else 1
     if "status" not in request.query_params and not overdue:
         status = "open"  # the queue opens on the open cases, the nearest target time first
     sort = sort if sort in ("due", "received") else ("due" if status == "open" else "received")
