@@ -187,6 +187,10 @@ def test_dashboard_csv_and_pdf(client, two_cities):
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
     assert pdf.content.rstrip().endswith(b"%%EOF")
+    # downloaded under its name, not opened as "report.pdf"
+    assert (
+        pdf.headers["content-disposition"] == 'attachment; filename="trujillo-report-2026-05.pdf"'
+    )
 
 
 def test_the_report_html_carries_each_charts_text_alternative(two_cities):

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import base64
 import functools
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
 from sqlalchemy.orm import Session
 
 from civitas.cities.models import City
@@ -22,6 +25,7 @@ def monthly_html(db: Session, city: City, month: str, lang: str) -> str:
     board = dashboard(db, city, month, lang)
     perspectives, _measure_charts = scorecard_page(db, city, month, lang)
     gettext = translations(lang).gettext
+    locale = locale_for(lang, city.country)
 
     def t(msgid: str, **params: object) -> str:
         text = gettext(msgid)
@@ -41,9 +45,15 @@ def monthly_html(db: Session, city: City, month: str, lang: str) -> str:
         labels={k: t(v) for k, v in scorecard.LIGHT_LABELS.items()},
         charts=board.charts,
         svg=svg,
-        fmt=functools.partial(fmt, locale=locale_for(lang, city.country)),
+        fmt=functools.partial(fmt, locale=locale),
+        number=lambda value: format_decimal(value, locale=locale),
         pick=lambda texts: pick(texts, lang, city.default_language),
-        made=utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+        made=format_datetime(
+            utcnow(),
+            "medium",
+            tzinfo=ZoneInfo(city.timezone),
+            locale=locale_for(lang, city.country),
+        ),
     )
 
 

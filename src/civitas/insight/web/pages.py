@@ -395,7 +395,8 @@ def report_pdf(
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"content-disposition": f'inline; filename="{city.slug}-report-{chosen}.pdf"'},
+        # downloaded under its own name (a browser's viewer would call it "report")
+        headers={"content-disposition": f'attachment; filename="{city.slug}-report-{chosen}.pdf"'},
     )
 
 
