@@ -150,3 +150,17 @@ def test_the_walks_checks_catch_what_they_look_for():
     assert codes("Estado: in_progress") == ["in_progress"]
     assert wrong_numbers("Zufriedenheit 26.6 % und 26,6 %", "de") == ["26.6"]
     assert wrong_numbers("Satisfacción 26.6 %", "es") == []
+
+
+def test_relative_dates_are_said_as_each_language_says_them():
+    from datetime import UTC, datetime, timedelta
+
+    from civitas.web.templating import ago
+
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    assert ago(now - timedelta(days=12), "de_DE", now) == "vor 12 Tagen"
+    assert ago(now - timedelta(days=12), "es_PE", now) == "hace 12 días"
+    assert ago(now - timedelta(hours=3), "en", now) == "3 hours ago"
+    assert ago(now + timedelta(days=2), "de_DE", now) == "in 2 Tagen"
+    assert ago(now - timedelta(days=40), "de_DE", now) == "vor 6 Wochen"
+    assert ago(None, "de_DE", now) == ""

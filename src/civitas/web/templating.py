@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -76,6 +76,15 @@ def when(moment: datetime | None, kind: str, locale: str, city: Any) -> str:
     if kind == "seconds":
         return format_datetime(moment, "medium", tzinfo=zone, locale=locale)
     return format_datetime(moment, "short", tzinfo=zone, locale=locale)
+
+
+def ago(moment: datetime | None, locale: str, now: datetime | None = None) -> str:
+    """How long ago (or ahead) in the reader's words: "vor 12 Tagen", "hace 3 horas",
+    "in 2 days" (days stay days up to two weeks)."""
+    if moment is None:
+        return ""
+    delta = moment - (now or datetime.now(UTC))
+    return format_timedelta(delta, add_direction=True, threshold=2, locale=locale)
 
 
 def duration_text(hours: int | None, lang: str) -> str:
@@ -188,6 +197,7 @@ def _base(request: Request) -> dict[str, Any]:
         "number_locale": number_symbols(locale),
         "duration": lambda hours: duration_text(hours, lang),
         "when": lambda moment, kind="datetime": when(moment, kind, locale, city),
+        "ago": lambda moment: ago(moment, locale),
         "language_names": LANGUAGE_NAMES,
         "label": label,
         "principal": getattr(request.state, "principal", None),
