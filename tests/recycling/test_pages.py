@@ -351,3 +351,19 @@ def test_the_route_page_has_a_service_worker_scoped_to_it(client, two_cities):
     assert r.headers["content-type"].startswith("text/javascript")
     assert r.headers["service-worker-allowed"] == "/trujillo/picker"
     assert "caches.open" in r.text
+
+
+def test_the_sketchs_stops_never_hide_each_other():
+    import itertools
+    import math
+
+    from civitas.recycling.web.pages import sketch, spread
+
+    # three stops in one building and one next door
+    placed = spread([(100.0, 100.0), (100.0, 100.0), (100.0, 100.0), (105.0, 100.0)], apart=22)
+    for a, b in itertools.combinations(placed, 2):
+        assert math.dist(a, b) >= 21.9
+    home = (-8.11, -79.03)
+    drawn = sketch(home, [(-8.1, -79.02, "1", False), (-8.1, -79.02, "2", False)])
+    one, two = drawn["stops"]
+    assert math.dist((one["x"], one["y"]), (two["x"], two["y"])) >= 21.9

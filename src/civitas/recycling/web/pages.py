@@ -9,6 +9,7 @@ as it answered the first (``service.record_stop``), so nothing is counted twice.
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -119,6 +120,35 @@ def kg_text(grams: int | float) -> str:
     return f"{grams / 1000:.1f}".rstrip("0").rstrip(".") if grams else "0"
 
 
+def spread(
+    points: list[tuple[float, float]], *, apart: float, rounds: int = 30
+) -> list[tuple[float, float]]:
+    """Points moved apart until no two are closer than ``apart`` (a few rounds of pushing
+    each close pair away from each other), so that numbered markers never hide each other;
+    the stops of one building fan out around it."""
+    moved = [list(p) for p in points]
+    for _ in range(rounds):
+        pushed = False
+        for i in range(len(moved)):
+            for j in range(i + 1, len(moved)):
+                dx = moved[j][0] - moved[i][0]
+                dy = moved[j][1] - moved[i][1]
+                d = math.hypot(dx, dy)
+                if d >= apart:
+                    continue
+                if d < 1e-6:  # the same spot: fan out by the pair's index
+                    dx, dy, d = math.cos(j * 2.4), math.sin(j * 2.4), 1.0
+                push = (apart - d) / 2 / d
+                moved[i][0] -= dx * push
+                moved[i][1] -= dy * push
+                moved[j][0] += dx * push
+                moved[j][1] += dy * push
+                pushed = True
+        if not pushed:
+            break
+    return [(round(x, 1), round(y, 1)) for x, y in moved]
+
+
 def sketch(
     home: tuple[float, float], points: list[tuple[float, float, str, bool]]
 ) -> dict[str, Any]:
@@ -138,10 +168,10 @@ def sketch(
         )
 
     start = xy(*home)
+    placed = spread([xy(lat, lon) for lat, lon, _label, _done in points], apart=22.0)
     stops = [
         {"x": x, "y": y, "n": label, "done": done}
-        for (lat, lon, label, done) in points
-        for x, y in [xy(lat, lon)]
+        for (_lat, _lon, label, done), (x, y) in zip(points, placed, strict=True)
     ]
     line = " ".join(f"{x},{y}" for x, y in [start] + [(s["x"], s["y"]) for s in stops])
     return {"start": start, "stops": stops, "line": line, "width": width, "height": height}
@@ -214,6 +244,7 @@ def route_context(
         "previous": (day - timedelta(days=1)).isoformat(),
         "next": (day + timedelta(days=1)).isoformat(),
         "rows": rows,
+        "next_open": next((r["p"].id for r in rows if r["open"]), None),
         "done": done,
         "collected_kg": kg_text(sum(sum(w.values()) for w in weights.values())),
         "income_day": money_text(earned.day_minor, city, lang),
