@@ -178,6 +178,7 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/{city}/requests/{number}"): Case(200, auth="cookie", params=lambda w: {"number": 1}),
     ("GET", "/{city}/track"): Case(200, auth="cookie"),
     ("GET", "/{city}/requests"): Case(200, auth="cookie"),
+    ("GET", "/{city}/requests.atom"): Case(200, auth="cookie"),
     # the back office in the browser
     ("GET", "/{city}/staff/cases"): Case(200, auth="cookie"),
     ("POST", "/{city}/staff/cases/views"): Case(
@@ -251,4 +252,5 @@ PUBLIC: set[str] = {
     "/{city}/requests/{number}",
     "/{city}/track",
     "/{city}/requests",
+    "/{city}/requests.atom",
 }

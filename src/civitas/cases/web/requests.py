@@ -6,11 +6,15 @@ Every page works without JavaScript; the map only helps to pick the point."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from feedgen.feed import FeedGenerator
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -22,10 +26,10 @@ from civitas.cases.schemas import OPEN_STATUSES, STATUS_LABELS, Status
 from civitas.catalogue import service as catalogue
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
-from civitas.core.config import Settings
-from civitas.core.db import row_number
+from civitas.core.config import Settings, get_settings
+from civitas.core.db import row_number, utcnow
 from civitas.core.errors import InvalidInput, NotFound
-from civitas.core.i18n import translate
+from civitas.core.i18n import N_, pick, translate
 from civitas.insight.service import open_survey
 from civitas.places import service as places
 from civitas.residents import service as residents
@@ -118,6 +122,13 @@ def where_form(
     request: Request, city: CurrentCity, db: DbSession, settings: AppSettings, code: str
 ) -> HTMLResponse:
     service = drafts.reportable(db, city, code)
+    # coming from a place (the map of requests around an address): the place is given
+    area = _area(db, city, request.query_params)
+    given = (
+        {"address": area.label, "address_id": area.address_id, "lat": area.lat, "long": area.long}
+        if area
+        else None
+    )
     return _step_page(
         request,
         city,
@@ -125,8 +136,52 @@ def where_form(
         _draft(request, db, city, code),
         "where",
         settings,
+        given=given,
         extra={"basemap": places.map_config(db, city, settings)},
     )
+
+
+@dataclass(frozen=True)
+class Area:
+    """A place and a distance around it: where a resident looks for requests."""
+
+    lat: float
+    long: float
+    radius_m: int
+    label: str
+    address_id: str | None
+
+    def query(self) -> str:
+        """The area in an address (for links and the feed)."""
+        if self.address_id:
+            return urlencode({"address_id": self.address_id, "radius": self.radius_m})
+        return urlencode({"lat": self.lat, "long": self.long, "radius": self.radius_m})
+
+
+RADII = (250, 500, 1000, 2000)
+
+
+def _area(db: Session, city: City, params: Any) -> Area | None:
+    """The area a page or feed is asked about: an address of the register (by id, or the
+    best match of a typed text) or a point, with a radius of 250 m to 2 km."""
+    raw = str(params.get("radius", "") or "")
+    radius = int(raw) if raw.isdigit() and int(raw) in RADII else 500
+    if ref := params.get("address_id"):
+        place = places.by_ref(db, city, str(ref)[:100])
+    elif text := str(params.get("q", "") or "").strip()[:200]:
+        found = places.search(db, city, text, limit=1)
+        place = found[0] if found else None
+    else:
+        place = None
+    if place is not None:
+        return Area(place.lat, place.lon, radius, place.label, place.ref)
+    try:
+        lat, long = float(params.get("lat", "")), float(params.get("long", ""))
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(lat) and math.isfinite(long)) or not city.contains(lat, long):
+        return None
+    return Area(round(lat, 6), round(long, 6), radius, f"{lat:.5f}, {long:.5f}", None)
 
 
 @router.post("/{city}/report/{code}/where", response_model=None)
@@ -452,9 +507,13 @@ def public_requests(
     """Requests of the last 90 days on a map and in a list, as Open311 shows them (never
     who filed them)."""
     page = max(1, min(page, 10_000))
+    area = _area(db, city, request.query_params)
+    if not status:
+        status = "open"  # what is still open (around a place: before reporting it again)
     query = cases.RequestQuery(
         service_codes=[service] if service else None,
         statuses=[status] if status in ("open", "closed") else None,
+        near=cases.Near(area.lat, area.long, area.radius_m) if area else None,
         public=True,
         page=page,
         page_size=20,
@@ -487,5 +546,52 @@ def public_requests(
             "page_number": page,
             "more": len(found) == query.page_size,
             "basemap": places.map_config(db, city, settings),
+            "area": area,
+            "radii": RADII,
+            "asked": request.query_params.get("q", ""),
+            "problems": {},
         },
     )
+
+
+@router.get("/{city}/requests.atom", response_class=Response)
+def requests_feed(request: Request, city: CurrentCity, db: DbSession) -> Response:
+    """New requests (of the last 90 days, as they are shown in public) as an Atom feed: the
+    whole city, or an area (``address_id`` or ``lat``/``long``, and ``radius``) to follow
+    what is reported around one's street in any feed reader."""
+    lang = request.state.lang
+    area = _area(db, city, request.query_params)
+    query = cases.RequestQuery(
+        near=cases.Near(area.lat, area.long, area.radius_m) if area else None,
+        public=True,
+        page=1,
+        page_size=50,
+    )
+    found = cases.query_requests(db, city, query)
+    infos = microcache.service_infos(db, city, {r.service_id for r in found})
+    base = get_settings().public_url.rstrip("/")
+    feed = FeedGenerator()
+    here = f"{base}/{city.slug}/requests" + (f"?{area.query()}" if area else "")
+    feed.id(here)
+    title = (
+        translate(lang, N_("Requests near {place} · {city}"), place=area.label, city=city.name)
+        if area
+        else translate(lang, N_("Requests in {city}"), city=city.name)
+    )
+    feed.title(title)
+    feed.link(href=here, rel="alternate")
+    feed.link(href=str(request.url), rel="self")
+    feed.language(lang)
+    feed.updated(max((r.updated_at for r in found), default=utcnow()))
+    for r in reversed(found):  # feedgen puts the last added first
+        place = publicity.public_place(infos[r.service_id].public_location, r)
+        entry = feed.add_entry()
+        link = f"{base}/{city.slug}/requests/{r.number}?lang={lang}"
+        entry.id(link)
+        entry.link(href=link)
+        status = translate(lang, STATUS_LABELS[Status(r.status)])
+        entry.title(f"#{r.number} {pick(infos[r.service_id].name, lang)} · {status}")
+        entry.updated(r.updated_at)
+        entry.published(r.requested_at)
+        entry.summary(" · ".join(x for x in (place.address, place.description) if x) or status)
+    return Response(feed.atom_str(pretty=True), media_type="application/atom+xml; charset=utf-8")

@@ -25,7 +25,12 @@
       mark.addTo(view).bindPopup(link);
       bounds.push([p.lat, p.long]);
     });
-    if (bounds.length > 1) { view.fitBounds(bounds, { padding: [20, 20], maxZoom: 18 }); }
+    var area = shown.getAttribute("data-area");
+    if (area) {  // the requests around a place: the circle they were looked for in
+      var a = area.split(",").map(Number);
+      var circle = L.circle([a[0], a[1]], { radius: a[2], color: "#0b5cad", weight: 2, fill: false, interactive: false }).addTo(view);
+      view.fitBounds(circle.getBounds(), { padding: [10, 10] });
+    } else if (bounds.length > 1) { view.fitBounds(bounds, { padding: [20, 20], maxZoom: 18 }); }
   }
 
   // A map to choose a point: fills the lat/long fields of the form
