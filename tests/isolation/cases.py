@@ -3,6 +3,8 @@ valid with the city's own credentials (tests/test_isolation.py)."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from tests.factories import tiny_png
 from tests.isolation import Case
 from tests.isolation.worlds import routing_rule, second_request
@@ -179,6 +181,23 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/{city}/track"): Case(200, auth="cookie"),
     ("GET", "/{city}/requests"): Case(200, auth="cookie"),
     ("GET", "/{city}/requests.atom"): Case(200, auth="cookie"),
+    # alerts of new requests around a place: a visitor's form, links signed per alert
+    ("POST", "/{city}/alerts"): Case(
+        403,
+        auth="cookie",
+        request=lambda w: {"data": {"email": "a@example.org", "lat": "-8.11", "long": "-79.03"}},
+    ),
+    ("GET", "/{city}/alerts/{alert_id}/{key}"): Case(
+        200, auth="cookie", setup=lambda w: area_alert(w), params=lambda w: alert_link(w)
+    ),
+    ("POST", "/{city}/alerts/{alert_id}/{key}"): Case(
+        403,
+        auth="cookie",
+        setup=lambda w: area_alert(w),
+        params=lambda w: alert_link(w),
+        request=lambda w: {"data": {"action": "stop"}},
+    ),
+    ("GET", "/{city}/alerts/stopped"): Case(200, auth="cookie"),
     # the back office in the browser
     ("GET", "/{city}/staff/cases"): Case(200, auth="cookie"),
     ("POST", "/{city}/staff/cases/views"): Case(
@@ -253,4 +272,42 @@ PUBLIC: set[str] = {
     "/{city}/track",
     "/{city}/requests",
     "/{city}/requests.atom",
+    "/{city}/alerts",
+    "/{city}/alerts/{alert_id}/{key}",
+    "/{city}/alerts/stopped",
 }
+
+
+def area_alert(w) -> None:
+    """An alert in the city (once), for the routes that name one."""
+    from civitas.cases import service as cases
+    from civitas.cases.models import AreaAlert
+    from civitas.cities.service import enter_city, get_city_by_slug
+    from civitas.core.db import session_scope
+
+    with session_scope() as db:
+        city = enter_city(db, get_city_by_slug(db, w.slug))
+        if db.scalar(select(AreaAlert.id)) is None:
+            cases.subscribe_alerts(
+                db,
+                city,
+                email="alerts@example.org",
+                lat=city.center_lat,
+                long=city.center_lon,
+                radius_m=500,
+                label="Centre",
+                language="en",
+            )
+
+
+def alert_link(w) -> dict[str, object]:
+    from civitas.cases.alerts import link_key
+    from civitas.cases.models import AreaAlert
+    from civitas.cities.service import enter_city, get_city_by_slug
+    from civitas.core.db import session_scope
+
+    with session_scope() as db:
+        enter_city(db, get_city_by_slug(db, w.slug))
+        alert = db.scalar(select(AreaAlert))
+        assert alert is not None
+        return {"alert_id": alert.id, "key": link_key(alert)}

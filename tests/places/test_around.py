@@ -61,3 +61,65 @@ def test_the_areas_new_requests_as_an_atom_feed(client, two_cities):
     # another city's feed has none of Trujillo's requests
     other = client.get("/musterstadt/requests.atom?lang=en").text
     assert "/trujillo/" not in other
+
+
+def _outbox(subject_part: str) -> list:
+    from civitas.cities.service import get_city_by_slug
+    from civitas.core.db import session_scope
+    from civitas.notifications.service import pending
+
+    with session_scope() as db:
+        return [
+            (m.recipient, m.subject, m.body)
+            for m in pending(db, get_city_by_slug(db, "trujillo"))
+            if subject_part in m.subject
+        ]
+
+
+def test_alerts_of_new_requests_around_a_place_are_confirmed_then_sent_then_stopped(
+    client, two_cities
+):
+    import re
+
+    from tests.factories import form_token
+
+    csrf = form_token(client, "/trujillo/requests?address_id=a-0-2&radius=250&lang=en")
+    bad = client.post(
+        "/trujillo/alerts?lang=en",
+        data={"csrf": csrf, "email": "not-an-address", "address_id": "a-0-2", "radius": "250"},
+    )
+    assert bad.status_code == 400
+    assert 'href="#email"' in bad.text
+    r = client.post(
+        "/trujillo/alerts?lang=en",
+        data={"csrf": csrf, "email": "Vecino@Example.org", "address_id": "a-0-2", "radius": "250"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert "We sent you an e-mail" in client.get(r.headers["location"]).text
+    ((to, _subject, body),) = _outbox("Confirm your alerts")
+    assert to == "vecino@example.org"
+    _file(client, two_cities, address_id="a-0-3")
+    assert _outbox("New near") == []  # not confirmed: nothing is sent
+
+    found = re.search(r"https?://[^/]+(/trujillo/alerts/\d+/[0-9a-f]+)\?lang=en", body)
+    assert found, body
+    link = found.group(1)
+    page = client.get(f"{link}?lang=en")
+    assert "Not confirmed yet" in page.text
+    csrf = form_token(client, f"{link}?lang=en")
+    assert client.post(link, data={"csrf": csrf, "action": "confirm"}).status_code == 200
+    assert client.get(link[:-8] + "00000000").status_code == 404  # a wrong key finds nothing
+
+    near = _file(client, two_cities, address_id="a-0-4")
+    _file(client, two_cities, lat="-8.13", long="-79.05")  # far away
+    ((to, subject, body),) = _outbox("New near")
+    assert "Jr. Francisco Pizarro 2" in subject
+    assert to == "vecino@example.org"
+    assert f"/trujillo/requests/{near}?lang=en" in body
+    assert "Stop these e-mails" in body
+
+    assert client.post(link, data={"csrf": csrf, "action": "stop"}).status_code == 200
+    assert client.post(link, data={"csrf": csrf, "action": "stop"}).status_code == 200  # twice
+    _file(client, two_cities, address_id="a-0-5")
+    assert len(_outbox("New near")) == 1  # none after stopping

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from civitas.cases import alerts
 from civitas.cases.attributes import check_attributes
 from civitas.cases.models import ServiceRequest
 from civitas.cases.routing import route
@@ -147,6 +148,7 @@ def create_request(
     # a domain that owns the service (recycling pickups) adds its part or refuses the whole
     events.publish("case.created", db=db, city=city, request=request)
     notify_reporter(db, city, request, event="received")
+    alerts.announce(db, city, request)  # residents who follow the area hear of it
     audit.record(
         db,
         actor=filed_by,

@@ -174,3 +174,21 @@ class SavedFilter(TenantMixin, Base):
     name: Mapped[str] = mapped_column(String(80))
     query: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AreaAlert(TenantMixin, Base):
+    """A resident's wish to hear, by e-mail, of new requests around a place. Sent only
+    once confirmed from the address itself; the link in its mails (signed over its id and
+    address) is the only way to confirm or stop it."""
+
+    __tablename__ = "area_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    long: Mapped[float] = mapped_column(Float)
+    radius_m: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(300))
+    language: Mapped[str] = mapped_column(String(5))
+    confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

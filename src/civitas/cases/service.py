@@ -5,6 +5,11 @@ and photos, each a module of its own; this module names them all for callers."""
 
 from __future__ import annotations
 
+from civitas.cases.alerts import announce as announce_alerts
+from civitas.cases.alerts import by_link as alert_by_link
+from civitas.cases.alerts import confirm as confirm_alerts
+from civitas.cases.alerts import stop as stop_alerts
+from civitas.cases.alerts import subscribe as subscribe_alerts
 from civitas.cases.duplicates import duplicate_candidates, merge, nearby_open
 from civitas.cases.escalation import escalate_overdue, managers_for
 from civitas.cases.intake import (
@@ -76,10 +81,13 @@ __all__ = [
     "RowT",
     "ServiceInfo",
     "add_note",
+    "alert_by_link",
+    "announce_alerts",
     "assign",
     "attach_photos",
     "change_status",
     "check_location",
+    "confirm_alerts",
     "create_request",
     "delete_filter",
     "duplicate_candidates",
@@ -109,7 +117,9 @@ __all__ = [
     "save_filter",
     "saved_filters",
     "service_infos",
+    "stop_alerts",
     "stored_photo",
+    "subscribe_alerts",
     "usernames",
     "within",
 ]

@@ -6,6 +6,7 @@ Every page works without JavaScript; the map only helps to pick the point."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -158,7 +159,7 @@ class Area:
         return urlencode({"lat": self.lat, "long": self.long, "radius": self.radius_m})
 
 
-RADII = (250, 500, 1000, 2000)
+RADII = (250, 500, 1000, 2000)  # at most cases.alerts.MAX_RADIUS_M
 
 
 def _area(db: Session, city: City, params: Any) -> Area | None:
@@ -506,8 +507,24 @@ def public_requests(
 ) -> HTMLResponse:
     """Requests of the last 90 days on a map and in a list, as Open311 shows them (never
     who filed them)."""
+    return _requests_page(request, city, db, settings, service, status, page)
+
+
+def _requests_page(
+    request: Request,
+    city: City,
+    db: Session,
+    settings: Settings,
+    service: str = "",
+    status: str = "",
+    page: int = 1,
+    *,
+    area: Area | None = None,
+    problems: dict[str, str] | None = None,
+    given_email: str = "",
+) -> HTMLResponse:
     page = max(1, min(page, 10_000))
-    area = _area(db, city, request.query_params)
+    area = area or _area(db, city, request.query_params)
     if not status:
         status = "open"  # what is still open (around a place: before reporting it again)
     query = cases.RequestQuery(
@@ -549,8 +566,11 @@ def public_requests(
             "area": area,
             "radii": RADII,
             "asked": request.query_params.get("q", ""),
-            "problems": {},
+            "problems": problems or {},
+            "given_email": given_email,
+            "alert_asked": request.query_params.get("alert") == "asked",
         },
+        400 if problems else 200,
     )
 
 
@@ -595,3 +615,95 @@ def requests_feed(request: Request, city: CurrentCity, db: DbSession) -> Respons
         entry.published(r.requested_at)
         entry.summary(" · ".join(x for x in (place.address, place.description) if x) or status)
     return Response(feed.atom_str(pretty=True), media_type="application/atom+xml; charset=utf-8")
+
+
+@router.post("/{city}/alerts", response_model=None)
+def ask_for_alerts(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    settings: AppSettings,
+    csrf: Annotated[str, Form(max_length=128)] = "",
+    email: Annotated[str, Form(max_length=320)] = "",
+    address_id: Annotated[str, Form(max_length=100)] = "",
+    lat: Annotated[str, Form(max_length=40)] = "",
+    long: Annotated[str, Form(max_length=40)] = "",
+    radius: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """E-mail me new requests around this place: a confirmation mail goes out first."""
+    require_csrf(request, csrf)
+    lang = request.state.lang
+    area = _area(db, city, {"address_id": address_id, "lat": lat, "long": long, "radius": radius})
+    if area is None:
+        raise NotFound("Choose the place first.")
+    try:
+        cases.subscribe_alerts(
+            db,
+            city,
+            email=email,
+            lat=area.lat,
+            long=area.long,
+            radius_m=area.radius_m,
+            label=area.label,
+            language=lang,
+        )
+    except InvalidInput as exc:
+        db.rollback()
+        return _requests_page(
+            request,
+            city,
+            db,
+            settings,
+            area=area,
+            problems=_problems(request, exc),
+            given_email=email,
+        )
+    db.commit()
+    kick_outbox()
+    return RedirectResponse(
+        f"/{city.slug}/requests?{area.query()}&alert=asked&lang={lang}#alerts", status_code=303
+    )
+
+
+@router.get("/{city}/alerts/{alert_id}/{key}", response_class=HTMLResponse)
+def alert_page(
+    request: Request, city: CurrentCity, db: DbSession, alert_id: RowId, key: str
+) -> HTMLResponse:
+    """An alert's own page, reached from its mails: confirm it, or stop it."""
+    alert = cases.alert_by_link(db, city, alert_id, key[:128])
+    return page(
+        request,
+        "requests/alert.html",
+        {"alert": alert, "key": key, "done": request.query_params.get("done")},
+    )
+
+
+@router.post("/{city}/alerts/{alert_id}/{key}", response_model=None)
+def alert_action(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    alert_id: RowId,
+    key: str,
+    csrf: Annotated[str, Form(max_length=128)] = "",
+    action: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Confirm (the mailbox's owner asked for it) or stop an alert; both can be pressed
+    twice to the same effect."""
+    require_csrf(request, csrf)
+    lang = request.state.lang
+    if action == "stop":
+        with contextlib.suppress(NotFound):  # stopped already: the same answer
+            cases.stop_alerts(db, city, alert_id, key[:128])
+        db.commit()
+        return RedirectResponse(f"/{city.slug}/alerts/stopped?lang={lang}", status_code=303)
+    cases.confirm_alerts(db, city, alert_id, key[:128])
+    db.commit()
+    return RedirectResponse(
+        f"/{city.slug}/alerts/{alert_id}/{key[:128]}?done=confirmed&lang={lang}", status_code=303
+    )
+
+
+@router.get("/{city}/alerts/stopped", response_class=HTMLResponse)
+def alert_stopped(request: Request, city: CurrentCity) -> HTMLResponse:
+    return page(request, "requests/alert.html", {"alert": None, "done": "stopped"})
