@@ -87,6 +87,9 @@ def _links(page: Any, city: str) -> list[str]:
     ]
 
 
+_AXED: set[tuple[str, str]] = set()  # pages axe-core checked in this process
+
+
 def walk_role(pages: Any, two_cities: Any, live_server: str, city: str, role: str) -> None:
     """A role's walk (see tests/browser/test_walk_*.py): every check of every page."""
     world = two_cities.a if city == "trujillo" else two_cities.b
@@ -122,7 +125,10 @@ def walk_role(pages: Any, two_cities: Any, live_server: str, city: str, role: st
             ):
                 found += [f"{url}: {kind} {b!r}" for b in bad]
             pages.shot(page, f"{city}_{role or 'resident'}_{lang}_{n:02d}")
-            if lang == CITIES[city][0]:
+            # axe-core once per page of a city (in its own language): the roles share pages
+            seen = (city, href.split("?")[0])
+            if lang == CITIES[city][0] and seen not in _AXED:
+                _AXED.add(seen)
                 bad_axe = pages.axe(page)
                 found += [f"{url}: axe {v['id']} {v['nodes'][:2]}" for v in bad_axe]
     assert outside == []
