@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -75,6 +76,26 @@ def test_demo_loads_two_cities_and_running_it_again_changes_nothing(engine):
     assert counts["proactive_decisions"] > 1000
     assert counts["proactive_payments"] > 0
     assert "anwohnerin@musterstadt.example / civitas-demo" in first.stdout
+    # the history looks like a city's: a season and a trend in the volume, the digital
+    # share rising month by month, the proactive share from when the services started
+    series: dict[str, list[float]] = {}
+    with engine.connect() as conn:
+        for kpi, value in conn.execute(
+            text(
+                "SELECT kpi, value FROM kpi_values JOIN cities ON cities.id = tenant_id "
+                "WHERE slug = 'musterstadt' AND dimension = 'all' "
+                "AND kpi IN ('volume', 'digital_pct', 'proactive_pct') ORDER BY period"
+            )
+        ):
+            series.setdefault(kpi, []).append(value)
+    whole = series["volume"][:-1]  # the month under way is not whole
+    assert len(whole) == 12 and max(whole) > 1.2 * min(whole)
+    digital = series["digital_pct"][:-1]
+    assert digital[-1] - digital[0] > 12
+    assert all(later > earlier - 3 for earlier, later in itertools.pairwise(digital))
+    proactive = series["proactive_pct"]
+    assert 4 <= len(proactive) <= 8  # from the month the first rule started, not all year
+    assert proactive[1] < 80 and proactive[-2] > proactive[1]
     # Musterstadt runs no recycling programme: the domain is off there, on in Trujillo
     with engine.connect() as conn:
         off = dict(conn.execute(text("SELECT slug, disabled_domains FROM cities")).all())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,14 +36,29 @@ class Made:
     votes: int
 
 
-def _channel(rng: random.Random, progress: float) -> str:
-    """Digital channels grow from about 45 % to 65 % over the span."""
-    web = 0.30 + 0.15 * progress
-    app = 0.10 + 0.05 * progress
-    return rng.choices(
-        ["web", "open311", "chatbot", "email", "phone", "office"],
-        weights=[web, app, 0.04, 0.05, 0.36 - 0.15 * progress, 0.15 - 0.05 * progress],
-    )[0]
+CHANNELS = ("web", "open311", "chatbot", "email", "phone", "office")
+
+
+def channel_mix(rng: random.Random, progress: float, count: int) -> list[str]:
+    """The channels of a month's ``count`` requests, in random order. Digital channels grow
+    from about 48 % to 68 % over the span; the shares are dealt exactly (largest
+    remainder), so the month's digital share follows the trend instead of the dice."""
+    weights = [
+        0.30 + 0.15 * progress,  # web
+        0.10 + 0.05 * progress,  # open311 (apps)
+        0.04,  # chatbot
+        0.04,  # email
+        0.37 - 0.15 * progress,  # phone
+        0.15 - 0.05 * progress,  # office
+    ]
+    total = sum(weights)
+    exact = [count * w / total for w in weights]
+    counts = [int(x) for x in exact]
+    for i in sorted(range(len(exact)), key=lambda i: counts[i] - exact[i])[: count - sum(counts)]:
+        counts[i] += 1
+    out = [c for c, n in zip(CHANNELS, counts, strict=True) for _ in range(n)]
+    rng.shuffle(out)
+    return out
 
 
 def _hours(rng: random.Random, median: float) -> float:
@@ -59,13 +75,14 @@ def history(
     city: City,
     months: list[str],
     *,
-    per_month: int,
+    per_month: int | Sequence[int],
     now: datetime,
     seed: str = "civitas",
     answer_share: float = 0.3,
 ) -> Made:
-    """Add ``per_month`` requests in each month (with what followed them) to the city.
-    Requests of the last weeks are still open, as they would be."""
+    """Add ``per_month`` requests in each month (one number, or one per month), with what
+    followed them, to the city. Requests of the last weeks are still open, as they would
+    be."""
     enter_city(db, city)
     rng = random.Random(f"{seed}-{city.slug}")  # noqa: S311 - synthetic data, not security
     services = [
@@ -98,16 +115,16 @@ def history(
                 counts[slot] += len(rows)
                 rows.clear()
 
+    counts_of = [per_month] * len(months) if isinstance(per_month, int) else list(per_month)
     for index, month in enumerate(months):
         span = Period.of(month, city.timezone)
         progress = index / max(1, len(months) - 1)
         seconds = (span.end - span.start).total_seconds()
-        for _ in range(per_month):
+        for channel in channel_mix(rng, progress, counts_of[index]):
             service_id, department_id, target, _channels = rng.choice(services)
             at = span.start + timedelta(seconds=rng.uniform(0, seconds))
             if at >= now:
                 continue
-            channel = _channel(rng, progress)
             ack: datetime | None = at + timedelta(hours=_hours(rng, 6.0 - 3.0 * progress))
             solved_on_contact = (
                 channel in ("phone", "office") and rng.random() < 0.25 + 0.1 * progress
@@ -188,7 +205,7 @@ def history(
             number += 1
             if len(requests) >= CHUNK:
                 flush()
-        for _ in range(max(1, per_month // 10)):
+        for _ in range(max(1, counts_of[index] // 10)):
             at = span.start + timedelta(seconds=rng.uniform(0, seconds))
             if at < now:
                 votes.append(

@@ -9,10 +9,12 @@ password) with the family's e-mail address, to see "My offers" in the browser.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
 from sqlalchemy import Engine, func, select
@@ -25,7 +27,7 @@ from civitas.core.db import session_scope, utcnow
 from civitas.core.security import hash_password
 from civitas.proactive.engine import run_batch
 from civitas.proactive.flows import receive_event
-from civitas.proactive.models import RuleRun
+from civitas.proactive.models import Decision, Payment, Rule, RuleRun, RuleVersion
 from civitas.proactive.notices import notify_pending
 from civitas.proactive.rules import save_rule_file
 from civitas.proactive.service import today
@@ -36,6 +38,7 @@ from civitas.residents.models import ResidentAccount
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 SYNTHETIC_PERSONS = 3000
+LAUNCH_MONTHS = 6  # the proactive services started one after another over half a year
 ACTOR = "system:demo"
 _EVENT: TypeAdapter[Any] = TypeAdapter(LifeEventIn)
 
@@ -198,12 +201,112 @@ def load_demo_register(engine: Engine, slug: str, password: str) -> DemoRegister
         )
     created = 0
     if ran is None:  # once a day is enough: a second `civitas demo` changes nothing
+        first = _first_run(engine, city)
         created = run_batch(engine, city, on=on, actor=ACTOR).created
+        if first:
+            with session_scope(engine) as db:
+                keep = set(family.parent[:1] + family.partner[:1]) if family else set()
+                spread_history(db, city, on=on, keep=keep)
     notify_pending(engine, city)
     with session_scope(engine) as db:
         enter_city(db, city)
         persons = db.scalar(select(func.count(Person.id))) or 0
     return DemoRegister(persons, created, family.email if family else None)
+
+
+def _first_run(engine: Engine, city: City) -> bool:
+    with session_scope(engine) as db:
+        enter_city(db, city)
+        return db.scalar(select(RuleRun.id).limit(1)) is None
+
+
+def _month_start(on: date, back: int, zone: ZoneInfo) -> datetime:
+    month = on.year * 12 + on.month - 1 - back
+    return datetime(month // 12, month % 12 + 1, 1, tzinfo=zone)
+
+
+def spread_history(
+    db: Session, city: City, *, on: date, keep: set[str], now: datetime | None = None
+) -> int:
+    """Make the first batch run look like half a year of proactive services: the rules
+    started one after another over the last LAUNCH_MONTHS months, their decisions are
+    spread over the months since, more each month as the services became known, and most
+    offers older than a fortnight have been accepted. The demo family's decisions stay as
+    they are. Returns how many decisions were moved back."""
+    enter_city(db, city)
+    now = now or utcnow()
+    zone = ZoneInfo(city.timezone)
+    rng = random.Random(f"proactive-history-{city.slug}")  # noqa: S311 - demo data
+    family = list(db.scalars(select(Person.id).where(Person.register_number.in_(keep))))
+    rules = list(db.scalars(select(Rule).order_by(Rule.id)))
+    definitions = {v.id: v.definition for v in db.scalars(select(RuleVersion))}
+    moved = 0
+    for index, rule in enumerate(rules):
+        back = LAUNCH_MONTHS - index * LAUNCH_MONTHS // max(1, len(rules))
+        start = _month_start(on, back, zone)
+        rule.created_at = start
+        for version in db.scalars(select(RuleVersion).where(RuleVersion.rule_id == rule.id)):
+            version.created_at = start
+        months = [_month_start(on, b, zone) for b in range(back, -1, -1)]
+        # the take-up grows; the month under way has had only its first days
+        elapsed = (now - months[-1]) / (_month_start(on, -1, zone) - months[-1])
+        weights = [float((k + 1) ** 2) for k in range(len(months))]
+        weights[-1] *= max(0.01, min(1.0, elapsed))
+        decisions = list(
+            db.scalars(
+                select(Decision).where(
+                    Decision.rule_id == rule.id,
+                    Decision.trigger == "run",
+                    Decision.addressee_id.not_in(family),
+                    Decision.person_id.not_in(family),
+                )
+            )
+        )
+        payments: dict[int, list[Payment]] = {}
+        for payment in db.scalars(
+            select(Payment).where(Payment.decision_id.in_([d.id for d in decisions]))
+        ):
+            payments.setdefault(payment.decision_id, []).append(payment)
+        for decision in decisions:
+            allowed = [
+                (m, w)
+                for m, w in zip(months, weights, strict=True)
+                if decision.period in ("once", f"{m.year:04d}")
+            ]
+            if not allowed:  # a monthly rule: this month's run is this month's
+                continue
+            month = rng.choices([m for m, _ in allowed], weights=[w for _, w in allowed])[0]
+            end = _month_start(month.date(), -1, zone)
+            when = month + (min(end, now) - month) * rng.random()
+            decision.created_at = decision.updated_at = decision.notified_at = when
+            decision.evaluated_on = when.astimezone(zone).date()
+            for payment in payments.get(decision.id, []):
+                payment.created_at = payment.updated_at = when
+            definition = definitions[decision.rule_version_id]
+            answered = when + timedelta(days=rng.uniform(1, 25))
+            if (
+                decision.status == "offered"
+                and not definition.get("needs_iban")
+                and answered < now
+                and rng.random() < 0.7
+            ):
+                decision.status, decision.answered_at = "accepted", answered
+                decision.updated_at = answered
+                if decision.amount_minor:
+                    db.add(
+                        Payment(
+                            decision_id=decision.id,
+                            payee_id=decision.addressee_id,
+                            direction=definition.get("payment", "to_resident"),
+                            amount_minor=decision.amount_minor,
+                            currency=decision.currency or city.currency,
+                            status="awaiting_account",
+                            created_at=answered,
+                            updated_at=answered,
+                        )
+                    )
+            moved += 1
+    return moved
 
 
 def _resident_account(db: Any, city: City, email: str, password: str) -> None:

@@ -62,19 +62,21 @@ PAID = """
       AND created_at >= :start AND created_at < :end"""
 
 
-def _service_codes(conn: Connection, city_id: int) -> list[str]:
-    """The catalogue services the city's active rules deliver (from their current version)."""
+def _service_codes(conn: Connection, city_id: int, period: Period) -> list[str]:
+    """The catalogue services the city's active rules deliver (from their current
+    version), of the rules that existed by the end of the month: before a service was
+    proactive, its applications are no share of anything."""
     stmt = (
         select(RuleVersion.definition)
         .join(Rule, (Rule.id == RuleVersion.rule_id) & (Rule.version == RuleVersion.version))
-        .where(Rule.tenant_id == city_id, Rule.active.is_(True))
+        .where(Rule.tenant_id == city_id, Rule.active.is_(True), Rule.created_at < period.end)
     )
     return sorted({d["service_code"] for (d,) in conn.execute(stmt) if d.get("service_code")})
 
 
 def compute(conn: Connection, city_id: int, period: Period) -> Iterator[Cell]:
     delivered = int(rows(conn, DELIVERED, city_id, period)[0].n)
-    codes = _service_codes(conn, city_id)
+    codes = _service_codes(conn, city_id, period)
     applied = 0
     if codes:
         placeholders = ", ".join(f":c{i}" for i in range(len(codes)))
