@@ -14,6 +14,7 @@ from civitas.core.i18n import (
     negotiate,
     parse_accept_language,
     pick,
+    reader_locale,
     translate,
     translate_plural,
 )
@@ -37,6 +38,22 @@ def test_pick_falls_back_sensibly():
 def test_translation_with_parameters():
     assert translate("es", "Services of {city}", city="Trujillo") == "Servicios de Trujillo"
     assert translate("en", "Services of {city}", city="Trujillo") == "Services of Trujillo"
+
+
+def test_a_messages_decimals_follow_the_readers_locale():
+    msgid = "{kg} kg is more than your vehicle carries ({max} kg): check the weight."
+    assert translate("de", msgid, kg=2.5, max=40).startswith("2.5 kg")  # no reader: plain
+    for locale, written in (("de_DE", "1.234,5 kg"), ("es_PE", "1,234.5 kg")):
+        token = reader_locale.set(locale)
+        try:
+            assert translate(locale[:2], msgid, kg=1234.5, max=40).startswith(written)
+        finally:
+            reader_locale.reset(token)
+    from civitas.recycling.web.pages import kg_text
+
+    assert kg_text(1_234_560, "de_DE") == "1.234,6"
+    assert kg_text(2000, "es_PE") == "2"
+    assert kg_text(0, "en") == "0"
 
 
 def test_every_message_is_translated_into_spanish_and_german():

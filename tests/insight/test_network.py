@@ -3,9 +3,6 @@ cases); the coordinator sees those figures of every city and nothing else."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from sqlalchemy import select
 
 from civitas.cities.service import get_city_by_slug
@@ -14,6 +11,7 @@ from civitas.core.tenancy import bind_all_cities
 from civitas.insight import scorecard
 from civitas.insight.models import KpiValue, NetworkFigure
 from civitas.insight.network import comparison, publish
+from civitas.web.spreadsheet import read_people_csv
 from tests.factories import bearer, session_cookie
 from tests.insight.test_scorecard import CARD
 
@@ -81,13 +79,13 @@ def test_the_coordinator_sees_the_network_and_nothing_else(client, two_cities):
     assert "Musterstadt" in page.text
     assert "Trujillo" in page.text
     assert "suppressed" in page.text  # the NPS of three answers
-    exported = client.get("/trujillo/staff/network.csv")
-    rows = list(csv.DictReader(io.StringIO(exported.text)))
-    assert {(r["city"], r["kpi"], r["value"]) for r in rows} == {
-        ("trujillo", "volume", "240.0"),
-        ("trujillo", "csat_pct", "81.0"),
-        ("trujillo", "nps", ""),
-        ("musterstadt", "volume", "180.0"),
+    exported = client.get("/trujillo/staff/network.csv?lang=en")
+    rows = read_people_csv(exported.text)
+    assert {(r["City"], r["Code"], r["Value"], r["Withheld (too few cases)"]) for r in rows} == {
+        ("Trujillo", "volume", "240", "no"),
+        ("Trujillo", "csat_pct", "81", "no"),
+        ("Trujillo", "nps", "", "yes"),
+        ("Musterstadt", "volume", "180", "no"),
     }
     for path in (
         "/trujillo/staff/insight",

@@ -3,9 +3,6 @@ from a month, lights and trends per month, its pages, CSV and the monthly PDF.""
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 from sqlalchemy import select
 
@@ -15,6 +12,7 @@ from civitas.core.errors import InvalidInput
 from civitas.core.kpis import catalogue
 from civitas.insight import figures, scorecard
 from civitas.insight.models import KpiValue, ScorecardVersion
+from civitas.web.spreadsheet import people_csv, read_people_csv
 from tests.factories import form_token, session_cookie
 from tests.test_cli import civitas
 
@@ -174,13 +172,17 @@ def test_dashboard_csv_and_pdf(client, two_cities):
     assert "Satisfaction, CSAT (%)" in page.text
     assert "data-vega-spec" in page.text  # the chart, and its table and summary beside it
     assert "The figures as a table" in page.text
-    exported = client.get("/trujillo/staff/insight/figures.csv?month=2026-05")
-    rows = list(csv.DictReader(io.StringIO(exported.text)))
-    assert {(r["kpi"], r["value"]) for r in rows} == {("csat_pct", "85.0"), ("volume", "120.0")}
-    card = client.get("/trujillo/staff/scorecard.csv?month=2026-05")
-    lines = list(csv.DictReader(io.StringIO(card.text)))
-    assert {"period": "2026-05", "kpi": "csat_pct", "light": "green"}.items() <= next(
-        r for r in lines if r["kpi"] == "csat_pct" and r["period"] == "2026-05"
+    exported = client.get("/trujillo/staff/insight/figures.csv?month=2026-05&lang=en")
+    rows = read_people_csv(exported.text)
+    assert {(r["Code"], r["Value"], r["Unit"]) for r in rows} == {
+        ("csat_pct", "85", "percent"),
+        ("volume", "120", "number"),
+    }
+    card = client.get("/trujillo/staff/scorecard.csv?month=2026-05&lang=es")
+    assert card.text.startswith("\ufeffMes,")  # Peru writes 85.5: the comma separates
+    lines = read_people_csv(card.text)
+    assert {"Mes": "2026-05", "Código": "csat_pct", "Estado": "en la meta"}.items() <= next(
+        r for r in lines if r["Código"] == "csat_pct" and r["Mes"] == "2026-05"
     ).items()
     pdf = client.get("/trujillo/staff/insight/report.pdf?month=2026-05&lang=es")
     assert pdf.status_code == 200
@@ -191,6 +193,26 @@ def test_dashboard_csv_and_pdf(client, two_cities):
     assert (
         pdf.headers["content-disposition"] == 'attachment; filename="trujillo-report-2026-05.pdf"'
     )
+
+
+def test_a_csv_for_people_follows_the_readers_locale():
+    """German spreadsheets read 26,6 as a number only with a semicolon between cells."""
+    made = people_csv(
+        "x.csv",
+        ["Monat", "Wert", "Anteil"],
+        [["2026-05", 62006, 26.6], ["2026-06", None, 1.25]],
+        locale="de_DE",
+    )
+    assert made.body.decode().splitlines() == [
+        "\ufeffMonat;Wert;Anteil",
+        "2026-05;62006;26,6",
+        "2026-06;;1,25",
+    ]
+    assert read_people_csv(made.body.decode())[0] == {
+        "Monat": "2026-05",
+        "Wert": "62006",
+        "Anteil": "26,6",
+    }
 
 
 def test_the_report_html_carries_each_charts_text_alternative(two_cities):

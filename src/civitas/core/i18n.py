@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import gettext
 from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
@@ -21,6 +22,9 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 LANGUAGES: tuple[str, ...] = ("es", "de", "en")
+# The reader's locale (``es_PE``, ``de_DE``) while a request is served: a message's decimal
+# parameters (2.5 kg) are written in it. Outside a request they are written plainly.
+reader_locale: ContextVar[str | None] = ContextVar("reader_locale", default=None)
 LANGUAGE_NAMES = {"es": "Español", "de": "Deutsch", "en": "English"}
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
@@ -65,14 +69,30 @@ def translate(lang: str, msgid: str, /, **params: Any) -> str:
         others = {k: v for k, v in params.items() if k != "count"}
         return translate_plural(lang, msgid, plural, params["count"], **others)
     text = translations(lang).gettext(msgid)
-    return text.format(**params) if params else text
+    return text.format(**_localised(params)) if params else text
+
+
+def _localised(params: dict[str, Any]) -> dict[str, Any]:
+    """Decimal parameters in the reader's locale (whole numbers stay as they are: they are
+    as often a year or a reference as a quantity)."""
+    if not any(isinstance(v, float) for v in params.values()):
+        return params
+    from babel.numbers import format_decimal
+
+    locale = reader_locale.get()
+    return {
+        k: (format_decimal(v, format="#,##0.###", locale=locale) if locale else f"{v:g}")
+        if isinstance(v, float)
+        else v
+        for k, v in params.items()
+    }
 
 
 def translate_plural(lang: str, singular: str, plural: str, count: int, /, **params: Any) -> str:
     """The form of a message the language uses for ``count`` (its real plural rules: one
     day, two days; ``{count}`` and the other parameters filled in)."""
     text = translations(lang).ngettext(singular, plural, count)
-    return text.format(count=count, **params)
+    return text.format(count=count, **_localised(params))
 
 
 def parse_accept_language(header: str | None) -> list[str]:

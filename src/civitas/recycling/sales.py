@@ -279,7 +279,7 @@ def record_sale(
                         "Only {have} kg of {material} were collected and not yet sold; the sale "
                         "says {want} kg."
                     ),
-                    {"have": f"{have / 1000:g}", "material": code, "want": f"{grams / 1000:g}"},
+                    {"have": have / 1000, "material": code, "want": grams / 1000},
                 )
             )
     _refuse(

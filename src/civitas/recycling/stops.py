@@ -138,7 +138,7 @@ def record_stop(
             lang,
             "Collected by {picker}: {kg} kg. Thank you for separating your waste!",
             picker=picker.name,
-            kg=f"{total:g}",
+            kg=float(total),
         )
         status = Status.RESOLVED
     else:

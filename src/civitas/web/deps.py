@@ -20,7 +20,7 @@ from civitas.cities.service import enter_city, get_city_by_slug
 from civitas.core.config import Settings, get_settings
 from civitas.core.db import MAX_ROW_ID, session_factory
 from civitas.core.errors import PermissionDenied, Unauthenticated
-from civitas.core.i18n import negotiate
+from civitas.core.i18n import locale_for, negotiate, reader_locale
 from civitas.web import microcache
 from civitas.web.templating import LANG_COOKIE, SESSION_COOKIE
 
@@ -95,15 +95,26 @@ DbSession = Annotated[Session, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(app_settings)]
 
 
-def choose_language(request: Request, available: tuple[str, ...] | list[str], default: str) -> str:
+def choose_language(
+    request: Request,
+    available: tuple[str, ...] | list[str],
+    default: str,
+    country: str | None = None,
+) -> str:
     """``?lang=``, then the language the reader chose before (a cookie), then the
     browser's wishes, then the city's default."""
     asked = request.query_params.get("lang")
     if not asked or asked not in available:
         asked = request.cookies.get(LANG_COOKIE)
     lang = negotiate(asked, request.headers.get("accept-language"), available, default)
-    request.state.lang = lang
+    use_language(request, lang, country)
     return lang
+
+
+def use_language(request: Request, lang: str, country: str | None) -> None:
+    """The reader's language for the pages, and their locale for numbers in messages."""
+    request.state.lang = lang
+    reader_locale.set(locale_for(lang, country))
 
 
 async def get_city(
@@ -121,7 +132,7 @@ async def get_city(
         microcache.slugs.put(city, found)
     enter_city(db, found)
     request.state.city = CityView.model_validate(found)
-    choose_language(request, found.languages, found.default_language)
+    choose_language(request, found.languages, found.default_language, found.country)
     return found
 
 
@@ -156,7 +167,7 @@ def get_principal(request: Request, db: DbSession, city: CurrentCity) -> Princip
     else:
         return None
     if request.query_params.get("lang") is None and user.language in city.languages:
-        request.state.lang = user.language
+        use_language(request, user.language, city.country)
     principal = principal_for(user)
     request.state.principal = principal
     return principal

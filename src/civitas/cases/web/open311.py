@@ -71,7 +71,7 @@ def find_city(db: Session, jurisdiction_id: str | None) -> City:
 def resolve_city(request: Request, db: Session, jurisdiction_id: str | None) -> City:
     city = find_city(db, jurisdiction_id)
     enter_city(db, city)
-    choose_language(request, city.languages, city.default_language)
+    choose_language(request, city.languages, city.default_language, city.country)
     return city
 
 
@@ -390,7 +390,7 @@ async def get_requests(
     if known is None:
         async with db_slots():
             return await run_in_threadpool(_list_requests, request, fmt, filters, settings)
-    lang = choose_language(request, known.languages, known.default_language)
+    lang = choose_language(request, known.languages, known.default_language, known.country)
     key = _cache_key(request, fmt, lang)
     hit = microcache.lists.get(known.id, key)
     if hit is not None:

@@ -4,10 +4,8 @@ the monthly PDF report."""
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Form, Request
@@ -17,7 +15,7 @@ from civitas.accounts.service import Principal
 from civitas.cases.permissions import CasesPermission
 from civitas.cities.models import City
 from civitas.core.errors import CivitasError, InvalidInput
-from civitas.core.i18n import locale_for, translate
+from civitas.core.i18n import N_, locale_for, pick, translate
 from civitas.insight import figures as figs
 from civitas.insight import scorecard
 from civitas.insight import service as insight_service
@@ -29,6 +27,7 @@ from civitas.web.actions import form_action
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
 from civitas.web.forms import problem_list
 from civitas.web.routers import Router
+from civitas.web.spreadsheet import people_csv
 from civitas.web.templating import page
 
 router = Router(include_in_schema=False)
@@ -46,16 +45,25 @@ def _month(city: City, month: str | None, *, latest: bool = False) -> str:
     return figs.period(city, month).month
 
 
-def csv_response(name: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{name}"'},
-    )
+UNIT_LABELS = {
+    "count": N_("number"),
+    "percent": N_("percent"),
+    "hours": N_("hours"),
+    "days": N_("days"),
+    "score": N_("score"),
+    "money": N_("amount"),
+}
+DIMENSION_LABELS = {
+    "all": N_("whole city"),
+    "service": N_("service"),
+    "department": N_("department"),
+    "channel": N_("channel"),
+}
+
+
+def _unit(lang: str, unit: str, city: City) -> str:
+    label = translate(lang, UNIT_LABELS[unit]) if unit in UNIT_LABELS else unit
+    return f"{label} ({city.currency})" if unit == "money" else label
 
 
 def _key_label(lang: str, dimension: str, key: str) -> str:
@@ -107,22 +115,35 @@ def insight_csv(
         return go
     chosen = _month(city, month)
     dimension = dimension if dimension in DIMENSIONS else "all"
+    lang = request.state.lang
+    t = functools.partial(translate, lang)
     rows = [
         [
             chosen,
             f.kpi.code,
-            f.dimension,
-            f.key,
-            "" if f.value is None else f.value,
+            f.kpi.title(lang),
+            t(DIMENSION_LABELS.get(f.dimension, f.dimension)),
+            _key_label(lang, f.dimension, f.key),
+            f.value,
             f.n,
-            f.kpi.unit,
+            _unit(lang, f.kpi.unit, city),
         ]
         for f in figs.figures(db, city, chosen, dimension=dimension)
     ]
-    return csv_response(
+    return people_csv(
         f"{city.slug}-kpis-{chosen}-{dimension}.csv",
-        ["period", "kpi", "dimension", "key", "value", "n", "unit"],
+        [
+            t("Month"),
+            t("Code"),
+            t("Indicator"),
+            t("Breakdown"),
+            t("Part"),
+            t("Value"),
+            t("Cases counted"),
+            t("Unit"),
+        ],
         rows,
+        locale=locale_for(lang, city.country),
     )
 
 
@@ -214,26 +235,38 @@ def scorecard_csv(
         return go
     chosen = _month(city, month)
     lang = request.state.lang
+    t = functools.partial(translate, lang)
     rows = []
     for o in scorecard.view(db, city, chosen):
+        perspective = t(scorecard.PERSPECTIVES[o.perspective])
         for m in o.measures:
             for p in m.history:
                 rows.append(
                     [
                         p.month,
-                        o.perspective,
-                        o.code,
+                        perspective,
+                        pick(o.title, lang) or o.code,
                         m.kpi.code,
                         m.kpi.title(lang),
-                        "" if p.value is None else p.value,
+                        p.value,
                         p.target,
-                        p.light,
+                        t(scorecard.LIGHT_LABELS[p.light]),
                     ]
                 )
-    return csv_response(
+    return people_csv(
         f"{city.slug}-scorecard-{chosen}.csv",
-        ["period", "perspective", "objective", "kpi", "name", "value", "target", "light"],
+        [
+            t("Month"),
+            t("Perspective"),
+            t("Objective"),
+            t("Code"),
+            t("Indicator"),
+            t("Value"),
+            t("Target"),
+            t("Status"),
+        ],
         rows,
+        locale=locale_for(lang, city.country),
     )
 
 
@@ -368,16 +401,30 @@ def network_csv(
 ) -> Response:
     if isinstance(go := staff_page(city, principal, NETWORK), Response):
         return go
-    data, _ = network_view(db, request.state.lang)
+    lang = request.state.lang
+    t = functools.partial(translate, lang)
+    data, _ = network_view(db, lang)
     rows = [
-        [month, slug, kpi.code, "" if value is None else value, "yes" if hidden else "no"]
+        [month, name, kpi.code, kpi.title(lang), value, t("yes") if hidden else t("no")]
         for kpi in data.kpis
-        for slug, _name in data.cities
+        for slug, name in data.cities
         for month in data.months
         if (found := data.values.get((kpi.code, slug, month))) is not None
         for value, hidden in [found]
     ]
-    return csv_response("network-kpis.csv", ["period", "city", "kpi", "value", "suppressed"], rows)
+    return people_csv(
+        "network-kpis.csv",
+        [
+            t("Month"),
+            t("City"),
+            t("Code"),
+            t("Indicator"),
+            t("Value"),
+            t("Withheld (too few cases)"),
+        ],
+        rows,
+        locale=locale_for(lang, city.country),
+    )
 
 
 @router.get("/{city}/staff/insight/report.pdf", response_model=None)

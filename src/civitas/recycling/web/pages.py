@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from babel.numbers import get_currency_precision
+from babel.numbers import format_decimal, get_currency_precision
 from fastapi import Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -116,8 +116,9 @@ def money_text(amount_minor: int, city: City, lang: str) -> str:
     return format_money(amount_minor, city.currency, locale_for(lang, city.country))
 
 
-def kg_text(grams: int | float) -> str:
-    return f"{grams / 1000:.1f}".rstrip("0").rstrip(".") if grams else "0"
+def kg_text(grams: int | float, locale: str) -> str:
+    """Grams as kilograms to a tenth, in the reader's locale (1.234,5 in German)."""
+    return format_decimal(grams / 1000, format="#,##0.#", locale=locale)
 
 
 def spread(
@@ -197,6 +198,7 @@ def route_context(
 ) -> dict[str, Any]:
     """What the route page shows: the day's stops in order, each with its form."""
     stops = service.route_of(db, city, picker=picker, day=day)
+    locale = locale_for(lang, city.country)
     requests = service.requests_of(db, city, [p.request_id for p in stops])
     every = service.materials(db, city, active_only=False)
     names = {m.code: pick(m.name, lang) for m in every}
@@ -223,11 +225,11 @@ def route_context(
                     (answers or {}).get(f"kg-{c}") or (problems or {}).get(f"s{pickup.id}-{c}")
                     for c, _ in others
                 ),
-                "estimated": kg_text(pickup.estimated_g),
+                "estimated": kg_text(pickup.estimated_g, locale),
                 "status": translate(lang, STATUS_TEXT.get(pickup.status, pickup.status)),
                 "open": pickup.status in OPEN_STOPS,
                 "weighed": [
-                    (names.get(code, code), kg_text(grams))
+                    (names.get(code, code), kg_text(grams, locale))
                     for code, grams in weights.get(pickup.id, {}).items()
                 ],
                 "key": new_key(),
@@ -239,17 +241,17 @@ def route_context(
     return {
         "picker": picker,
         "day": day,
-        "day_text": format_date(day, "full", locale=locale_for(lang, city.country)),
+        "day_text": format_date(day, "full", locale=locale),
         "is_today": day == today(city),
         "previous": (day - timedelta(days=1)).isoformat(),
         "next": (day + timedelta(days=1)).isoformat(),
         "rows": rows,
         "next_open": next((r["p"].id for r in rows if r["open"]), None),
         "done": done,
-        "collected_kg": kg_text(sum(sum(w.values()) for w in weights.values())),
+        "collected_kg": kg_text(sum(sum(w.values()) for w in weights.values()), locale),
         "income_day": money_text(earned.day_minor, city, lang),
         "income_month": money_text(earned.month_minor, city, lang),
-        "month_kg": f"{earned.month_kg:g}",
+        "month_kg": kg_text(earned.month_kg * 1000, locale),
         "sketch": sketch(
             (picker.home_lat, picker.home_lon),
             [(r["p"].lat, r["p"].lon, str(r["n"]), not r["open"]) for r in rows],
@@ -731,7 +733,7 @@ def sale_context(
     lines = [
         {
             "material": pick(m.name, lang),
-            "kg": kg_text(line.weight_g),
+            "kg": kg_text(line.weight_g, locale),
             "price": format_money(line.price_minor_per_kg, sale.currency, locale),
             "amount": format_money(line.amount_minor, sale.currency, locale),
         }
@@ -740,7 +742,7 @@ def sale_context(
     trace = [
         {
             **row,
-            "kg": kg_text(row["weight_g"]),
+            "kg": kg_text(row["weight_g"], locale),
             "amount": format_money(row["amount_minor"], sale.currency, locale),
         }
         for row in service.trace(db, city, sale_id=sale.id)

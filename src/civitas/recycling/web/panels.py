@@ -29,13 +29,14 @@ def pickup_facts(
     weighed = sum(
         recycling.weights_of(db, city, pickup_ids=[pickup.id]).get(pickup.id, {}).values()
     )
+    locale = locale_for(lang, city.country)
     view = {
-        "day": format_date(pickup.day, "full", locale=locale_for(lang, city.country)),
+        "day": format_date(pickup.day, "full", locale=locale),
         "window": f"{clock(pickup.window_start, city)}–{clock(pickup.window_end, city)}",
         "eta": f"{clock(pickup.eta_start, city)}–{clock(pickup.eta_end, city)}"
         if pickup.eta_start
         else "",
         "materials": ", ".join(names.get(c, c) for c in pickup.materials),
-        "weighed": kg_text(weighed) if weighed else "",
+        "weighed": kg_text(weighed, locale) if weighed else "",
     }
     return fragment(request, "recycling/_pickup_facts.html", {"pickup": view, "is_open": is_open})

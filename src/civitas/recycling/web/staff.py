@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from fastapi import Form, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import ValidationError
@@ -104,7 +104,7 @@ def day_context(db: DbSession, city: City, day: date, lang: str) -> dict[str, An
                 "zone": zones.get(p.zone_id, ""),
                 "stops": len(mine),
                 "done": sum(1 for x in mine if x.status in ("collected", "not_found")),
-                "kg": kg_text(sum(x.estimated_g for x in mine)),
+                "kg": kg_text(sum(x.estimated_g for x in mine), locale),
                 "expected": _money(expected.get(p.id, 0), city, lang),
                 "absent": p.id in absent,
             }
@@ -118,7 +118,7 @@ def day_context(db: DbSession, city: City, day: date, lang: str) -> dict[str, An
             "eta": clock(x.eta_start, city),
             "picker": pickers[x.picker_id].name if x.picker_id in pickers else "",
             "status": translate(lang, STATUS_TEXT.get(x.status, x.status)),
-            "kg": kg_text(x.estimated_g),
+            "kg": kg_text(x.estimated_g, locale),
         }
         for x in pickups
     ]
@@ -578,6 +578,11 @@ def figures_page(
     people = {p.id: p.name for p in service.pickers(db, city)}
     total_kg = sum(kg for _, kg, _ in found.by_material)
     cells = found.cells
+    locale = locale_for(lang, city.country)
+
+    def tenths(value: float) -> str:
+        return format_decimal(value, format="#,##0.0", locale=locale)
+
     return render(
         request,
         "recycling/staff_figures.html",
@@ -586,21 +591,21 @@ def figures_page(
             "before": before,
             "after": after,
             "materials": [
-                {"name": names.get(code, code), "kg": f"{kg:,.1f}", "co2": f"{co2:,.1f}"}
+                {"name": names.get(code, code), "kg": tenths(kg), "co2": tenths(co2)}
                 for code, kg, co2 in found.by_material
             ],
-            "total_t": f"{total_kg / 1000:,.3f}",
-            "total_co2": f"{cells.get('recycling_co2e_kg') or 0:,.1f}",
+            "total_t": format_decimal(total_kg / 1000, format="#,##0.000", locale=locale),
+            "total_co2": tenths(cells.get("recycling_co2e_kg") or 0),
             "households": int(cells.get("recycling_households") or 0),
             "on_time": None
-            if cells.get("recycling_on_time_pct") is None
-            else f"{cells['recycling_on_time_pct']:.0f}",
+            if (on_time := cells.get("recycling_on_time_pct")) is None
+            else format_percent(on_time / 100, locale=locale),
             "median": None
             if cells.get("recycling_income_median") is None
             else _money(to_minor(cells["recycling_income_median"] or 0, city.currency), city, lang),
             "gini": None
-            if cells.get("recycling_income_gini") is None
-            else f"{cells['recycling_income_gini']:.2f}",
+            if (gini := cells.get("recycling_income_gini")) is None
+            else format_decimal(gini, format="0.00", locale=locale),
             "income": [
                 (people.get(pid, str(pid)), _money(amount, city, lang))
                 for pid, amount in found.income
