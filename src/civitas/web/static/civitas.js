@@ -6,6 +6,39 @@
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
 
+  // Markers of one building fan out around it (a few pixels at every zoom), so that none
+  // hides another: each point's offset in pixels, [0, 0] where it stands alone.
+  function fan(points) {
+    var groups = {};
+    points.forEach(function (p, i) {
+      var key = p.lat.toFixed(4) + "," + p.long.toFixed(4);  // about 10 m: one building
+      (groups[key] = groups[key] || []).push(i);
+    });
+    var out = points.map(function () { return [0, 0]; });
+    Object.keys(groups).forEach(function (key) {
+      var group = groups[key];
+      if (group.length < 2) { return; }
+      var r = 10 + 2 * group.length;
+      group.forEach(function (index, k) {
+        var angle = 2 * Math.PI * k / group.length - Math.PI / 2;
+        out[index] = [Math.round(r * Math.cos(angle)), Math.round(r * Math.sin(angle))];
+      });
+    });
+    return out;
+  }
+  function pin(shift) {  // Leaflet's own pin, drawn ``shift`` pixels away from its point
+    var dx = shift[0], dy = shift[1];
+    if (!dx && !dy) { return new L.Icon.Default(); }
+    return new L.Icon.Default({
+      iconAnchor: [12 - dx, 41 - dy], tooltipAnchor: [16 + dx, -28 + dy], popupAnchor: [1 + dx, -34 + dy]
+    });
+  }
+  function dot(shift) {  // a round marker for the others around a case
+    return L.divIcon({ className: "map-dot", iconSize: [14, 14], iconAnchor: [7 - shift[0], 7 - shift[1]] });
+  }
+  window.civitasFan = fan;
+  window.civitasPin = pin;
+
   // A map of requests: one marker per request with a link to its page
   var shown = document.querySelector("[data-points-map]");
   if (shown && typeof L !== "undefined") {
@@ -14,14 +47,15 @@
     var view = L.map(shown.id).setView(middle, Number(shown.getAttribute("data-zoom")) || 13);
     if (window.civitasBaseMap) { window.civitasBaseMap(view, shown); }
     var bounds = [];
-    points.forEach(function (p) {
+    var shifts = fan(points);
+    points.forEach(function (p, i) {
       var link = document.createElement("a");
       link.href = p.url; link.textContent = "#" + p.n + " " + p.label;
       var title = "#" + p.n + " " + p.label;
       // on a case's map the others are dots around the case's own pin
       var mark = p.own === false
-        ? L.circleMarker([p.lat, p.long], { radius: 7, color: "#0b5cad", fillOpacity: 0.7 }).bindTooltip(title)
-        : L.marker([p.lat, p.long], { title: title });
+        ? L.marker([p.lat, p.long], { icon: dot(shifts[i]), title: title }).bindTooltip(title)
+        : L.marker([p.lat, p.long], { icon: pin(shifts[i]), title: title });
       mark.addTo(view).bindPopup(link);
       bounds.push([p.lat, p.long]);
     });
@@ -276,8 +310,9 @@
       var map = L.map(box.id).setView(start, 15);
       if (window.civitasBaseMap) { window.civitasBaseMap(map, box); }
       var line = [start];
-      points.forEach(function (p) {
-        L.marker([p.lat, p.long], { title: p.n + ". " + p.label }).addTo(map)
+      var shifts = window.civitasFan(points);
+      points.forEach(function (p, i) {
+        L.marker([p.lat, p.long], { icon: window.civitasPin(shifts[i]), title: p.n + ". " + p.label }).addTo(map)
           .bindTooltip(String(p.n), { permanent: true, direction: "top" });
         line.push([p.lat, p.long]);
       });
