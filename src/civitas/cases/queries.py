@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from civitas.accounts.models import User
@@ -351,10 +351,40 @@ class CaseFilter:
     overdue: bool = False
     text: str | None = None
     channel: str | None = None
-    # "received": newest first; "due": the nearest target time first (none last)
+    # a column of SORTS in its natural order (newest received, nearest due first …), or
+    # with a "-" before it the other way round
     sort: str = "received"
     page: int = 1
     page_size: int = 50
+
+
+# the queue's sortable columns and whether each runs descending when first asked for
+SORTS: dict[str, tuple[Any, bool]] = {
+    "number": (ServiceRequest.number, True),
+    "status": (
+        case({st.value: i for i, st in enumerate(Status)}, value=ServiceRequest.status, else_=99),
+        False,
+    ),
+    "due": (ServiceRequest.expected_at, False),
+    "received": (ServiceRequest.requested_at, True),
+}
+
+
+def sort_of(asked: str) -> tuple[str, bool] | None:
+    """A sort asked for as (column, descending), or None when there is no such column."""
+    column = asked.removeprefix("-")
+    if column not in SORTS:
+        return None
+    natural = SORTS[column][1]
+    return column, natural != asked.startswith("-")
+
+
+def queue_order(asked: str) -> list[Any]:
+    """ORDER BY for a sort: the column (cases without a value last), then newest first."""
+    column, descending = sort_of(asked) or ("received", True)
+    expression = SORTS[column][0]
+    first = expression.desc() if descending else expression.asc()
+    return [first.nulls_last(), ServiceRequest.requested_at.desc(), ServiceRequest.id.desc()]
 
 
 def list_cases(
@@ -394,10 +424,11 @@ def list_cases(
             conditions.append(ServiceRequest.number == number)
         stmt = stmt.where(or_(*conditions))
     total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    order: list[Any] = [ServiceRequest.requested_at.desc(), ServiceRequest.id.desc()]
-    if flt.sort == "due":
-        order = [ServiceRequest.expected_at.asc().nulls_last(), *order]
-    page = stmt.order_by(*order).offset((flt.page - 1) * flt.page_size).limit(flt.page_size)
+    page = (
+        stmt.order_by(*queue_order(flt.sort))
+        .offset((flt.page - 1) * flt.page_size)
+        .limit(flt.page_size)
+    )
     return _rows(db, page), int(total)
 
 

@@ -40,6 +40,7 @@ from civitas.cases.queries import (
     query_requests,
     queue_counts,
     service_infos,
+    sort_of,
     usernames,
     within,
 )
@@ -117,6 +118,7 @@ __all__ = [
     "save_filter",
     "saved_filters",
     "service_infos",
+    "sort_of",
     "stop_alerts",
     "stored_photo",
     "subscribe_alerts",

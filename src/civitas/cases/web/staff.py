@@ -58,12 +58,29 @@ def _page_url(request: Request, number: int) -> str:
     return "?" + urlencode([*params, ("page", str(number))])
 
 
+SORTED_COLUMNS = ("number", "status", "due", "received")
+
+
 def _sorted_url(request: Request, key: str) -> str:
     """This page of the queue with the same filters, sorted by ``key``, from page 1."""
     params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "sort")]
     if not any(k == "status" for k, _ in params):
         params.append(("status", "open"))  # keep what the first view showed
     return "?" + urlencode([*params, ("sort", key)])
+
+
+def _sorting(request: Request, sort: str) -> dict[str, dict[str, str | None]]:
+    """Each sortable column's link (the sorted one turns round) and its aria-sort."""
+    column, descending = cases.sort_of(sort) or ("received", True)
+    out: dict[str, dict[str, str | None]] = {}
+    for key in SORTED_COLUMNS:
+        if key == column:
+            aria = "descending" if descending else "ascending"
+            turned = key if sort.startswith("-") else f"-{key}"
+            out[key] = {"url": _sorted_url(request, turned), "aria": aria}
+        else:
+            out[key] = {"url": _sorted_url(request, key), "aria": None}
+    return out
 
 
 @router.get("/{city}/staff/cases", response_class=HTMLResponse, response_model=None)
@@ -93,7 +110,8 @@ def _queue_page(
     page = int(asked["page"]) if asked["page"].isdigit() and len(asked["page"]) < 7 else 1
     if "status" not in request.query_params and not overdue:
         status = "open"  # the queue opens on the open cases, the nearest target time first
-    sort = sort if sort in ("due", "received") else ("due" if status == "open" else "received")
+    if cases.sort_of(sort) is None:
+        sort = "due" if status == "open" else "received"
     statuses = [Status(s) for s in status.split(",") if s in {x.value for x in Status}]
     flt = cases.CaseFilter(
         statuses=statuses or None,
@@ -145,7 +163,7 @@ def _queue_page(
                 "q": q,
                 "sort": sort,
             },
-            "sort_urls": {key: _sorted_url(request, key) for key in ("due", "received")},
+            "sorting": _sorting(request, sort),
             "page_number": flt.page,
             "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
             "departments": list_departments(db, city),
