@@ -121,6 +121,25 @@ def test_case_kpis_of_a_month_are_exact(march):
     assert got[("backlog_aged_pct", "")] == (50.0, 2)  # only the February one is over 30 days
 
 
+def test_a_month_not_ended_counts_its_backlog_as_it_stands_now(two_cities):
+    """At the end of a month still to come every case filed before it would be "open longer
+    than 30 days"; the month under way counts the cases open now, aged as they are now."""
+    now = datetime.now(UTC)
+    with session_scope() as db:
+        city = get_city_by_slug(db, "trujillo")
+        _file(db, city, RequestChannel.WEB, now - timedelta(days=40))
+        _file(db, city, RequestChannel.WEB, now - timedelta(hours=2))
+        # the world's own request was filed just now, a young one too
+        coming = figures.period(city, figures.current_month(city, now)).end + timedelta(days=3)
+        cells = {
+            c.kpi: (c.value, c.n)
+            for c in figures.compute(db, city, coming.strftime("%Y-%m"))
+            if c.dimension == "all"
+        }
+    assert cells["backlog"] == (3.0, 3)
+    assert cells["backlog_aged_pct"] == (33.33, 3)
+
+
 def test_breakdowns_by_channel_and_service(march):
     by_channel = _values(march, "channel")
     assert by_channel[("volume", "web")] == (2.0, 2)

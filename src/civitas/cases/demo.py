@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from civitas.cases.schemas import RequestChannel, RequestCreate, Status
+from civitas.cases.schemas import OPEN_STATUSES, RequestChannel, RequestCreate, Status
 from civitas.cases.service import change_status, create_request
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
@@ -22,9 +22,9 @@ from civitas.core.sequences import current_value
 from civitas.places import service as places
 
 ACTOR = "system:demo"
-CHANNELS = [  # about the digital share the year of history ends on (68 %)
-    (RequestChannel.OPEN311, 30),
-    (RequestChannel.WEB, 30),
+CHANNELS = [  # the mix the year of history ends on (68 % digital)
+    (RequestChannel.WEB, 45),
+    (RequestChannel.OPEN311, 15),
     (RequestChannel.PHONE, 22),
     (RequestChannel.OFFICE, 10),
     (RequestChannel.CHATBOT, 4),
@@ -40,6 +40,12 @@ PATHS = [
     ([Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED], 8),
     ([Status.REJECTED], 4),
     ([Status.DUPLICATE], 3),
+]
+# a case older than this has mostly been dealt with: about one in six is still open
+SETTLED = timedelta(days=21)
+FINISHED = [(p, w) for p, w in PATHS if p and p[-1] not in OPEN_STATUSES] + [
+    ([Status.ACKNOWLEDGED, Status.IN_PROGRESS], 5),
+    ([Status.IN_PROGRESS, Status.ON_HOLD], 3),
 ]
 NOTES = {
     Status.ACKNOWLEDGED: N_("Thank you, we have registered your report."),
@@ -145,10 +151,11 @@ def load_demo_requests(
             language=lang,
         )
         request = create_request(db, city, data=data, filed_by=ACTOR, now=when)
-        path = rng.choices([p for p, _ in PATHS], weights=[w for _, w in PATHS])[0]
+        paths = PATHS if now - when < SETTLED else FINISHED  # old cases are mostly done
+        path = rng.choices([p for p, _ in paths], weights=[w for _, w in paths])[0]
         moment = when
         for status in path:
-            moment = min(moment + timedelta(hours=rng.randint(2, 72)), now)
+            moment = min(moment + timedelta(hours=rng.randint(1, 36)), now)
             change_status(
                 db,
                 city,

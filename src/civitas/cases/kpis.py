@@ -8,11 +8,13 @@ figure."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from sqlalchemy import Connection
 
 from civitas.cases.schemas import RequestChannel
+from civitas.core.db import utcnow
 from civitas.core.i18n import N_
 from civitas.core.kpis import (
     Cell,
@@ -254,7 +256,10 @@ def compute(conn: Connection, city_id: int, period: Period) -> Iterator[Cell]:
             yield Cell("deadline_met_pct", dimension, k, _pct(r.promise_kept, promised), promised)
         if targeted:
             yield Cell("within_target_pct", dimension, k, _pct(r.target_met, targeted), targeted)
-    for r in rows(conn, _sql(dialect, "open"), city_id, period):
+    # the backlog at the month's end, or now for the month under way (at its end in the
+    # future every case filed before the 1st would count as "open longer than 30 days")
+    so_far = dataclasses.replace(period, end=min(period.end, utcnow()))
+    for r in rows(conn, _sql(dialect, "open"), city_id, so_far):
         dimension, k, n = r.dimension, key_of(lookup, r.dimension, r.k), int(r.n)
         yield Cell("backlog", dimension, k, float(n), n)
         yield Cell("backlog_aged_pct", dimension, k, _pct(r.aged, n), n)

@@ -24,7 +24,7 @@ from civitas.insight import figures, scorecard
 from civitas.insight.models import KpiValue
 from civitas.insight.permissions import NETWORK_COORDINATOR
 from civitas.insight.service import refresh_figures
-from civitas.insight.synthetic import HISTORY_ACTOR, history
+from civitas.insight.synthetic import HISTORY_ACTOR, answer_invitations, history
 
 DEMO = Path(__file__).parent / "demo"
 ACTOR = "demo"
@@ -73,10 +73,11 @@ def load_demo_insight(db: Session, city: City, *, now: datetime | None = None) -
             figures.record_manual(db, city, kpi=code, month=month, value=value, actor=ACTOR)
     if made is None:
         return DemoFigures(0, 0, 0)  # loaded before: nothing changes
+    answered = answer_invitations(db, city, now=now, seed="demo")
     written = refresh_figures(db, city, months, actor=ACTOR)
     return DemoFigures(
         requests=made.requests,
-        responses=made.responses,
+        responses=made.responses + answered,
         figures=written,
     )
 
