@@ -6,7 +6,8 @@ and who may see which page."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -288,6 +289,10 @@ def test_staff_register_and_verify_a_picker(client, engine, two_cities):
         assert luz.verified_by
 
 
+def today_in_trujillo() -> date:
+    return datetime.now(ZoneInfo("America/Lima")).date()
+
+
 def test_the_month_in_figures(client, engine, two_cities):
     prog, _day = planned_day(client, engine, two_cities)
     sign_in(client, "a-manager", f"{DAY}/figures?lang=en")
@@ -295,6 +300,13 @@ def test_the_month_in_figures(client, engine, two_cities):
     page = client.get(f"{DAY}/figures?month={month}&lang=en").text
     assert "Nothing was collected in this month." in page
     assert client.get(f"{DAY}/figures?month=2026-13&lang=en").status_code == 400
+    # like the dashboards it opens on the last whole month; the month under way says so
+    first = client.get(f"{DAY}/figures?lang=en").text
+    last = (today_in_trujillo().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    assert f'value="{last}"' in first
+    assert "has not ended yet" not in first
+    now = client.get(f"{DAY}/figures?month={today_in_trujillo():%Y-%m}&lang=en").text
+    assert "This month has not ended yet" in now
 
 
 def test_who_may_open_which_recycling_page(client, engine, two_cities):

@@ -556,7 +556,9 @@ def figures_page(
     if isinstance(who := staff_page(city, principal, MANAGE), Response):
         return who
     lang = request.state.lang
-    month = month or today(city).strftime("%Y-%m")
+    this_month = today(city).strftime("%Y-%m")
+    # like the dashboards: the last whole month first
+    month = month or (today(city).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     try:
         period = Period.of(month, city.timezone)
     except ValueError:
@@ -588,6 +590,7 @@ def figures_page(
         "recycling/staff_figures.html",
         {
             "month": month,
+            "open_month": this_month,
             "before": before,
             "after": after,
             "materials": [
