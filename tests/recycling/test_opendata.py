@@ -68,3 +68,23 @@ def test_a_city_without_recycling_publishes_none_of_it(client, engine, two_citie
     assert "recycling.csv" not in client.get("/trujillo/open-data?lang=en").text
     assert "open-data/recycling" not in client.get("/trujillo/open-data/catalog.jsonld").text
     assert client.get("/trujillo/open-data/requests.csv").status_code == 200
+
+
+def test_the_citys_maps_show_the_zones_and_centres_but_no_household(client, engine, two_cities):
+    collected(client, engine, two_cities, n=2)
+    layers = client.get("/api/v1/cities/trujillo/map/layers?lang=es").json()
+    mine = [f for f in layers["features"] if f["properties"]["layer"].startswith("recycling.")]
+    assert {(f["properties"]["layer"], f["properties"]["name"]) for f in mine} == {
+        ("recycling.zones", "Centro"),
+        ("recycling.zones", "Norte"),
+        ("recycling.centres", "Asociación"),
+    }
+    legend = {entry["layer"]: entry["title"] for entry in layers["legend"]}
+    assert legend["recycling.zones"] == "Zonas de recojo"
+    assert all(f["geometry"]["type"] in ("Polygon", "Point") for f in mine)
+    with session_scope(engine) as db:
+        db.scalars(select(City).where(City.slug == "trujillo")).one().disabled_domains = [
+            "recycling"
+        ]
+    layers = client.get("/api/v1/cities/trujillo/map/layers").json()
+    assert not [f for f in layers["features"] if f["properties"]["layer"].startswith("recycl")]

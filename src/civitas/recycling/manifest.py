@@ -31,6 +31,7 @@ MANIFEST = Domain(
     cli="civitas.recycling.cli:app",
     demo="civitas.recycling.demo:load",
     datasets="civitas.recycling.opendata:DATASETS",
+    map_layers="civitas.recycling.maps:LAYERS",
     nav=(
         NavEntry(
             N_("Your route"), "picker", P.RECYCLING_ROUTE_WORK, roles=frozenset({WASTE_PICKER})
