@@ -297,3 +297,25 @@ def test_the_drawn_map_has_the_registers_streets(client, two_cities):
     bad = client.get("/api/v1/cities/trujillo/map/addresses", params={"bbox": "1,2,3"})
     assert bad.status_code == 400
     assert bad.json()["error"]["problems"][0]["location"] == "bbox"
+
+
+def test_a_refused_base_map_names_its_bounds_in_the_readers_number_format(
+    engine, client, two_cities
+):
+    """The message's decimals follow the reader: 51,33 in German, -8.1 in Peru."""
+    with session_scope(engine) as db:
+        trujillo_map = _tiny_pmtiles(city(db))
+    client.cookies.update(
+        session_cookie(client, "musterstadt", two_cities.b.users["administrator"])
+    )
+    page = client.get("/musterstadt/staff/places?lang=de")
+    csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+    r = client.post(
+        "/musterstadt/staff/places/basemap?lang=de",
+        data={"csrf": csrf, "kind": "pmtiles"},
+        files={"pmtiles": ("t.pmtiles", trujillo_map, "application/octet-stream")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 400
+    # Trujillo's map, 0.003° around its centre (-8.1116, -79.0287), in German numbers
+    assert "Die Karte deckt -8,115…-8,109, -79,032…-79,026 ab" in r.text
