@@ -8,6 +8,7 @@ Pages load nothing from another host unless an administrator set a tile server's
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import threading
@@ -386,10 +387,8 @@ def render_tiles(
 
 
 def _label(img: Any, name: str, xy: list[tuple[float, float]], font: Any) -> None:
-    from PIL import Image, ImageDraw
-
-    left, top, right, bottom = font.getbbox(name)
-    tw, th = right - left + 8, bottom - top + 6
+    left, _top, right, _bottom = font.getbbox(name)
+    tw = right - left + 8
     spacing = max(tw * 2.2, 600.0)  # one name every so far along the street
     walked = 0.0
     for (ax, ay), (bx, by) in pairwise(xy):
@@ -402,17 +401,7 @@ def _label(img: Any, name: str, xy: list[tuple[float, float]], font: Any) -> Non
             angle -= 180
         elif angle < -90:
             angle += 180
-        label = Image.new("RGBA", (tw, th), (0, 0, 0, 0))
-        ImageDraw.Draw(label).text(
-            (tw / 2, th / 2),
-            name,
-            font=font,
-            fill=_TEXT,
-            anchor="mm",
-            stroke_width=2,
-            stroke_fill=(255, 255, 255),
-        )
-        turned = label.rotate(angle, expand=True, resample=Image.Resampling.BICUBIC)
+        turned = None
         # names at a quarter of the spacing past each multiple, measured from the street's
         # start in world pixels: the same places in every tile, and not at the crossings
         at = math.ceil((walked - spacing * 0.3) / spacing) * spacing + spacing * 0.3
@@ -420,9 +409,33 @@ def _label(img: Any, name: str, xy: list[tuple[float, float]], font: Any) -> Non
             t = (at - walked) / length
             if tw * 0.6 / length < t < 1 - tw * 0.6 / length:
                 mx, my = ax + (bx - ax) * t, ay + (by - ay) * t
-                img.paste(turned, (int(mx - turned.width / 2), int(my - turned.height / 2)), turned)
+                if -tw < mx < img.width + tw and -tw < my < img.height + tw:
+                    turned = turned or _turned(name, round(angle, 1), font.size)
+                    where = (int(mx - turned.width / 2), int(my - turned.height / 2))
+                    img.paste(turned, where, turned)
             at += spacing
         walked += length
+
+
+@functools.lru_cache(maxsize=512)
+def _turned(name: str, angle: float, size: int) -> Any:
+    """A street's name written at ``angle`` (the same in every tile it crosses: drawn once)."""
+    from PIL import Image, ImageDraw
+
+    font = _font(size)
+    left, top, right, bottom = font.getbbox(name)
+    tw, th = right - left + 8, bottom - top + 6
+    label = Image.new("RGBA", (tw, th), (0, 0, 0, 0))
+    ImageDraw.Draw(label).text(
+        (tw / 2, th / 2),
+        name,
+        font=font,
+        fill=_TEXT,
+        anchor="mm",
+        stroke_width=2,
+        stroke_fill=(255, 255, 255),
+    )
+    return label.rotate(angle, expand=True, resample=Image.Resampling.BICUBIC)
 
 
 def write_pmtiles(
