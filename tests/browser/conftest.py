@@ -105,10 +105,17 @@ class Pages:
         return [v for v in result if v["impact"] in ("serious", "critical")]
 
     def check(self, page: Any, name: str) -> None:
-        """Screenshot, then assert no serious or critical accessibility violation."""
+        """Screenshot, then assert no serious or critical accessibility violation, and
+        that a page no wider than a phone does not scroll sideways (wide tables and charts
+        scroll or shrink in their own box)."""
         self.shot(page, name)
         bad = self.axe(page)
         assert bad == [], f"{name}: " + json.dumps(bad, indent=1, ensure_ascii=False)
+        wide = page.evaluate(
+            "() => window.innerWidth <= 480 && document.documentElement.scrollWidth"
+            " - document.documentElement.clientWidth"
+        )
+        assert not wide or wide <= 1, f"{name}: {wide} px wider than the phone"
 
 
 class _Watched:

@@ -277,4 +277,8 @@ def test_figures_are_written_as_the_readers_locale_writes_them():
     assert fmt(26.64, "percent", "en") == "26.6%"
     assert fmt(62006, "", "en") == "62,006"
     assert fmt(3.25, "", "es_PE") == "3.2"  # Peru writes a decimal point
+    # money with the city's currency where the page knows it
+    assert fmt(15484, "money", "es_PE", "PEN") == "S/\u00a015,484.00"
+    assert fmt(46.5, "money", "de_DE", "EUR") == "46,50\u00a0€"
+    assert fmt(46.5, "money", "de_DE") == "46,5"
     assert fmt(None) == "–"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 PALETTE = ["#0b5cad", "#c2410c", "#15803d", "#7e22ce", "#a16207", "#be123c", "#0f766e"]
@@ -64,11 +64,14 @@ def _base(title: str, width: int = 560, height: int = 220) -> dict[str, Any]:
     }
 
 
-def fmt(value: float | None, unit: str = "", locale: str = "en") -> str:
+def fmt(value: float | None, unit: str = "", locale: str = "en", currency: str = "") -> str:
     """A figure as the reader's locale writes it (26,6 % and 62.006 in German; 26.6% in
-    English): whole from 100 on, else one decimal; a percentage with the locale's sign."""
+    English): whole from 100 on, else one decimal; a percentage with the locale's sign;
+    money with the city's currency where it is known (S/ 15,484.00; 46,50 €)."""
     if value is None:
         return "–"
+    if unit == "money" and currency:
+        return format_currency(value, currency, locale=locale)
     whole = abs(value) >= 100 or float(value).is_integer()
     text = format_decimal(value, format="#,##0" if whole else "#,##0.0", locale=locale)
     return text + _percent_sign(locale) if unit == "percent" else text

@@ -45,7 +45,7 @@ def monthly_html(db: Session, city: City, month: str, lang: str) -> str:
         labels={k: t(v) for k, v in scorecard.LIGHT_LABELS.items()},
         charts=board.charts,
         svg=svg,
-        fmt=functools.partial(fmt, locale=locale),
+        fmt=functools.partial(fmt, locale=locale, currency=city.currency),
         number=lambda value: format_decimal(value, locale=locale),
         pick=lambda texts: pick(texts, lang, city.default_language),
         made=format_datetime(

@@ -465,4 +465,4 @@ def feedback(
 
 def figures_in(lang: str, city: City) -> Callable[..., str]:
     """``fmt`` for the templates, in the reader's locale."""
-    return functools.partial(fmt, locale=locale_for(lang, city.country))
+    return functools.partial(fmt, locale=locale_for(lang, city.country), currency=city.currency)
