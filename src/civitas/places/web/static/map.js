@@ -199,11 +199,19 @@
     if (e.key === "ArrowDown" && !list.hidden) { e.preventDefault(); var b = list.querySelector("button"); if (b) { b.focus(); } }
   });
 
-  /* Called by the map when the pin moves (a tap, a drag, the device's location). */
+  /* Called by the map when the pin moves (a tap, a drag, the device's location). The
+     pin is the newer word: a search still under way is dropped (its "nothing found" must
+     not replace what the pin says), and so is the answer for an earlier position. */
+  var moved = 0;
   window.civitasPinMoved = function (lat, lon) {
+    clearTimeout(timer);
+    asked++;
+    list.hidden = true;
+    var mine = ++moved;
     fetch(url + "/nearest?lat=" + lat + "&long=" + lon, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : { address: null }; })
       .then(function (body) {
+        if (mine !== moved) { return; }
         var a = body.address;
         if (!a) {
           if (idField.value) { idField.value = ""; }
