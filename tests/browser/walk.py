@@ -124,21 +124,23 @@ def walk_role(pages: Any, two_cities: Any, live_server: str, city: str, role: st
                 ("number", wrong_numbers(text, lang)),
             ):
                 found += [f"{url}: {kind} {b!r}" for b in bad]
-            # on a phone the page never scrolls sideways: wide tables scroll in their own box
-            page.set_viewport_size({"width": 390, "height": 844})
-            wide = page.evaluate(
-                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
-            if wide > 1:
-                found.append(f"{url}: {wide} px wider than a phone")
-            page.set_viewport_size({"width": 1280, "height": 900})
             pages.shot(page, f"{city}_{role or 'resident'}_{lang}_{n:02d}")
-            # axe-core once per page of a city (in its own language): the roles share pages
+            # axe-core and the phone's width once per page of a city (in its own language):
+            # the roles share pages
             seen = (city, href.split("?")[0])
             if lang == CITIES[city][0] and seen not in _AXED:
                 _AXED.add(seen)
                 bad_axe = pages.axe(page)
                 found += [f"{url}: axe {v['id']} {v['nodes'][:2]}" for v in bad_axe]
+                # on a phone the page never scrolls sideways: wide tables scroll in a box
+                page.set_viewport_size({"width": 390, "height": 844})
+                wide = page.evaluate(
+                    "() => document.documentElement.scrollWidth"
+                    " - document.documentElement.clientWidth"
+                )
+                if wide > 1:
+                    found.append(f"{url}: {wide} px wider than a phone")
+                page.set_viewport_size({"width": 1280, "height": 900})
     assert outside == []
     assert found == []
 
