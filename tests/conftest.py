@@ -32,28 +32,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--db", choices=("sqlite", "postgresql"), default="sqlite")
 
 
-# The longest modules (the demo twice, the API fuzzing, the walks, the crash test), handed
-# out first: pytest-xdist gives each worker the next module in collection order, so a long
-# one picked up last would run on alone while the other workers wait (longest first).
-LONGEST_FIRST = (
-    "tests/test_cli.py",
-    "tests/conformance/test_openapi_fuzz.py",
-    "tests/browser/test_walk_trujillo.py",
-    "tests/browser/test_walk_musterstadt.py",
-    "tests/browser/test_recycling_pages.py",
-    "tests/core/test_crash.py",
-    "tests/register/test_import_cli.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        path = item.nodeid.split("::", 1)[0]
-        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
-
-    items.sort(key=rank)  # stable: the rest keep their order
-
-
 def _admin_url() -> str:
     return os.environ.get("CIVITAS_TEST_POSTGRES_URL", DEFAULT_PG)
 
