@@ -259,6 +259,7 @@ def answer_invitations(
         .order_by(SurveyInvitation.id)
     ).all()
     answers = []
+    dated: list[dict[str, object]] = []
     for invitation_id, created, expected, closed in found:
         # the demo closed its cases in the past, but their invitations went out today
         sent = min(created, closed) if closed is not None else created
@@ -267,16 +268,16 @@ def answer_invitations(
         if answered:
             on_time = closed is not None and expected is not None and closed <= expected
             answers.append(_answer(rng, city, invitation_id, at, on_time, 1.0))
-        db.execute(
-            update(SurveyInvitation)
-            .where(SurveyInvitation.id == invitation_id)
-            .values(
-                created_at=sent,
-                expires_at=sent + timedelta(days=60),
-                responded_at=at if answered else None,
-            )
-            .execution_options(synchronize_session=False)
+        dated.append(
+            {
+                "id": invitation_id,
+                "created_at": sent,
+                "expires_at": sent + timedelta(days=60),
+                "responded_at": at if answered else None,
+            }
         )
+    if dated:  # one UPDATE by primary key for them all
+        db.execute(update(SurveyInvitation), dated)
     if answers:
         db.execute(insert(SurveyResponse), answers)
     return len(answers)

@@ -30,7 +30,7 @@ from civitas.proactive.flows import receive_event
 from civitas.proactive.models import Decision, Payment, Rule, RuleRun, RuleVersion
 from civitas.proactive.notices import notify_pending
 from civitas.proactive.rules import save_rule_file
-from civitas.proactive.service import today
+from civitas.proactive.service import payment_of, today
 from civitas.register import synthetic
 from civitas.register.models import LifeEvent, Person
 from civitas.register.schemas import LifeEventIn
@@ -239,14 +239,16 @@ def spread_history(
     rng = random.Random(f"proactive-history-{city.slug}")  # noqa: S311 - demo data
     family = list(db.scalars(select(Person.id).where(Person.register_number.in_(keep))))
     rules = list(db.scalars(select(Rule).order_by(Rule.id)))
-    definitions = {v.id: v.definition for v in db.scalars(select(RuleVersion))}
+    versions = list(db.scalars(select(RuleVersion)))
+    definitions = {v.id: v.definition for v in versions}
     moved = 0
     for index, rule in enumerate(rules):
         back = LAUNCH_MONTHS - index * LAUNCH_MONTHS // max(1, len(rules))
         start = _month_start(on, back, zone)
         rule.created_at = start
-        for version in db.scalars(select(RuleVersion).where(RuleVersion.rule_id == rule.id)):
-            version.created_at = start
+        for version in versions:
+            if version.rule_id == rule.id:
+                version.created_at = start
         months = [_month_start(on, b, zone) for b in range(back, -1, -1)]
         # the take-up grows; the month under way has had only its first days
         elapsed = (now - months[-1]) / (_month_start(on, -1, zone) - months[-1])
@@ -293,18 +295,9 @@ def spread_history(
                 decision.status, decision.answered_at = "accepted", answered
                 decision.updated_at = answered
                 if decision.amount_minor:
-                    db.add(
-                        Payment(
-                            decision_id=decision.id,
-                            payee_id=decision.addressee_id,
-                            direction=definition.get("payment", "to_resident"),
-                            amount_minor=decision.amount_minor,
-                            currency=decision.currency or city.currency,
-                            status="awaiting_account",
-                            created_at=answered,
-                            updated_at=answered,
-                        )
-                    )
+                    paid = payment_of(decision, definition, city, iban=None)
+                    paid.created_at = paid.updated_at = answered
+                    db.add(paid)
             moved += 1
     return moved
 

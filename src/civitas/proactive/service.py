@@ -167,18 +167,23 @@ def accept(
         email=None,
     )
     if decision.amount_minor:
-        db.add(
-            Payment(
-                decision_id=decision.id,
-                payee_id=decision.addressee_id,
-                direction=definition.get("payment", "to_resident"),
-                amount_minor=decision.amount_minor,
-                currency=decision.currency or city.currency,
-                iban=account,
-                status="ready" if account else "awaiting_account",
-            )
-        )
+        db.add(payment_of(decision, definition, city, iban=account))
     return decision
+
+
+def payment_of(
+    decision: Decision, definition: dict[str, Any], city: City, *, iban: str | None
+) -> Payment:
+    """The payment an accepted offer with an amount brings (to or from the resident)."""
+    return Payment(
+        decision_id=decision.id,
+        payee_id=decision.addressee_id,
+        direction=definition.get("payment", "to_resident"),
+        amount_minor=decision.amount_minor,
+        currency=decision.currency or city.currency,
+        iban=iban,
+        status="ready" if iban else "awaiting_account",
+    )
 
 
 def _iban_problem(exc: PydanticCustomError) -> Problem:
