@@ -14,4 +14,5 @@ INSTALLED: tuple[str, ...] = (
     "civitas.proactive",
     "civitas.insight",
     "civitas.recycling",
+    "civitas.transit",
 )

@@ -1,0 +1,38 @@
+"""``civitas transit …``: public transport: GTFS feeds and GTFS-Realtime."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from civitas.core.commands import refused
+
+app = typer.Typer(help="Public transport: GTFS feeds and realtime data.", no_args_is_help=True)
+
+File = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]
+CitySlug = Annotated[str, typer.Option(help="City slug")]
+FeedName = Annotated[str, typer.Option(help="The feed's name: the FEED of FEED:ID")]
+
+
+@app.command("import-gtfs")
+def import_gtfs(file: File, city: CitySlug, feed: FeedName) -> None:
+    """Import a static GTFS feed (.zip) as the city's feed of that name, replacing what it
+    held in one transaction. Nothing is written when the feed has a problem; each problem
+    names its file, line and field."""
+    from civitas.cities.service import get_city_by_slug
+    from civitas.core.db import session_scope
+    from civitas.core.errors import CivitasError
+    from civitas.transit import feeds
+
+    try:
+        with session_scope() as db:
+            found = get_city_by_slug(db, city)
+            result = feeds.import_feed(
+                db, found, feed, content=file.read_bytes(), filename=file.name, actor="cli"
+            )
+    except CivitasError as exc:
+        refused(exc)
+    counts = " ".join(f"{k}={v}" for k, v in result.counts.items())
+    typer.echo(f"feed={result.feed} version={result.version} {counts}")

@@ -1,0 +1,28 @@
+"""Public transport: timetables, live arrivals, crowding, journeys, the observatory."""
+
+from civitas.core.i18n import N_
+from civitas.core.permissions import Role, RoleSpec
+from civitas.core.plugins import Domain
+from civitas.transit.permissions import TRANSIT_OPERATOR
+from civitas.transit.permissions import TransitPermission as P
+
+MANIFEST = Domain(
+    name="transit",
+    title=N_("Public transport"),
+    package="civitas.transit",
+    optional=True,
+    requires=("places",),
+    modules=("civitas.transit.models",),
+    permissions=tuple(P),
+    roles=(
+        RoleSpec(
+            TRANSIT_OPERATOR,
+            N_("Transport operator"),
+            frozenset({P.TRANSIT_REALTIME_PUSH, P.TRANSIT_ALERT_MANAGE}),
+        ),
+    ),
+    grants={
+        Role.MANAGER: frozenset({P.TRANSIT_FEED_MANAGE, P.TRANSIT_ALERT_MANAGE}),
+    },
+    cli="civitas.transit.cli:app",
+)
