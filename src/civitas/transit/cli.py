@@ -36,3 +36,25 @@ def import_gtfs(file: File, city: CitySlug, feed: FeedName) -> None:
         refused(exc)
     counts = " ".join(f"{k}={v}" for k, v in result.counts.items())
     typer.echo(f"feed={result.feed} version={result.version} {counts}")
+
+
+@app.command("ingest-rt")
+def ingest_rt(file: File, city: CitySlug, feed: FeedName) -> None:
+    """Take a GTFS-Realtime message (.pb: trip updates, vehicle positions or alerts) for
+    the city's feed, whole or not at all."""
+    from civitas.cities.service import get_city_by_slug
+    from civitas.core.db import session_scope
+    from civitas.core.errors import CivitasError
+    from civitas.transit import realtime
+
+    try:
+        with session_scope() as db:
+            found = get_city_by_slug(db, city)
+            result = realtime.ingest(db, found, feed, file.read_bytes(), via="cli")
+    except CivitasError as exc:
+        refused(exc)
+    typer.echo(
+        f"feed={result.feed} kind={result.kind} timestamp={result.header_at.isoformat()} "
+        f"trip_updates={result.trip_updates} vehicles={result.vehicles} alerts={result.alerts} "
+        f"observations={result.observations}"
+    )

@@ -24,5 +24,6 @@ MANIFEST = Domain(
     grants={
         Role.MANAGER: frozenset({P.TRANSIT_FEED_MANAGE, P.TRANSIT_ALERT_MANAGE}),
     },
+    web="civitas.transit.web:install",
     cli="civitas.transit.cli:app",
 )

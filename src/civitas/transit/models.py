@@ -256,7 +256,7 @@ class RealtimeMessage(TenantMixin, Base):
     said, and of its health."""
 
     __tablename__ = "transit_rt_messages"
-    __table_args__ = (Index("ix_transit_rt_messages_feed", "feed_id", "received_at"),)
+    __table_args__ = (Index("ix_transit_rt_messages_feed", "feed_id", "header_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     feed_id: Mapped[int] = mapped_column(_feed())
@@ -384,3 +384,21 @@ class CrowdReport(TenantMixin, Base):
     level: Mapped[int] = mapped_column(SmallInteger)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     client: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class Learnt(TenantMixin, Base):
+    """What Civitas learnt from a feed's observations: ``kind`` "running_times" (seconds
+    from a stop's departure to the next's, by route, stops, day type and hour) or
+    "crowding" (the usual occupancy by route, stop, day type and hour). ``data`` maps
+    "route|from|to|daytype|hour" (or "route|stop|daytype|hour") to [mean, count]."""
+
+    __tablename__ = "transit_learnt"
+    __table_args__ = (UniqueConstraint("feed_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_id: Mapped[int] = mapped_column(_feed())
+    kind: Mapped[str] = mapped_column(String(20))
+    learnt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    since: Mapped[date] = mapped_column(Date)
+    observations: Mapped[int] = mapped_column(Integer)
+    data: Mapped[Any] = mapped_column(JSONValue)

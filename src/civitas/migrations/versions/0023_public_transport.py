@@ -2,7 +2,7 @@
 
 Revision ID: 0023
 Revises: 0022
-Create Date: 2026-12-04 10:21:17.984430
+Create Date: 2026-12-04 10:36:41.234639
 """
 
 from collections.abc import Sequence
@@ -218,6 +218,36 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "transit_learnt",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("feed_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("learnt_at", civitas.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("since", sa.Date(), nullable=False),
+        sa.Column("observations", sa.Integer(), nullable=False),
+        sa.Column("data", civitas.core.db.JSONValue(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["feed_id"],
+            ["transit_feeds.id"],
+            name=op.f("fk_transit_learnt_feed_id_transit_feeds"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["cities.id"],
+            name=op.f("fk_transit_learnt_tenant_id_cities"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_transit_learnt")),
+        sa.UniqueConstraint("feed_id", "kind", name=op.f("uq_transit_learnt_feed_id_kind")),
+    )
+    with op.batch_alter_table("transit_learnt", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_transit_learnt_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
         "transit_observations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("feed_id", sa.Integer(), nullable=False),
@@ -320,9 +350,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_transit_rt_messages")),
     )
     with op.batch_alter_table("transit_rt_messages", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_transit_rt_messages_feed", ["feed_id", "received_at"], unique=False
-        )
+        batch_op.create_index("ix_transit_rt_messages_feed", ["feed_id", "header_at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_transit_rt_messages_tenant_id"), ["tenant_id"], unique=False
         )
@@ -699,6 +727,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_transit_observations_route")
 
     op.drop_table("transit_observations")
+    with op.batch_alter_table("transit_learnt", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_transit_learnt_tenant_id"))
+
+    op.drop_table("transit_learnt")
     with op.batch_alter_table("transit_frequencies", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_transit_frequencies_tenant_id"))
         batch_op.drop_index(batch_op.f("ix_transit_frequencies_feed_id"))

@@ -1,0 +1,251 @@
+"""The demo's live buses: what a city's vehicles would do, and the GTFS-Realtime feed an
+operator's system would send of them.
+
+Every run's day is a pure function of the run and the date (seeded), so any moment can
+be replayed: the demo server answers the operator's feed for "now", the benchmark
+replays whole days. A vehicle
+
+* leaves its first stop a little late (most often under two minutes);
+* takes each segment its scheduled time, times the street's congestion at that hour (a
+  third of the segments of each line slow down at the morning and evening peaks, each
+  segment has its own lasting bias), times the trip's own pace, which drifts from
+  segment to segment (a slow bus stays slow for a while);
+* waits at a timepoint when it is early;
+* carries riders: boarding grows towards the centre of the line and with the peaks.
+
+The operator's feed is naive, as many are: a trip update with the departures seen and
+the current delay carried to the next stop, and each vehicle's position, stop and
+occupancy (OccupancyStatus and occupancy_percentage).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from google.transit import gtfs_realtime_pb2 as rt
+
+from civitas.transit.timetable import Network, Run
+
+CAPACITY = 80
+DWELL_S = 20  # the part of a departure time spent standing at the stop
+PEAKS = ((7.0, 9.0), (17.0, 19.5))
+
+
+def _seed(*parts: object) -> int:
+    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "big")
+
+
+def _unit(*parts: object) -> float:
+    """A number in [0, 1) fixed by its parts."""
+    return _seed(*parts) / 2**64
+
+
+def congestion(route: str, a: str, b: str, hour: float, weekday: bool) -> float:
+    """How much slower than scheduled a segment is at an hour of the day."""
+    bias = 0.92 + 0.16 * _unit("bias", route, a, b)
+    if _unit("busy", route, a, b) < 0.35:
+        peak = any(start - 0.5 <= hour <= end for start, end in PEAKS) and weekday
+        midday = 11.5 <= hour <= 14.5
+        bias *= 1.45 if peak else (1.15 if midday else 1.0)
+    if hour >= 21 or hour < 6:
+        bias *= 0.88
+    return bias
+
+
+@dataclass(frozen=True)
+class Truth:
+    """A run as it happened: departures (epoch) and riders aboard after each stop."""
+
+    departures: tuple[int, ...]
+    riders: tuple[int, ...]
+
+
+def truth(net: Network, run: Run, zone: ZoneInfo) -> Truth:
+    trip = run.trip
+    route = net.routes[trip.route].route_id
+    # a demo's made-up day, replayable: no secret depends on it
+    rng = random.Random(_seed("run", trip.key, run.service_date, run.start))  # noqa: S311
+    stops = [net.stops[s].stop_id for s in trip.stops]
+    weekday = run.service_date.weekday() < 5
+    clock = run.departures[0] + max(0.0, rng.gauss(45, 60))
+    pace = rng.gauss(0, 0.05)
+    departures = [round(clock)]
+    for s in range(len(stops) - 1):
+        pace = 0.8 * pace + rng.gauss(0, 0.045)
+        hour = datetime.fromtimestamp(clock, UTC).astimezone(zone)
+        h = hour.hour + hour.minute / 60
+        scheduled = run.departures[s + 1] - run.departures[s]
+        clock += max(
+            scheduled * congestion(route, stops[s], stops[s + 1], h, weekday) * (1 + pace),
+            10.0,
+        )
+        if trip.timepoints[s + 1] and clock < run.departures[s + 1]:
+            clock = run.departures[s + 1]
+        departures.append(round(clock))
+    # riders: people board along the first two thirds, leave along the last
+    local = datetime.fromtimestamp(departures[0], UTC).astimezone(zone)
+    h = local.hour + local.minute / 60
+    demand = 0.35 + (0.65 if any(a - 0.5 <= h <= b for a, b in PEAKS) and weekday else 0.0)
+    demand *= 0.7 + 0.6 * _unit("line", route)
+    riders: list[int] = []
+    aboard = 0.0
+    n = len(stops)
+    for i in range(n):
+        x = i / max(n - 1, 1)
+        boarding = demand * 9 * (1 - x) * rng.uniform(0.5, 1.5)
+        leaving = aboard * (0.05 + 0.5 * x * x)
+        aboard = max(0.0, min(aboard + boarding - leaving, CAPACITY * 1.15))
+        riders.append(round(aboard) if i < n - 1 else 0)
+    return Truth(tuple(departures), tuple(riders))
+
+
+def occupancy_of(riders: int) -> tuple[int, int]:
+    """GTFS-RT OccupancyStatus and occupancy_percentage of riders aboard."""
+    share = riders / CAPACITY
+    status = (
+        rt.VehiclePosition.MANY_SEATS_AVAILABLE
+        if share < 0.45
+        else rt.VehiclePosition.FEW_SEATS_AVAILABLE
+        if share < 0.7
+        else rt.VehiclePosition.STANDING_ROOM_ONLY
+        if share < 0.95
+        else rt.VehiclePosition.CRUSHED_STANDING_ROOM_ONLY
+        if share < 1.1
+        else rt.VehiclePosition.FULL
+    )
+    return int(status), round(share * 100)
+
+
+def runs_at(net: Network, feed: str, at: int, zone: ZoneInfo) -> list[Run]:
+    """The runs of a feed that may be under way at ``at`` (started, not long finished)."""
+    local = datetime.fromtimestamp(at, UTC).astimezone(zone).date()
+    day = net.day(local)
+    found: list[Run] = []
+    for pattern in day.patterns:
+        for run in pattern.runs:
+            if run.trip.feed != feed:
+                continue
+            if run.departures[0] - 60 <= at <= run.arrivals[-1] + 1800:
+                found.append(run)
+    return found
+
+
+def feed_message(
+    net: Network, feed: str, at: int, zone: ZoneInfo, *, what: str = "trip_updates"
+) -> bytes:
+    """The operator's GTFS-Realtime message at ``at``: "trip_updates" or
+    "vehicle_positions" (both: "all")."""
+    message = rt.FeedMessage()
+    message.header.gtfs_realtime_version = "2.0"
+    message.header.incrementality = rt.FeedHeader.FULL_DATASET
+    message.header.timestamp = at
+    for run in runs_at(net, feed, at, zone):
+        happened = truth(net, run, zone)
+        deps = happened.departures
+        if not (deps[0] - DWELL_S <= at <= deps[-1]):
+            continue
+        passed = [i for i, t in enumerate(deps) if t <= at]
+        trip = run.trip
+        start_date = run.service_date.strftime("%Y%m%d")
+        vehicle_id = f"{trip.route.split(':', 1)[1]}-{_seed('v', trip.key, run.start) % 900 + 100}"
+        if what in ("trip_updates", "all"):
+            entity = message.entity.add()
+            entity.id = f"tu-{trip.trip_id}-{start_date}"
+            update = entity.trip_update
+            update.trip.trip_id = trip.trip_id
+            update.trip.start_date = start_date
+            update.vehicle.id = vehicle_id
+            update.timestamp = at
+            delay = 0
+            for i in passed:
+                stu = update.stop_time_update.add()
+                stu.stop_sequence = trip.sequences[i]
+                stu.departure.time = deps[i]
+                delay = deps[i] - run.departures[i]
+            nxt = (passed[-1] + 1) if passed else 0
+            if nxt < len(deps):
+                stu = update.stop_time_update.add()
+                stu.stop_sequence = trip.sequences[nxt]
+                stu.departure.delay = delay
+            update.delay = delay
+        if what in ("vehicle_positions", "all"):
+            entity = message.entity.add()
+            entity.id = f"vp-{trip.trip_id}-{start_date}"
+            vehicle = entity.vehicle
+            vehicle.trip.trip_id = trip.trip_id
+            vehicle.trip.start_date = start_date
+            vehicle.vehicle.id = vehicle_id
+            vehicle.timestamp = at
+            last = passed[-1] if passed else 0
+            nxt = min(last + 1, len(deps) - 1)
+            a, b = net.stops[trip.stops[last]], net.stops[trip.stops[nxt]]
+            if not passed or deps[nxt] - DWELL_S <= at:
+                stop = b if passed else a
+                vehicle.current_status = rt.VehiclePosition.STOPPED_AT
+                vehicle.current_stop_sequence = trip.sequences[nxt if passed else 0]
+                vehicle.stop_id = stop.stop_id
+                lat, lon = stop.lat, stop.lon
+            else:
+                share = (at - deps[last]) / max(deps[nxt] - DWELL_S - deps[last], 1)
+                vehicle.current_status = rt.VehiclePosition.IN_TRANSIT_TO
+                vehicle.current_stop_sequence = trip.sequences[nxt]
+                vehicle.stop_id = b.stop_id
+                lat = a.lat + (b.lat - a.lat) * share
+                lon = a.lon + (b.lon - a.lon) * share
+            vehicle.position.latitude = lat
+            vehicle.position.longitude = lon
+            vehicle.position.bearing = _bearing(a.lat, a.lon, b.lat, b.lon)
+            status, percentage = occupancy_of(happened.riders[last])
+            vehicle.occupancy_status = status
+            vehicle.occupancy_percentage = percentage
+    return bytes(message.SerializeToString())
+
+
+def _bearing(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    y = math.sin(math.radians(lon2 - lon1)) * math.cos(math.radians(lat2))
+    x = math.cos(math.radians(lat1)) * math.sin(math.radians(lat2)) - math.sin(
+        math.radians(lat1)
+    ) * math.cos(math.radians(lat2)) * math.cos(math.radians(lon2 - lon1))
+    return round((math.degrees(math.atan2(y, x)) + 360) % 360, 1)
+
+
+def observations_of(
+    net: Network, feed: str, day: date, zone: ZoneInfo, *, until: int | None = None
+) -> list[dict[str, Any]]:
+    """What ingesting the operator's feed all day would have recorded: every departure
+    (up to ``until``) of every run of the service day, with the crowding after it."""
+    rows: list[dict[str, Any]] = []
+    for run in net.runs_on(day):
+        if run.trip.feed != feed:
+            continue
+        happened = truth(net, run, zone)
+        trip = run.trip
+        route = net.routes[trip.route].route_id
+        for i, t in enumerate(happened.departures):
+            if until is not None and t > until:
+                break
+            status, _ = occupancy_of(happened.riders[i])
+            rows.append(
+                {
+                    "trip_id": trip.trip_id,
+                    "route_id": route,
+                    "service_date": day,
+                    "sequence": trip.sequences[i],
+                    "stop_id": net.stops[trip.stops[i]].stop_id,
+                    "scheduled": datetime.fromtimestamp(run.departures[i], UTC),
+                    "observed": datetime.fromtimestamp(t, UTC),
+                    "delay": t - run.departures[i],
+                    "occupancy": status,
+                }
+            )
+    return rows
+
+
+def days_back(today: date, n: int) -> list[date]:
+    return [today - timedelta(days=k) for k in range(n, 0, -1)]
