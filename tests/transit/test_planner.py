@@ -19,7 +19,7 @@ PLAN = "/api/v1/cities/trujillo/transit/plan"
 @pytest.fixture
 def tt(engine, two_cities):
     with session_scope(engine) as db:
-        trujillo = db.scalar(select(City).where(City.slug == "trujillo"))
+        trujillo = db.scalars(select(City).where(City.slug == "trujillo")).one()
         feeds.import_feed(db, trujillo, "tt", content=feed_zip(), filename="tt.zip")
     return engine
 

@@ -48,7 +48,7 @@ def message(stamp: datetime, *entities) -> bytes:
     m.header.timestamp = int(stamp.timestamp())
     for build in entities:
         build(m.entity.add())
-    return m.SerializeToString()
+    return bytes(m.SerializeToString())
 
 
 def update(trip: str, passed: list[tuple[int, datetime]], *, start_date="20261207", stamp=None):
