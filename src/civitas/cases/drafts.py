@@ -90,6 +90,34 @@ def _save(
     return draft
 
 
+def prefill_of(service: Service, params: Any) -> dict[str, str]:
+    """The answers to the service's own questions a link fills in (``set_<code>=value``,
+    only codes the service asks, each at most 200 characters)."""
+    codes = {a.get("code") for a in service.attributes or []}
+    found: dict[str, str] = {}
+    for key in list(params.keys()):
+        if not str(key).startswith("set_") or str(key)[4:] not in codes:
+            continue
+        value = params.get(key)
+        if isinstance(value, list):  # parse_qs gives lists
+            value = value[0] if value else ""
+        if value := str(value or "").strip()[:200]:
+            found[str(key)[4:]] = value
+    return found
+
+
+def prefill(
+    db: Session, city: City, service: Service, draft: ReportDraft, params: Any
+) -> ReportDraft:
+    """Answers a link filled in, kept unless the resident already answered them."""
+    values = prefill_of(service, params)
+    if not values:
+        return draft
+    given = dict(draft.answers.get("attributes") or {})
+    merged = {**values, **{k: v for k, v in given.items() if v not in (None, "")}}
+    return _save(db, city, draft, service.code, {"attributes": merged})
+
+
 def _pydantic_problems(exc: ValidationError, names: dict[str, str]) -> list[Problem]:
     problems = []
     for err in exc.errors():

@@ -2,7 +2,7 @@
 
 from civitas.core.i18n import N_
 from civitas.core.permissions import Role, RoleSpec
-from civitas.core.plugins import Domain
+from civitas.core.plugins import Domain, NavEntry
 from civitas.transit.permissions import TRANSIT_OPERATOR
 from civitas.transit.permissions import TransitPermission as P
 
@@ -26,4 +26,10 @@ MANIFEST = Domain(
     },
     web="civitas.transit.web:install",
     cli="civitas.transit.cli:app",
+    demo="civitas.transit.demo:load",
+    tasks="civitas.transit.tasks",
+    nav=(
+        NavEntry(N_("Buses and trams"), "transit", audience="resident"),
+        NavEntry(N_("Public transport"), "staff/transit", P.TRANSIT_ALERT_MANAGE),
+    ),
 )

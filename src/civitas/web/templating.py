@@ -203,10 +203,20 @@ def _base(request: Request) -> dict[str, Any]:
         "principal": getattr(request.state, "principal", None),
         # the signed-in member of staff's places to go (the domains' navigation entries)
         "staff_nav": _LazyNav(request, city),
+        # what the domains offer residents of this city (buses and trams, …)
+        "resident_nav": _resident_nav(city),
         "csrf": _LazyCsrf(request),
         # a create form's own key: a second press of it replays the first answer
         "form_key": lambda: secrets.token_urlsafe(16),
     }
+
+
+def _resident_nav(city: Any) -> list[Any]:
+    if city is None:
+        return []
+    from civitas.web.plugins import navigation
+
+    return [e for e in navigation(city, None, [], audience="resident") if not e.permission]
 
 
 def fragment(request: Request, name: str, context: dict[str, Any]) -> Markup:

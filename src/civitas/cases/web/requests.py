@@ -10,7 +10,7 @@ import contextlib
 import math
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import Form, Request
@@ -130,6 +130,11 @@ def where_form(
         if area
         else None
     )
+    # a link from elsewhere (a bus stop's page) may name the place and fill in questions
+    place = str(request.query_params.get("place", "") or "").strip()[:200]
+    if given is not None and place and area is not None and area.address_id is None:
+        given["address"] = place
+    prefill = urlencode(drafts.prefill_of(service, request.query_params))
     return _step_page(
         request,
         city,
@@ -138,7 +143,7 @@ def where_form(
         "where",
         settings,
         given=given,
-        extra={"basemap": places.map_config(db, city, settings)},
+        extra={"basemap": places.map_config(db, city, settings), "prefill": prefill},
     )
 
 
@@ -197,6 +202,7 @@ def where_answer(
     lat: Annotated[str, Form(max_length=40)] = "",
     long: Annotated[str, Form(max_length=40)] = "",
     address_id: Annotated[str, Form(max_length=100)] = "",
+    prefill: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     require_csrf(request, csrf)
     service = drafts.reportable(db, city, code)
@@ -205,6 +211,7 @@ def where_answer(
         draft = drafts.save_where(
             db, city, service, draft, address=address, lat=lat, long=long, address_id=address_id
         )
+        draft = drafts.prefill(db, city, service, draft, parse_qs(prefill))
     except InvalidInput as exc:
         given = {"address": address, "lat": lat, "long": long, "address_id": address_id}
         return _step_page(
@@ -217,7 +224,7 @@ def where_answer(
             _problems(request, exc),
             given,
             400,
-            extra={"basemap": places.map_config(db, city, settings)},
+            extra={"basemap": places.map_config(db, city, settings), "prefill": prefill},
         )
     db.commit()
     return _go(f"{_base(city, code)}/details", request, draft)

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 
 def install(web: DomainWeb) -> None:
     """Register the routers (see civitas.web.plugins)."""
-    from civitas.transit.web import api
+    from civitas.transit.web import api, pages, staff
 
     web.add_api(api.router)
+    web.add_pages(pages.router)
+    web.add_pages(staff.router)
