@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from civitas.accounts.service import Principal
+from civitas.accounts.service import Principal, verify_api_key
 from civitas.core.config import Settings
 from civitas.core.db import utcnow
 from civitas.core.errors import InvalidInput, NotFound, Problem
@@ -260,15 +260,20 @@ def report_crowding(
     settings: AppSettings,
     stop: str,
     ask: CrowdingAsk,
+    api_key: Annotated[str, Query(max_length=200, description="the city's key for your app")] = "",
 ) -> dict[str, Any]:
-    """A rider's report of how full the vehicles at this stop are: no account, one tap,
-    one report a stop in five minutes per rider."""
+    """A rider's report, through an app, of how full the vehicles at this stop are (1
+    seats free, 2 standing room, 3 full): no rider account, the app's ``api_key`` (as for
+    Open311); one report a stop in five minutes per rider."""
+    key = verify_api_key(db, city, raw=api_key)
     net = network(db, city)
-    key = service.rider_key(
-        settings.secret_key, client_address(request), request.headers.get("user-agent")
+    rider = service.rider_key(
+        settings.secret_key,
+        f"{key.id}|{client_address(request)}",
+        request.headers.get("user-agent"),
     )
     report = service.report_crowding(
-        db, city, net, stop, ask.level, client=key, route_key=ask.route
+        db, city, net, stop, ask.level, client=rider, route_key=ask.route
     )
     db.commit()
     return {"stop": stop, "level": report.level, "at": report.at.isoformat()}
