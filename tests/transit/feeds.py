@@ -81,3 +81,21 @@ def feed_zip(changes: dict[str, str | None] | None = None, *, folder: str = "") 
 
 def real(name: str) -> bytes:
     return (REAL / name).read_bytes()
+
+
+def always_zip(timezone: str = "America/Lima") -> bytes:
+    """The base feed running every day, line 1 every 10 minutes around the clock (so a
+    stop's page has departures whenever a test runs)."""
+    agency = BASE["agency.txt"].replace("America/Lima", timezone)
+    return feed_zip(
+        {
+            "agency.txt": agency,
+            "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,"
+            "sunday,start_date,end_date\n"
+            "WK,1,1,1,1,1,1,1,20240101,20301231\n"
+            "SAT,0,0,0,0,0,1,0,20240101,20301231\n",
+            "calendar_dates.txt": None,
+            "frequencies.txt": "trip_id,start_time,end_time,headway_secs,exact_times\n"
+            "L1-F,00:00:00,24:00:00,600,1\n",
+        }
+    )

@@ -94,7 +94,7 @@ def arrivals(
                 candidates.append((pattern.runs[r], position, stop))
     if not candidates:
         return []
-    live = _live(db, city, feeds, candidates, t0, settings.drop_after_s)
+    live = _live(db, city, feeds, candidates, at, settings.drop_after_s)
     out: list[Arrival] = []
     models: dict[str, predict.Model] = {}
     for run, position, stop in candidates:
@@ -165,11 +165,10 @@ def _live(
     city: City,
     feeds: dict[str, Feed],
     candidates: list[tuple[Run, int, int]],
-    t0: int,
+    as_of: datetime,
     drop_after_s: int,
 ) -> _Live:
     settings = settings_of(db, city)
-    as_of = datetime.fromtimestamp(t0, UTC)
     oldest = as_of - timedelta(seconds=drop_after_s)
     keys = {(feeds[r.trip.feed].id, r.trip.trip_id, r.service_date) for r, _, _ in candidates}
     feed_ids = {k[0] for k in keys}

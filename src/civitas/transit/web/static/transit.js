@@ -82,7 +82,8 @@
   // a line on the map
   var mapBox = document.querySelector("[data-line-map]");
   if (mapBox && typeof L !== "undefined") {
-    var map = L.map(mapBox.id, { scrollWheelZoom: false });
+    var centre = (mapBox.getAttribute("data-center") || "0,0").split(",").map(Number);
+    var map = L.map(mapBox.id, { scrollWheelZoom: false }).setView(centre, 13);
     if (window.civitasBaseMap) { window.civitasBaseMap(map, mapBox); }
     fetch(mapBox.getAttribute("data-line-map"), { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
