@@ -20,6 +20,7 @@ occupancy (OccupancyStatus and occupancy_percentage).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import random
@@ -46,10 +47,16 @@ def _unit(*parts: object) -> float:
     return _seed(*parts) / 2**64
 
 
+@functools.lru_cache(maxsize=65536)
+def _segment(route: str, a: str, b: str) -> tuple[float, bool]:
+    """A segment's lasting bias, and whether it is one that slows down at the peaks."""
+    return 0.92 + 0.16 * _unit("bias", route, a, b), _unit("busy", route, a, b) < 0.35
+
+
 def congestion(route: str, a: str, b: str, hour: float, weekday: bool) -> float:
     """How much slower than scheduled a segment is at an hour of the day."""
-    bias = 0.92 + 0.16 * _unit("bias", route, a, b)
-    if _unit("busy", route, a, b) < 0.35:
+    bias, busy = _segment(route, a, b)
+    if busy:
         peak = any(start - 0.5 <= hour <= end for start, end in PEAKS) and weekday
         midday = 11.5 <= hour <= 14.5
         bias *= 1.45 if peak else (1.15 if midday else 1.0)
@@ -73,13 +80,14 @@ def truth(net: Network, run: Run, zone: ZoneInfo) -> Truth:
     rng = random.Random(_seed("run", trip.key, run.service_date, run.start))  # noqa: S311
     stops = [net.stops[s].stop_id for s in trip.stops]
     weekday = run.service_date.weekday() < 5
+    # local hours by the day's offset (a run does not cross a change of the clocks)
+    offset = _offset(zone, run.departures[0])
     clock = run.departures[0] + max(0.0, rng.gauss(45, 60))
     pace = rng.gauss(0, 0.05)
     departures = [round(clock)]
     for s in range(len(stops) - 1):
         pace = 0.8 * pace + rng.gauss(0, 0.045)
-        hour = datetime.fromtimestamp(clock, UTC).astimezone(zone)
-        h = hour.hour + hour.minute / 60
+        h = ((clock + offset) % 86400) / 3600
         scheduled = run.departures[s + 1] - run.departures[s]
         clock += max(
             scheduled * congestion(route, stops[s], stops[s + 1], h, weekday) * (1 + pace),
@@ -89,8 +97,7 @@ def truth(net: Network, run: Run, zone: ZoneInfo) -> Truth:
             clock = run.departures[s + 1]
         departures.append(round(clock))
     # riders: people board along the first two thirds, leave along the last
-    local = datetime.fromtimestamp(departures[0], UTC).astimezone(zone)
-    h = local.hour + local.minute / 60
+    h = ((departures[0] + offset) % 86400) / 3600
     demand = 0.35 + (0.65 if any(a - 0.5 <= h <= b for a, b in PEAKS) and weekday else 0.0)
     demand *= 0.7 + 0.6 * _unit("line", route)
     riders: list[int] = []
@@ -103,6 +110,11 @@ def truth(net: Network, run: Run, zone: ZoneInfo) -> Truth:
         aboard = max(0.0, min(aboard + boarding - leaving, CAPACITY * 1.15))
         riders.append(round(aboard) if i < n - 1 else 0)
     return Truth(tuple(departures), tuple(riders))
+
+
+def _offset(zone: ZoneInfo, epoch: int) -> int:
+    found = datetime.fromtimestamp(epoch, UTC).astimezone(zone).utcoffset()
+    return int(found.total_seconds()) if found else 0
 
 
 def occupancy_of(riders: int) -> tuple[int, int]:

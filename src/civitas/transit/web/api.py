@@ -37,6 +37,21 @@ Pusher = Annotated[Principal, Requires(TransitPermission.TRANSIT_REALTIME_PUSH)]
 AlertWriter = Annotated[Principal, Requires(TransitPermission.TRANSIT_ALERT_MANAGE)]
 AppSettings = Annotated[Settings, Depends(app_settings)]
 PROTOBUF = "application/x-protobuf"
+# a GTFS-Realtime FeedMessage, in the OpenAPI description
+PROTOBUF_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A GTFS-Realtime FeedMessage (protobuf)",
+        "content": {PROTOBUF: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+PROTOBUF_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "A GTFS-Realtime FeedMessage, protobuf bytes (sent as "
+        "application/x-protobuf or application/octet-stream: the body is read as it is)",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
 
 
 def iso(epoch: int | None, zone: Any) -> str | None:
@@ -471,7 +486,7 @@ def withdraw_alert(
     return Response(status_code=204)
 
 
-@router.post("/realtime/{feed}")
+@router.post("/realtime/{feed}", openapi_extra=PROTOBUF_BODY)
 async def push_realtime(
     request: Request, city: CurrentCity, db: DbSession, principal: Pusher, feed: str
 ) -> dict[str, Any]:
@@ -496,7 +511,7 @@ async def push_realtime(
     }
 
 
-@router.get("/gtfs-rt/trip-updates.pb")
+@router.get("/gtfs-rt/trip-updates.pb", response_class=Response, responses=PROTOBUF_ANSWER)
 def gtfs_rt_trip_updates(
     city: CurrentCity, db: DbSession, feed: Annotated[str | None, Query(max_length=40)] = None
 ) -> Response:
@@ -506,13 +521,13 @@ def gtfs_rt_trip_updates(
     return Response(publish.trip_updates(db, city, feed=feed), media_type=PROTOBUF)
 
 
-@router.get("/gtfs-rt/alerts.pb")
+@router.get("/gtfs-rt/alerts.pb", response_class=Response, responses=PROTOBUF_ANSWER)
 def gtfs_rt_alerts(city: CurrentCity, db: DbSession) -> Response:
     """The alerts in force or announced, as a GTFS-Realtime Alerts feed."""
     return Response(publish.alerts(db, city), media_type=PROTOBUF)
 
 
-@router.get("/simulation/{feed}/{what}.pb")
+@router.get("/simulation/{feed}/{what}.pb", response_class=Response, responses=PROTOBUF_ANSWER)
 def simulated_feed(city: CurrentCity, db: DbSession, feed: str, what: str) -> Response:
     """The demo's operator: its live vehicles as GTFS-Realtime (only in a city whose
     simulation is on; a real city answers 404)."""
