@@ -28,7 +28,7 @@ from civitas.cities.service import enter_city
 from civitas.core.config import Settings
 from civitas.core.db import utcnow
 from civitas.core.geo import haversine_m
-from civitas.transit import feeds, predict, realtime, service, simulation
+from civitas.transit import feeds, observatory, predict, realtime, service, simulation
 from civitas.transit.models import Feed, Observation
 from civitas.transit.timetable import network
 
@@ -305,6 +305,7 @@ def load(db: Session, city: City, settings: Settings, password: str) -> list[str
             [{**r, "tenant_id": city.id, "feed_id": feed.id} for r in rows[start : start + 5000]],
         )
     learnt = predict.learn(db, city, feed, net, days=HISTORY_DAYS + 1, now=now)
+    months = _observatory(db, city, feed, net, zone, today)
     # the operator's latest word, so the stops are live before the worker's first poll
     at = int(now.timestamp())
     for what in ("trip_updates", "vehicle_positions"):
@@ -321,8 +322,33 @@ def load(db: Session, city: City, settings: Settings, password: str) -> list[str
         f"transit:         {result.counts['routes']} lines, {result.counts['stops']} stops, "
         f"{result.counts['trips']} trips; {learnt['observations']} departures of "
         f"{HISTORY_DAYS} days learnt from; live simulation polled at {base}/…",
+        f"  observatory:   {settings.public_url.rstrip('/')}/{city.slug}/transit/observatory "
+        f"({', '.join(months)})",
         f"  stops:         {settings.public_url.rstrip('/')}/{city.slug}/transit",
     ]
+
+
+def _observatory(
+    db: Session, city: City, feed: Feed, net: Any, zone: ZoneInfo, today: date
+) -> list[str]:
+    """The last whole month, from the simulated buses of every day (streamed, not
+    stored), and the month under way from the observations kept; then the KPIs."""
+    from civitas.insight.service import refresh_figures
+
+    first = today.replace(day=1)
+    last_month = (first - timedelta(days=1)).strftime("%Y-%m")
+    figures = observatory.Month(net, feed.name, last_month)
+    for day in observatory.month_days(last_month):
+        rows = simulation.observations_of(net, feed.name, day, zone)
+        rows.sort(key=lambda r: (r["trip_id"], r["sequence"]))
+        figures.add_day(day, rows)
+    results: dict[str, dict[str, Any]] = figures.results()
+    results[observatory.CITY] = observatory.city_figures(db, city, net, last_month)
+    observatory.store(db, city, feed, last_month, results)
+    this_month = first.strftime("%Y-%m")
+    observatory.refresh(db, city, net, feed, this_month, until=today)
+    refresh_figures(db, city, [last_month, this_month], actor="system:demo")
+    return [last_month, this_month]
 
 
 def _alert(db: Session, city: City, net: Any, spec: dict[str, Any], now: datetime) -> None:

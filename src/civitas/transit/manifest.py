@@ -11,8 +11,8 @@ MANIFEST = Domain(
     title=N_("Public transport"),
     package="civitas.transit",
     optional=True,
-    requires=("places",),
-    modules=("civitas.transit.models",),
+    requires=("places", "cases", "insight"),
+    modules=("civitas.transit.models", "civitas.transit.kpis"),
     permissions=tuple(P),
     roles=(
         RoleSpec(
@@ -28,6 +28,8 @@ MANIFEST = Domain(
     cli="civitas.transit.cli:app",
     demo="civitas.transit.demo:load",
     tasks="civitas.transit.tasks",
+    datasets="civitas.transit.opendata:DATASETS",
+    map_layers="civitas.transit.maps:LAYERS",
     nav=(
         NavEntry(N_("Buses and trams"), "transit", audience="resident"),
         NavEntry(N_("Public transport"), "staff/transit", P.TRANSIT_ALERT_MANAGE),

@@ -402,3 +402,17 @@ class Learnt(TenantMixin, Base):
     since: Mapped[date] = mapped_column(Date)
     observations: Mapped[int] = mapped_column(Integer)
     data: Mapped[Any] = mapped_column(JSONValue)
+
+
+class RouteMonth(TenantMixin, Base):
+    """The observatory's figures of one route (or "*", the city's) in one month."""
+
+    __tablename__ = "transit_route_months"
+    __table_args__ = (UniqueConstraint("feed_id", "route_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_id: Mapped[int] = mapped_column(_feed())
+    route_id: Mapped[str] = mapped_column(String(100))
+    month: Mapped[str] = mapped_column(String(7))
+    figures: Mapped[Any] = mapped_column(JSONValue)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import structlog
 from huey import crontab
@@ -19,7 +20,7 @@ from civitas.core.db import session_scope, utcnow
 from civitas.core.errors import CivitasError
 from civitas.core.jobs import huey
 from civitas.core.tenancy import bind_all_cities
-from civitas.transit import predict, realtime
+from civitas.transit import observatory, predict, realtime
 from civitas.transit.feeds import settings_of
 from civitas.transit.models import Feed, RealtimeMessage, TripUpdate, VehiclePosition
 from civitas.transit.timetable import network
@@ -109,10 +110,11 @@ def poll_feed(feed_id: int, city_id: int) -> int:
     return taken
 
 
-@huey.periodic_task(crontab(minute="50", hour="2"))  # type: ignore[untyped-decorator]
+@huey.periodic_task(crontab(minute="20", hour="2"))  # type: ignore[untyped-decorator]
 def learn_and_prune() -> int:
-    """Nightly: learn running times and crowding again, and drop realtime history older
-    than the city's history_days (observations are kept)."""
+    """Nightly: learn running times and crowding again, compute the observatory's month,
+    and drop realtime history older than the city's history_days (observations are
+    kept). The insight job that follows at 02:45 turns the months into KPIs."""
     with session_scope() as db:
         bind_all_cities(db)
         pairs = [(f.id, f.tenant_id) for f in db.scalars(select(Feed))]
@@ -126,7 +128,16 @@ def learn_and_prune() -> int:
             if feed is None:
                 continue
             days = settings_of(db, city).history_days
-            predict.learn(db, city, feed, network(db, city), days=days)
+            net = network(db, city)
+            predict.learn(db, city, feed, net, days=days)
+            # the observatory: the month under way, and the last one while it may still
+            # be completed by late messages
+            today = utcnow().astimezone(ZoneInfo(city.timezone)).date()
+            months = [today.strftime("%Y-%m")]
+            if today.day <= 3:
+                months.insert(0, (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"))
+            for month in months:
+                observatory.refresh(db, city, net, feed, month, until=today)
             cutoff = utcnow() - timedelta(days=days)
             for model in (TripUpdate, VehiclePosition):
                 db.execute(

@@ -2,7 +2,7 @@
 
 Revision ID: 0023
 Revises: 0022
-Create Date: 2026-12-04 10:36:41.234639
+Create Date: 2026-12-04 11:17:50.435961
 """
 
 from collections.abc import Sequence
@@ -288,6 +288,40 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_transit_observations_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
+        "transit_route_months",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("feed_id", sa.Integer(), nullable=False),
+        sa.Column("route_id", sa.String(length=100), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("figures", civitas.core.db.JSONValue(), nullable=False),
+        sa.Column("computed_at", civitas.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["feed_id"],
+            ["transit_feeds.id"],
+            name=op.f("fk_transit_route_months_feed_id_transit_feeds"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["cities.id"],
+            name=op.f("fk_transit_route_months_tenant_id_cities"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_transit_route_months")),
+        sa.UniqueConstraint(
+            "feed_id",
+            "route_id",
+            "month",
+            name=op.f("uq_transit_route_months_feed_id_route_id_month"),
+        ),
+    )
+    with op.batch_alter_table("transit_route_months", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_transit_route_months_tenant_id"), ["tenant_id"], unique=False
         )
 
     op.create_table(
@@ -722,6 +756,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_transit_routes_tenant_id"))
 
     op.drop_table("transit_routes")
+    with op.batch_alter_table("transit_route_months", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_transit_route_months_tenant_id"))
+
+    op.drop_table("transit_route_months")
     with op.batch_alter_table("transit_observations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_transit_observations_tenant_id"))
         batch_op.drop_index("ix_transit_observations_route")

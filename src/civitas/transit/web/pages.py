@@ -24,7 +24,7 @@ from civitas.core.errors import InvalidInput, TooManyAttempts
 from civitas.core.i18n import N_, locale_for, translate, translate_plural
 from civitas.places.basemap import map_config
 from civitas.transit import arrivals as arrivals_service
-from civitas.transit import crowding, raptor, service
+from civitas.transit import crowding, observatory, raptor, service
 from civitas.transit.feeds import settings_of
 from civitas.transit.timetable import Network, StopInfo, network
 from civitas.web.deps import CurrentCity, DbSession, client_address
@@ -596,3 +596,121 @@ def period_text(periods: list[Any], zone: Any, locale: str) -> str:
         )
         parts.append(f"{a} – {b}".strip(" –") if (a or b) else "")
     return "; ".join(p for p in parts if p)
+
+
+@router.get("/{city}/transit/observatory", response_model=None)
+def observatory_page(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    month: Annotated[str, Query(max_length=7, pattern=r"^(\d{4}-\d{2})?$")] = "",
+) -> Response:
+    """The mobility observatory: a month's indicators per route, as charts and tables."""
+    from civitas.insight.charts import Chart, _base, fmt
+
+    lang = _lang(request)
+    locale = _locale(request, city)
+    months = observatory.months_of(db, city)
+    chosen = month if month in months else (months[0] if months else "")
+    table = observatory.month_table(db, city, chosen) if chosen else {}
+    net = network(db, city)
+    rows = []
+    for (feed, route_id), figures in sorted(table.items()):
+        if route_id == observatory.CITY:
+            continue
+        route = net.routes.get(f"{feed}:{route_id}")
+        rows.append(
+            {
+                "key": f"{feed}:{route_id}",
+                "label": route.label if route else route_id,
+                "name": (route.long_name if route else "") or "",
+                **figures,
+            }
+        )
+    rows.sort(
+        key=lambda r: (
+            service._route_sort(net, r["key"]) if r["key"] in net.routes else (10**6, r["label"])
+        )
+    )
+    city_row = next((f for (_, r), f in table.items() if r == observatory.CITY), None)
+    on_time_label = translate(lang, N_("On time (%)"))
+    on_time = Chart(
+        "on-time",
+        translate(lang, N_("Departures on time, by line")),
+        translate(
+            lang,
+            N_("Departures observed from 1 minute early to 5 late, per line, in {month}."),
+            month=chosen,
+        ),
+        {
+            **_base(translate(lang, N_("Departures on time, by line")), height=180),
+            "data": {
+                "values": [
+                    {"line": r["label"], "value": r.get("on_time_pct")}
+                    for r in rows
+                    if r.get("on_time_pct") is not None
+                ]
+            },
+            "mark": {"type": "bar"},
+            "encoding": {
+                "x": {"field": "line", "type": "nominal", "title": None, "sort": None},
+                "y": {
+                    "field": "value",
+                    "type": "quantitative",
+                    "title": on_time_label,
+                    "scale": {"domain": [0, 100]},
+                },
+                "tooltip": [{"field": "line"}, {"field": "value", "format": ",.1f"}],
+            },
+        },
+        [
+            translate(lang, N_("Line")),
+            on_time_label,
+            translate(lang, N_("Mean delay (min)")),
+            translate(lang, N_("Departures observed")),
+        ],
+        [
+            [
+                r["label"],
+                fmt(r.get("on_time_pct"), "percent", locale),
+                fmt(None if r.get("mean_delay_s") is None else r["mean_delay_s"] / 60, "", locale),
+                fmt(r.get("observed_departures"), "", locale),
+            ]
+            for r in rows
+        ],
+    )
+    hours = [sum(r.get("departures_per_hour", [0] * 24)[h] for r in rows) for h in range(24)]
+    per_hour_label = translate(lang, N_("Departures per hour"))
+    frequency = Chart(
+        "per-hour",
+        translate(lang, N_("Departures per hour of a weekday, all lines")),
+        translate(
+            lang,
+            N_("Trips leaving their first stop in each hour of an average weekday of {month}."),
+            month=chosen,
+        ),
+        {
+            **_base(translate(lang, N_("Departures per hour of a weekday, all lines")), height=160),
+            "data": {"values": [{"hour": f"{h:02d}", "value": v} for h, v in enumerate(hours)]},
+            "mark": {"type": "bar"},
+            "encoding": {
+                "x": {"field": "hour", "type": "ordinal", "title": None},
+                "y": {"field": "value", "type": "quantitative", "title": per_hour_label},
+                "tooltip": [{"field": "hour"}, {"field": "value", "format": ",.1f"}],
+            },
+        },
+        [translate(lang, N_("Hour")), per_hour_label],
+        [[f"{h:02d}:00", fmt(v, "", locale)] for h, v in enumerate(hours) if v],
+    )
+    return render(
+        request,
+        "transit/observatory.html",
+        {
+            "months": months,
+            "month": chosen,
+            "rows": rows,
+            "city_row": city_row,
+            "charts": [on_time, frequency] if rows else [],
+            "fmt": lambda value, unit="": fmt(value, unit, locale),
+        },
+    )
