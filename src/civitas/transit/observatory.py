@@ -123,8 +123,8 @@ class Month:
                 figures.crowded += occupancy >= CROWDED
             trip_id = str(_get(row, "trip_id"))
             runs[route, trip_id].append(row)
-            trip = self.net.trips.get(f"{self.feed}:{trip_id}")
-            direction = "" if trip is None else str(trip.direction)
+            known = self.net.trips.get(f"{self.feed}:{trip_id}")
+            direction = "" if known is None else str(known.direction)
             at_stops[route, f"{direction}|{_get(row, 'stop_id')}"].append(
                 (_get(row, "scheduled").timestamp(), _get(row, "observed").timestamp())
             )
