@@ -25,6 +25,7 @@ PAGES = [
     "/{city}/transit/lines",
     "/{city}/transit/lines/tt:L1",
     "/{city}/transit/alerts",
+    "/{city}/transit/observatory",
 ]
 
 

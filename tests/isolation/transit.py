@@ -130,6 +130,7 @@ ROUTES: dict[tuple[str, str], Case] = {
         200, auth="cookie", params=lambda w: {"route": "tt:L2"}, setup=transit_world
     ),
     ("GET", "/{city}/transit/alerts"): Case(200, auth="cookie", setup=transit_world),
+    ("GET", "/{city}/transit/observatory"): Case(200, auth="cookie", setup=transit_world),
     # the back office
     ("GET", "/{city}/staff/transit"): Case(200, auth="cookie", setup=transit_world),
     ("POST", "/{city}/staff/transit/alerts"): Case(
@@ -174,4 +175,5 @@ PUBLIC: set[str] = {
     "/{city}/transit/lines",
     "/{city}/transit/lines/{route}",
     "/{city}/transit/alerts",
+    "/{city}/transit/observatory",
 }
