@@ -229,3 +229,25 @@ def test_the_command_imports_and_names_each_problem(engine, two_cities, tmp_path
     assert refused.exit_code == 1
     assert "trips.txt line 2: route_id: routes.txt has no route_id L9." in refused.output
     assert REAL.exists()
+
+
+def test_the_operators_realtime_addresses_are_set_by_command(engine, two_cities):
+    with session_scope(engine) as db:
+        feeds.import_feed(db, city(db), "tt", content=feed_zip(), filename="tt.zip")
+    runner = CliRunner()
+    base = ["transit", "set-realtime", "--city", "trujillo", "--feed", "tt"]
+    bad = runner.invoke(civitas_cli, [*base, "--trip-updates", "ftp://operator/tu.pb"])
+    assert bad.exit_code == 1
+    assert "trip_updates: Give an http or https address" in bad.output
+    good = runner.invoke(
+        civitas_cli,
+        [*base, "--trip-updates", "https://operator.example/tu.pb", "--every", "20"],
+    )
+    assert good.exit_code == 0, good.output
+    with session_scope(engine) as db:
+        feed = feeds.feed_named(db, city(db), "tt")
+        assert (feed.trip_updates_url, feed.vehicle_positions_url, feed.poll_seconds) == (
+            "https://operator.example/tu.pb",
+            None,
+            20,
+        )

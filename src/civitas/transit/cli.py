@@ -58,3 +58,41 @@ def ingest_rt(file: File, city: CitySlug, feed: FeedName) -> None:
         f"trip_updates={result.trip_updates} vehicles={result.vehicles} alerts={result.alerts} "
         f"observations={result.observations}"
     )
+
+
+@app.command("set-realtime")
+def set_realtime(
+    city: CitySlug,
+    feed: FeedName,
+    trip_updates: Annotated[str | None, typer.Option(help="The operator's TripUpdates URL")] = None,
+    vehicle_positions: Annotated[
+        str | None, typer.Option(help="The operator's VehiclePositions URL")
+    ] = None,
+    alerts: Annotated[str | None, typer.Option(help="The operator's Alerts URL")] = None,
+    every: Annotated[int, typer.Option(help="Seconds between two polls", min=10, max=3600)] = 30,
+) -> None:
+    """Set the operator's GTFS-Realtime URLs the worker polls (none given: stop polling)."""
+    from civitas.cities.service import get_city_by_slug
+    from civitas.core.db import session_scope
+    from civitas.core.errors import CivitasError
+    from civitas.transit import feeds
+
+    try:
+        with session_scope() as db:
+            found = feeds.set_realtime(
+                db,
+                get_city_by_slug(db, city),
+                feed,
+                trip_updates=trip_updates,
+                vehicle_positions=vehicle_positions,
+                alerts=alerts,
+                every=every,
+            )
+            polled = [
+                u
+                for u in (found.trip_updates_url, found.vehicle_positions_url, found.alerts_url)
+                if u
+            ]
+    except CivitasError as exc:
+        refused(exc)
+    typer.echo(f"feed={feed} polled_urls={len(polled)} every={every}s")

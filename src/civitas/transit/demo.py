@@ -23,6 +23,7 @@ import yaml
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from civitas.accounts.demo import ensure_user
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
 from civitas.core.config import Settings
@@ -30,6 +31,7 @@ from civitas.core.db import utcnow
 from civitas.core.geo import haversine_m
 from civitas.transit import feeds, observatory, predict, realtime, service, simulation
 from civitas.transit.models import Feed, Observation
+from civitas.transit.permissions import TRANSIT_OPERATOR
 from civitas.transit.timetable import network
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -270,9 +272,20 @@ def load(db: Session, city: City, settings: Settings, password: str) -> list[str
     if spec is None:
         return []
     enter_city(db, city)
+    made = [
+        ensure_user(
+            db,
+            city,
+            username="operator",
+            full_name=spec["agency"]["name"],
+            role=TRANSIT_OPERATOR,
+            department="transport",
+            password=password,
+        )
+    ]
     name = spec["feed"]
     if db.scalar(select(Feed).where(Feed.name == name)) is not None:
-        return []
+        return made
     now = utcnow()
     zone = ZoneInfo(spec["agency"]["timezone"])
     today = now.astimezone(zone).date()
@@ -319,6 +332,7 @@ def load(db: Session, city: City, settings: Settings, password: str) -> list[str
         )
     _alert(db, city, net, spec, now)
     return [
+        *made,
         f"transit:         {result.counts['routes']} lines, {result.counts['stops']} stops, "
         f"{result.counts['trips']} trips; {learnt['observations']} departures of "
         f"{HISTORY_DAYS} days learnt from; live simulation polled at {base}/…",

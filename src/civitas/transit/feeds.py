@@ -144,3 +144,39 @@ def import_feed(
         changes={"name": name, "version": feed.version, "source": feed.source, **feed.counts},
     )
     return ImportResult(feed=name, version=feed.version, counts=feed.counts, imported_at=now)
+
+
+def set_realtime(
+    db: Session,
+    city: City,
+    name: str,
+    *,
+    trip_updates: str | None,
+    vehicle_positions: str | None,
+    alerts: str | None,
+    every: int,
+    actor: str = "cli",
+) -> Feed:
+    """The operator's GTFS-Realtime URLs the worker polls (http or https only)."""
+    feed = feed_named(db, city, name)
+    urls = {"trip_updates": trip_updates, "vehicle_positions": vehicle_positions, "alerts": alerts}
+    problems = [
+        Problem(field, N_("Give an http or https address of at most 500 characters."))
+        for field, url in urls.items()
+        if url and (not url.startswith(("http://", "https://")) or len(url) > 500)
+    ]
+    if problems:
+        raise InvalidInput(N_("The realtime addresses were not saved."), problems=problems)
+    feed.trip_updates_url = trip_updates or None
+    feed.vehicle_positions_url = vehicle_positions or None
+    feed.alerts_url = alerts or None
+    feed.poll_seconds = max(10, min(every, 3600))
+    audit.record(
+        db,
+        actor=actor,
+        action="transit.feed.realtime",
+        entity_type="transit_feed",
+        entity_id=feed.id,
+        changes={k: bool(v) for k, v in urls.items()} | {"every": feed.poll_seconds},
+    )
+    return feed
