@@ -88,16 +88,11 @@ class _Table:
         return self.original is not None
 
 
-_reversed: dict[int, _Table] = {}
-
-
 def _table(day: Day, flipped: bool) -> _Table:
     if not flipped:
         return _Table(day.patterns, day.by_stop)
-    key = id(day)
-    found = _reversed.get(key)
-    if found is not None and found.patterns and found.by_stop is not None:
-        return found
+    if day.turned is not None:
+        return day.turned  # type: ignore[no-any-return]
     patterns: list[Pattern] = []
     for p in day.patterns:
         n = len(p.stops)
@@ -119,11 +114,9 @@ def _table(day: Day, flipped: bool) -> _Table:
     for p in patterns:
         for position, stop in enumerate(p.stops):
             by_stop[stop].append((p.index, position))
-    table = _Table(patterns, by_stop, day.patterns)
-    if len(_reversed) > 8:
-        _reversed.clear()
-    _reversed[key] = table
-    return table
+    # kept with the day (two threads may make it at once: both make the same)
+    day.turned = _Table(patterns, by_stop, day.patterns)
+    return day.turned  # type: ignore[no-any-return]
 
 
 def plan(network: Network, day: Day, query: Query) -> list[Journey]:

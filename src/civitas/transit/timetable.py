@@ -24,6 +24,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -170,6 +171,7 @@ class Day:
     day: date
     patterns: list[Pattern]
     by_stop: list[list[tuple[int, int]]]  # stop → [(pattern, position)]
+    turned: Any = None  # the same turned around, for arrive-by (made when first asked)
 
     @property
     def runs(self) -> int:
