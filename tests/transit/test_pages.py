@@ -36,7 +36,7 @@ def test_a_rider_finds_a_stop_by_name_and_nearby(tt, client):
     assert "Ese lugar no está en Trujillo." in away.text
     # every page of the city links to it, in the reader's language
     home = client.get("/trujillo/?lang=es")
-    assert '<a href="/trujillo/transit?lang=es">Buses y tranvías</a>' in home.text
+    assert '<a href="/trujillo/transit?lang=es">Transporte público</a>' in home.text
 
 
 def test_a_stop_shows_its_next_departures_and_takes_one_tap_on_crowding(tt, client):

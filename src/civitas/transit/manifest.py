@@ -31,7 +31,7 @@ MANIFEST = Domain(
     datasets="civitas.transit.opendata:DATASETS",
     map_layers="civitas.transit.maps:LAYERS",
     nav=(
-        NavEntry(N_("Buses and trams"), "transit", audience="resident"),
+        NavEntry(N_("Public transport"), "transit", audience="resident"),
         NavEntry(N_("Public transport"), "staff/transit", P.TRANSIT_ALERT_MANAGE),
     ),
 )

@@ -284,3 +284,12 @@ def month_table(db: Session, city: City, month: str) -> dict[tuple[str, str], di
 def last_computed(db: Session, city: City) -> datetime | None:
     enter_city(db, city)
     return db.scalar(select(func.max(RouteMonth.computed_at)))
+
+
+def is_whole(db: Session, city: City, month: str) -> bool:
+    """Whether a stored month covers all its days."""
+    return any(
+        int((figures or {}).get("days") or 0) >= len(month_days(month))
+        for (_, route), figures in month_table(db, city, month).items()
+        if route != CITY
+    )

@@ -611,7 +611,11 @@ def observatory_page(
     lang = _lang(request)
     locale = _locale(request, city)
     months = observatory.months_of(db, city)
-    chosen = month if month in months else (months[0] if months else "")
+    chosen = month if month in months else ""
+    if not chosen and months:
+        # the last whole month first: the month under way rests on a few days
+        whole = [m for m in months if observatory.is_whole(db, city, m)]
+        chosen = whole[0] if whole else months[0]
     table = observatory.month_table(db, city, chosen) if chosen else {}
     net = network(db, city)
     rows = []
