@@ -143,3 +143,11 @@ def test_staff_publish_and_withdraw_an_alert(tt, client):
     assert gone.status_code == 303
     client.cookies.clear()
     assert "Paradero trasladado" not in client.get("/trujillo/transit/alerts?lang=es").text
+
+
+def test_an_address_finds_the_stops_around_it(tt, client):
+    # the test world's register has "a-0-1 … Street 1" near the city's centre
+    found = client.get("/trujillo/transit", params={"q": "Jr. Pizarro 3", "lang": "es"})
+    assert found.status_code == 200
+    assert "Paraderos cerca de" in found.text
+    assert 'href="/trujillo/transit/stops/tt:A?lang=es"' in found.text

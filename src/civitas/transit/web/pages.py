@@ -22,6 +22,7 @@ from civitas.core.config import get_settings
 from civitas.core.db import utcnow
 from civitas.core.errors import InvalidInput, TooManyAttempts
 from civitas.core.i18n import N_, locale_for, translate, translate_plural
+from civitas.places import service as places
 from civitas.places.basemap import map_config
 from civitas.transit import arrivals as arrivals_service
 from civitas.transit import crowding, observatory, raptor, service
@@ -186,8 +187,18 @@ def home(
     found: list[dict[str, Any]] = []
     near = False
     problem = None
+    near_place = None
     if q.strip():
         found = [_stop_view(net, s) for s in service.search_stops(net, q.strip(), 12)]
+        if not found or (any(ch.isdigit() for ch in q) and not q.strip().isdigit()):
+            # an address: the stops around it (the city's address register)
+            hits = places.search(db, city, q.strip(), limit=1)
+            if hits:
+                near_place = hits[0].label
+                found = [
+                    {**_stop_view(net, s), "distance": round(d)}
+                    for s, d in service.nearby_stops(net, hits[0].lat, hits[0].lon, 800)[:12]
+                ] or found
     elif lat or lon:
         near = True
         try:
@@ -208,6 +219,7 @@ def home(
         {
             "q": q,
             "near": near,
+            "near_place": near_place,
             "found": found,
             "problem": problem,
             "alert_count": len(alerts),
