@@ -1,8 +1,8 @@
 """The public transport demo: each demo city's network (``data/<slug>.yaml``: named
 places, lines through them, headways by time of day), written as a GTFS feed and
 imported like any operator's; its live simulation switched on and polled through the
-operator's URLs like a real feed; three days of what the buses did, learnt from; and a
-service alert.
+operator's URLs like a real feed; two days of what the buses did, learnt from; last
+month in the observatory; and a service alert.
 
 The feed is made for the demo's dates: its calendar runs from the start of last year to
 the end of next, with the city's public holidays on the weekend timetable."""
@@ -37,7 +37,7 @@ from civitas.transit.timetable import network
 DATA = Path(__file__).resolve().parent / "data"
 DWELL_S = 20
 DETOUR = 1.15
-HISTORY_DAYS = 3
+HISTORY_DAYS = 2
 HOLIDAYS = {  # (month, day): the weekend timetable runs
     "trujillo": [
         (1, 1),
@@ -266,7 +266,7 @@ def _departures(table: dict[str, Any], direction: int) -> list[int]:
 
 
 def load(db: Session, city: City, settings: Settings, password: str) -> list[str]:
-    """Import the city's demo network, switch its simulation on and learn from three
+    """Import the city's demo network, switch its simulation on and learn from two
     days of it (nothing when the city has no network or has it already)."""
     spec = spec_of(city.slug)
     if spec is None:
@@ -353,9 +353,7 @@ def _observatory(
     last_month = (first - timedelta(days=1)).strftime("%Y-%m")
     figures = observatory.Month(net, feed.name, last_month)
     for day in observatory.month_days(last_month):
-        rows = simulation.observations_of(net, feed.name, day, zone)
-        rows.sort(key=lambda r: (r["trip_id"], r["sequence"]))
-        figures.add_day(day, rows)
+        figures.add_day(day, simulation.seen_of(net, feed.name, day, zone), seen=True)
     results: dict[str, dict[str, Any]] = figures.results()
     results[observatory.CITY] = observatory.city_figures(db, city, net, last_month)
     observatory.store(db, city, feed, last_month, results)

@@ -53,8 +53,26 @@ def trip_km(net: Network, trip: TripInfo) -> float:
     )
 
 
+# what the observatory reads of an observation: route, trip, stop, delay (s), occupancy,
+# scheduled and observed (epoch seconds)
+Seen = tuple[str, str, str, int, int | None, float, float]
+
+
 def _get(row: Any, key: str) -> Any:
     return row[key] if isinstance(row, dict) else getattr(row, key)
+
+
+def _normal(rows: Iterable[Any]) -> Iterable[Seen]:
+    for row in rows:
+        yield (
+            str(_get(row, "route_id")),
+            str(_get(row, "trip_id")),
+            str(_get(row, "stop_id")),
+            int(_get(row, "delay")),
+            _get(row, "occupancy"),
+            _get(row, "scheduled").timestamp(),
+            _get(row, "observed").timestamp(),
+        )
 
 
 @dataclass
@@ -89,8 +107,9 @@ class Month:
             self._km[trip.key] = trip_km(self.net, trip)
         return self._km[trip.key]
 
-    def add_day(self, day: date, observations: Iterable[Any]) -> None:
-        """The day's timetable, and its observations sorted by trip and sequence."""
+    def add_day(self, day: date, observations: Iterable[Any], *, seen: bool = False) -> None:
+        """The day's timetable, and its observations sorted by trip and sequence (rows
+        or dicts; with ``seen``, already :data:`Seen` tuples)."""
         self.days += 1
         weekday = day.weekday() < 5
         for run in self.net.runs_on(day):
@@ -107,38 +126,46 @@ class Month:
                 figures.by_hour[local.hour] += 1
         if weekday:
             self.weekdays += 1
-        # what happened
-        runs: dict[tuple[str, str], list[Any]] = defaultdict(list)
-        at_stops: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
-        for row in observations:
-            route = str(_get(row, "route_id"))
-            figures = self.routes[route]
-            delay = int(_get(row, "delay"))
+        self.add_seen(observations if seen else _normal(observations))
+
+    def add_seen(self, seen: Iterable[Seen]) -> None:
+        """What happened on a day: (route, trip, stop, delay, occupancy, scheduled epoch,
+        observed epoch), by trip and sequence."""
+        runs: dict[tuple[str, str], list[float]] = {}  # → [calls seen, first, last]
+        at_stops: dict[tuple[str, str, str], list[tuple[float, float]]] = defaultdict(list)
+        directions: dict[str, str] = {}
+        routes = self.routes
+        for route, trip_id, stop_id, delay, occupancy, scheduled, observed in seen:
+            figures = routes[route]
             figures.seen += 1
             figures.delay_sum += delay
-            figures.on_time += EARLY_S <= delay <= LATE_S
-            occupancy = _get(row, "occupancy")
+            if EARLY_S <= delay <= LATE_S:
+                figures.on_time += 1
             if occupancy is not None and occupancy <= 6:
                 figures.crowd_seen += 1
-                figures.crowded += occupancy >= CROWDED
-            trip_id = str(_get(row, "trip_id"))
-            runs[route, trip_id].append(row)
-            known = self.net.trips.get(f"{self.feed}:{trip_id}")
-            direction = "" if known is None else str(known.direction)
-            at_stops[route, f"{direction}|{_get(row, 'stop_id')}"].append(
-                (_get(row, "scheduled").timestamp(), _get(row, "observed").timestamp())
-            )
-        for (route, trip_id), rows in runs.items():
-            found = self.net.trips.get(f"{self.feed}:{trip_id}")
-            if found is None or len(rows) != len(found.stops):
+                if occupancy >= CROWDED:
+                    figures.crowded += 1
+            key = (route, trip_id)
+            found = runs.get(key)
+            if found is None:
+                runs[key] = [1, observed, observed]
+            else:
+                found[0] += 1
+                found[2] = observed
+            direction = directions.get(trip_id)
+            if direction is None:
+                known = self.net.trips.get(f"{self.feed}:{trip_id}")
+                direction = directions[trip_id] = "" if known is None else str(known.direction)
+            at_stops[route, direction, stop_id].append((scheduled, observed))
+        for (route, trip_id), (count, first, last) in runs.items():
+            trip = self.net.trips.get(f"{self.feed}:{trip_id}")
+            if trip is None or count != len(trip.stops) or last <= first:
                 continue  # a whole trip only
-            seconds = (_get(rows[-1], "observed") - _get(rows[0], "observed")).total_seconds()
-            if seconds > 0:
-                self.routes[route].observed_km += self._trip_km(found)
-                self.routes[route].observed_s += seconds
-        for (route, _), times in at_stops.items():
+            routes[route].observed_km += self._trip_km(trip)
+            routes[route].observed_s += last - first
+        for (route, _, _), times in at_stops.items():
             times.sort()
-            devs = self.routes[route].headway_devs
+            devs = routes[route].headway_devs
             for (s1, o1), (s2, o2) in itertools.pairwise(times):
                 scheduled = s2 - s1
                 if 60 <= scheduled <= 3600:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import math
 import random
 from dataclasses import dataclass
@@ -73,41 +74,60 @@ class Truth:
     riders: tuple[int, ...]
 
 
+def _static(net: Network, run: Run) -> tuple[str, tuple[tuple[float, bool], ...], float]:
+    """A trip's route, its segments' lasting bias and peaks, and its line's demand."""
+    trip = run.trip
+    found: tuple[str, tuple[tuple[float, bool], ...], float] | None = net.derived.get(
+        ("simulation", trip.key)
+    )
+    if found is None:
+        route = net.routes[trip.route].route_id
+        stops = [net.stops[s].stop_id for s in trip.stops]
+        segments = tuple(_segment(route, a, b) for a, b in itertools.pairwise(stops))
+        found = (route, segments, 0.7 + 0.6 * _unit("line", route))
+        net.derived["simulation", trip.key] = found
+    return found
+
+
 def truth(net: Network, run: Run, zone: ZoneInfo) -> Truth:
     trip = run.trip
-    route = net.routes[trip.route].route_id
+    _, segments, line = _static(net, run)
     # a demo's made-up day, replayable: no secret depends on it
     rng = random.Random(_seed("run", trip.key, run.service_date, run.start))  # noqa: S311
-    stops = [net.stops[s].stop_id for s in trip.stops]
+    gauss = rng.gauss
     weekday = run.service_date.weekday() < 5
     # local hours by the day's offset (a run does not cross a change of the clocks)
     offset = _offset(zone, run.departures[0])
-    clock = run.departures[0] + max(0.0, rng.gauss(45, 60))
-    pace = rng.gauss(0, 0.05)
+    deps = run.departures
+    timepoints = trip.timepoints
+    clock = deps[0] + max(0.0, gauss(45, 60))
+    pace = gauss(0, 0.05)
     departures = [round(clock)]
-    for s in range(len(stops) - 1):
-        pace = 0.8 * pace + rng.gauss(0, 0.045)
+    for s, (bias, busy) in enumerate(segments):
+        pace = 0.8 * pace + gauss(0, 0.045)
         h = ((clock + offset) % 86400) / 3600
-        scheduled = run.departures[s + 1] - run.departures[s]
-        clock += max(
-            scheduled * congestion(route, stops[s], stops[s + 1], h, weekday) * (1 + pace),
-            10.0,
-        )
-        if trip.timepoints[s + 1] and clock < run.departures[s + 1]:
-            clock = run.departures[s + 1]
+        factor = bias
+        if busy:
+            peak = weekday and (6.5 <= h <= 9.0 or 16.5 <= h <= 19.5)
+            factor *= 1.45 if peak else (1.15 if 11.5 <= h <= 14.5 else 1.0)
+        if h >= 21 or h < 6:
+            factor *= 0.88
+        clock += max((deps[s + 1] - deps[s]) * factor * (1 + pace), 10.0)
+        if timepoints[s + 1] and clock < deps[s + 1]:
+            clock = deps[s + 1]
         departures.append(round(clock))
     # riders: people board along the first two thirds, leave along the last
     h = ((departures[0] + offset) % 86400) / 3600
     demand = 0.35 + (0.65 if any(a - 0.5 <= h <= b for a, b in PEAKS) and weekday else 0.0)
-    demand *= 0.7 + 0.6 * _unit("line", route)
+    demand *= line
     riders: list[int] = []
     aboard = 0.0
-    n = len(stops)
+    n = len(departures)
+    uniform = rng.uniform
     for i in range(n):
         x = i / max(n - 1, 1)
-        boarding = demand * 9 * (1 - x) * rng.uniform(0.5, 1.5)
-        leaving = aboard * (0.05 + 0.5 * x * x)
-        aboard = max(0.0, min(aboard + boarding - leaving, CAPACITY * 1.15))
+        aboard += demand * 9 * (1 - x) * uniform(0.5, 1.5) - aboard * (0.05 + 0.5 * x * x)
+        aboard = max(0.0, min(aboard, CAPACITY * 1.15))
         riders.append(round(aboard) if i < n - 1 else 0)
     return Truth(tuple(departures), tuple(riders))
 
@@ -261,3 +281,32 @@ def observations_of(
 
 def days_back(today: date, n: int) -> list[date]:
     return [today - timedelta(days=k) for k in range(n, 0, -1)]
+
+
+def seen_of(net: Network, feed: str, day: date, zone: ZoneInfo) -> list[tuple[Any, ...]]:
+    """The same day as the observatory reads it (civitas.transit.observatory.Seen), made
+    without a row or a datetime for each departure: a month of it in seconds."""
+    out: list[tuple[Any, ...]] = []
+    for run in net.runs_on(day):
+        trip = run.trip
+        if trip.feed != feed:
+            continue
+        happened = truth(net, run, zone)
+        route = net.routes[trip.route].route_id
+        stops = [net.stops[s].stop_id for s in trip.stops]
+        for i, t in enumerate(happened.departures):
+            riders = happened.riders[i] / CAPACITY
+            status = (
+                1
+                if riders < 0.45
+                else 2
+                if riders < 0.7
+                else 3
+                if riders < 0.95
+                else 4
+                if riders < 1.1
+                else 5
+            )
+            scheduled = run.departures[i]
+            out.append((route, trip.trip_id, stops[i], t - scheduled, status, scheduled, t))
+    return out

@@ -193,6 +193,8 @@ class Network:
     # transfers.txt between stops: (from, to) → (type, min_transfer_time)
     transfers: dict[tuple[int, int], tuple[int, int | None]]
     children: dict[int, list[int]]  # a station → its platforms
+    # what other modules derive from this network and keep with it (the simulation's)
+    derived: dict[Any, Any] = field(default_factory=dict)
     _days: OrderedDict[date, Day] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
