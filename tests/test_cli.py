@@ -55,8 +55,9 @@ def test_demo_loads_two_cities_and_running_it_again_changes_nothing(engine):
     counts = row_counts(engine)
     assert counts["cities"] == 2
     assert counts["services"] == 70
-    # 7 staff users a city, and in Trujillo 7 waste pickers and a buyer
-    assert counts["users"] == 22
+    # 8 staff users a city (the bus operator's among them), and in Trujillo 7 waste
+    # pickers and a buyer
+    assert counts["users"] == 24
     # recycling in Trujillo: sixty days of collections and sales, and a planned day
     assert counts["recycling_pickers"] == 7
     assert counts["recycling_pickups"] > 300
@@ -64,6 +65,11 @@ def test_demo_loads_two_cities_and_running_it_again_changes_nothing(engine):
     assert counts["recycling_sales"] > 20
     assert counts["recycling_allocations"] >= counts["recycling_sale_lines"]
     assert counts["recycling_plans"] > 20
+    # public transport: a network a city, its buses' last days, last month observed
+    assert counts["transit_feeds"] == 2
+    assert counts["transit_observations"] > 50_000
+    assert counts["transit_route_months"] >= 2 * (5 + 1)
+    assert counts["transit_alerts"] == 2
     # 300 recent ones per city in every status, and twelve whole months of history
     assert counts["service_requests"] >= 600 + 12 * (160 + 220)
     assert counts["survey_responses"] > 1000
