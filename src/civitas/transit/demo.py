@@ -29,7 +29,7 @@ from civitas.cities.service import enter_city
 from civitas.core.config import Settings
 from civitas.core.db import utcnow
 from civitas.core.geo import haversine_m
-from civitas.transit import feeds, observatory, predict, realtime, service, simulation
+from civitas.transit import feeds, gtfs, observatory, predict, realtime, service, simulation
 from civitas.transit.models import Feed, Observation
 from civitas.transit.permissions import TRANSIT_OPERATOR
 from civitas.transit.timetable import network
@@ -174,20 +174,7 @@ def build_feed(spec: dict[str, Any], today: date, slug: str) -> bytes:
         "stop_times.txt": [
             ["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence", "timepoint"]
         ],
-        "calendar.txt": [
-            [
-                "service_id",
-                "monday",
-                "tuesday",
-                "wednesday",
-                "thursday",
-                "friday",
-                "saturday",
-                "sunday",
-                "start_date",
-                "end_date",
-            ]
-        ],
+        "calendar.txt": [list(gtfs.REQUIRED_COLUMNS["calendar.txt"])],
         "calendar_dates.txt": [["service_id", "date", "exception_type"]],
         "shapes.txt": [["shape_id", "shape_pt_lat", "shape_pt_lon", "shape_pt_sequence"]],
     }

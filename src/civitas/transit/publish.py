@@ -4,7 +4,7 @@ already use. Trip and stop ids are the feeds' own (as in their static GTFS)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from google.transit import gtfs_realtime_pb2 as rt
 from sqlalchemy import select
@@ -124,7 +124,3 @@ def alerts(db: Session, city: City, *, now: datetime | None = None) -> bytes:
             url = out.url.translation.add()
             url.text = alert.url
     return bytes(message.SerializeToString())
-
-
-def stamp(now: datetime) -> str:
-    return now.astimezone(UTC).isoformat()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz, process, utils
@@ -18,7 +18,6 @@ from civitas.cities.models import City
 from civitas.core import audit
 from civitas.core.db import utcnow
 from civitas.core.errors import InvalidInput, NotFound, Problem, TooManyAttempts
-from civitas.core.geo import haversine_m
 from civitas.core.i18n import N_
 from civitas.transit import raptor
 from civitas.transit.feeds import feeds_of, settings_of
@@ -464,11 +463,3 @@ def _ends(
         return dict.fromkeys(net.boarding_stops(place.stop.index), 0), {}
     near = stops_near(net, place.lat, place.lon, max_walk_m)
     return {i: round(m / speed) for i, m in near}, dict(near)
-
-
-def direct_walk_m(origin: Place, destination: Place) -> float:
-    return haversine_m((origin.lat, origin.lon), (destination.lat, destination.lon)) * DETOUR
-
-
-def as_local(epoch: int, zone: Any) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC).astimezone(zone)

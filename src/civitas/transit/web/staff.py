@@ -116,6 +116,19 @@ def context(db: Any, city: City, lang: str, principal: Principal) -> dict[str, A
     }
 
 
+def _refused(request: Request, db: Any, city: City, answers: dict[str, Any] | None = None) -> Any:
+    """The page again with the form's answers and what was wrong, after a refusal."""
+
+    def refused(who: Principal, exc: CivitasError) -> Response:
+        lang = request.state.lang
+        found = context(db, city, lang, who)
+        found["answers"] = answers or {}
+        found["problems"] = problems_by_field(lang, exc)
+        return render(request, "transit/staff.html", found, status=exc.status)
+
+    return refused
+
+
 @router.get("/{city}/staff/transit", response_model=None)
 def transit_page(
     request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
@@ -171,12 +184,6 @@ def publish_alert(
         )
         return alert.id
 
-    def refused(who: Principal, exc: CivitasError) -> Response:
-        found = context(db, city, lang, who)
-        found["answers"] = answers
-        found["problems"] = problems_by_field(lang, exc)
-        return render(request, "transit/staff.html", found, status=exc.status)
-
     return form_action(
         request,
         city,
@@ -187,7 +194,7 @@ def publish_alert(
         key=key or None,
         change=change,
         done=lambda _id: f"/{city.slug}/staff/transit?saved=alert&lang={lang}#alerts",
-        refused=refused,
+        refused=_refused(request, db, city, answers),
     )
 
 
@@ -214,11 +221,6 @@ def withdraw(
 ) -> Response:
     lang = request.state.lang
 
-    def refused(who: Principal, exc: CivitasError) -> Response:
-        found = context(db, city, lang, who)
-        found["problems"] = problems_by_field(lang, exc)
-        return render(request, "transit/staff.html", found, status=exc.status)
-
     return form_action(
         request,
         city,
@@ -228,7 +230,7 @@ def withdraw(
         csrf=csrf,
         change=lambda who: service.withdraw_alert(db, city, alert_id, actor=who.label).id,
         done=lambda _id: f"/{city.slug}/staff/transit?saved=withdrawn&lang={lang}#alerts",
-        refused=refused,
+        refused=_refused(request, db, city),
     )
 
 
@@ -270,12 +272,6 @@ def save_settings(
         state.stale_after_s, state.drop_after_s = stale, drop
         return stale
 
-    def refused(who: Principal, exc: CivitasError) -> Response:
-        found = context(db, city, lang, who)
-        found["answers"] = {"stale_after_s": stale_after_s, "drop_after_s": drop_after_s}
-        found["problems"] = problems_by_field(lang, exc)
-        return render(request, "transit/staff.html", found, status=exc.status)
-
     return form_action(
         request,
         city,
@@ -285,5 +281,7 @@ def save_settings(
         csrf=csrf,
         change=change,
         done=lambda _s: f"/{city.slug}/staff/transit?saved=settings&lang={lang}#settings",
-        refused=refused,
+        refused=_refused(
+            request, db, city, {"stale_after_s": stale_after_s, "drop_after_s": drop_after_s}
+        ),
     )
