@@ -70,7 +70,7 @@ def test_the_scorecard_editor_and_open_data_are_accessible(pages, two_cities):
     page.goto("/trujillo/staff/scorecard/edit?lang=en")
     page.get_by_label("The scorecard (YAML)").fill(CARD.replace("csat_pct, target", "csat, target"))
     page.get_by_role("button", name="Save").click()
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    expect(page.locator("#error-summary")).to_be_focused()
     assert "line 12" in page.locator("#error-summary").inner_text()
     pages.check(page, "scorecard-edit-error")
     resident = pages.new()

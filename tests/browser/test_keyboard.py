@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 
 def tab_to(page: Any, selector: str, limit: int = 60) -> None:
     """Press Tab until the element is focused (fails if it never is: not reachable)."""
@@ -30,10 +32,10 @@ def test_a_resident_files_a_request_by_keyboard_alone(pages, two_cities):
     tab_to(page, "button[type=submit]")
     page.keyboard.press("Enter")  # nothing given: the summary takes the focus
     page.wait_for_selector("#error-summary")
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    expect(page.locator("#error-summary")).to_be_focused()
     tab_to(page, "#error-summary a")
     page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "address"
+    expect(page.locator("#address")).to_be_focused()
     page.keyboard.type("Jirón Pizarro 412")
     page.keyboard.press("Enter")  # submits the form
 

@@ -29,11 +29,11 @@ def test_a_resident_files_and_follows_a_request(pages, two_cities, tmp_path, cli
     page.get_by_role("button", name="Continue").click()
     summary = page.locator("#error-summary")
     assert "Enter the address or choose the place on the map." in summary.inner_text()
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    expect(page.locator("#error-summary")).to_be_focused()
     assert page.locator("#address").get_attribute("aria-invalid") == "true"
     pages.check(page, "where-error")
     summary.get_by_role("link").click()
-    assert page.evaluate("document.activeElement.id") == "address"
+    expect(page.locator("#address")).to_be_focused()
 
     # a point on the map, and an address
     page.locator("#map").click(position={"x": 180, "y": 120})

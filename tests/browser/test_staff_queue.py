@@ -40,7 +40,7 @@ def test_user_administration_pages_are_accessible(pages, two_cities):
     page.get_by_role("link", name="Add a user").click()
     pages.check(page, "user-new")
     page.get_by_role("button", name="Save").click()
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    expect(page.locator("#error-summary")).to_be_focused()
     pages.check(page, "user-new-errors")
     page.get_by_label("User name").fill("rosa")
     page.get_by_label("Name", exact=True).fill("Rosa Quispe")
@@ -60,5 +60,5 @@ def test_the_catalogue_editor_is_accessible(pages, two_cities):
     page.locator("#name-es").fill("")
     page.locator("#name-en").fill("")
     page.get_by_role("button", name="Save").click()
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    expect(page.locator("#error-summary")).to_be_focused()
     pages.check(page, "service-editor-errors")
