@@ -12,6 +12,7 @@ INSTALLED: tuple[str, ...] = (
     "civitas.residents",
     "civitas.register",
     "civitas.proactive",
+    "civitas.applications",
     "civitas.insight",
     "civitas.recycling",
     "civitas.transit",

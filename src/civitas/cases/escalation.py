@@ -48,6 +48,7 @@ def escalate_overdue(session_factory: Callable[[], Session], *, now: datetime | 
                 ServiceRequest.status.in_([s.value for s in OPEN_STATUSES]),
                 ServiceRequest.expected_at < now,
                 ServiceRequest.escalated_at.is_(None),
+                ServiceRequest.paused_at.is_(None),  # waiting for the resident
             )
         ).all()
     by_city: dict[int, list[int]] = {}

@@ -93,6 +93,7 @@ def create_request(
     earlier_problems: list[Problem] | None = None,
     location_given: bool = True,
     token: bool = False,
+    private: bool = False,
 ) -> ServiceRequest:
     """Check everything, then store the request in the caller's transaction. Problems the
     caller found in the raw input come in ``earlier_problems`` and are reported together
@@ -143,6 +144,7 @@ def create_request(
         requested_at=now,
         updated_at=now,
         expected_at=now + timedelta(hours=service.target_hours) if service.target_hours else None,
+        private=private,
     )
     db.add(request)  # flushed with the rest of the transaction
     # a domain that owns the service (recycling pickups) adds its part or refuses the whole

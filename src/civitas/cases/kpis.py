@@ -194,7 +194,7 @@ def _sql(dialect: str, part: str) -> str:
                    sr.reopen_count AS reopen_count, s.target_hours AS target_hours,
                    {close_h} AS close_h
             FROM service_requests sr JOIN services s ON s.id = sr.service_id
-            WHERE sr.tenant_id = :city AND sr.status <> 'duplicate'
+            WHERE sr.tenant_id = :city AND sr.status NOT IN ('duplicate', 'withdrawn')
             AND sr.closed_at >= :start AND sr.closed_at < :end"""  # noqa: S608
         return breakdown_sql(
             dialect,

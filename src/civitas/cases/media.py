@@ -3,10 +3,7 @@ orientation applied and every metadata block (EXIF with GPS, XMP, comments) drop
 
 from __future__ import annotations
 
-import hashlib
 import io
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +11,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from civitas.core.errors import InvalidInput, Problem
+from civitas.core.files import store_bytes
 from civitas.core.i18n import N_
 
 FORMATS = {
@@ -94,21 +92,5 @@ def clean(data: bytes, *, where: str, max_bytes: int, max_pixels: int) -> CleanI
 
 
 def store(media_root: Path, tenant_id: int, image: CleanImage) -> tuple[str, str]:
-    """Write the photo durably (temp file, fsync, rename); returns its relative path and hash."""
-    digest = hashlib.sha256(image.data).hexdigest()
-    relative = f"{tenant_id}/{digest[:2]}/{digest}.{image.extension}"
-    target = media_root / relative
-    if target.exists():
-        return relative, digest
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(image.data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return relative, digest
+    """Write the photo durably (core.files); returns its relative path and hash."""
+    return store_bytes(media_root, str(tenant_id), image.data, image.extension)

@@ -3,7 +3,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civitas.catalogue.models import Service
@@ -64,6 +74,13 @@ class ServiceRequest(TenantMixin, Base):
     duplicate_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("service_requests.id", ondelete="SET NULL"), default=None
     )
+    # a case filed as an application: nothing of it in public (lists, Open311, the status
+    # page, open data), whatever its service shows of reports
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # the deadline stands still while the case waits for the resident (a payment, a
+    # missing document): since when, and for what
+    paused_at: Mapped[datetime | None] = mapped_column(default=None)
+    waiting_for: Mapped[str | None] = mapped_column(String(20), default=None)
 
     # lists load only what they show (see cases.service.service_infos); single cases load lazily
     service: Mapped[Service] = relationship(lazy="select")

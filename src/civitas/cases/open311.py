@@ -199,6 +199,7 @@ FMS_STATUS = {
     "closed": "closed",
     "rejected": "no_further_action",
     "duplicate": "duplicate",
+    "withdrawn": "closed",
 }
 FMS_INCOMING = frozenset(
     {

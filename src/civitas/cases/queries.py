@@ -274,6 +274,8 @@ def query_requests(
         ServiceRequest.requested_at.desc(), ServiceRequest.id.desc()
     )
     page_size = min(query.page_size, DEFAULT_LIMIT)
+    if query.public:  # an application is nobody else's business
+        stmt = stmt.where(ServiceRequest.private.is_(False))
     if query.numbers is not None:
         stmt = stmt.where(ServiceRequest.number.in_(query.numbers))
         return _rows(db, stmt.limit(DEFAULT_LIMIT))
@@ -474,7 +476,12 @@ def public_updates(
     rows = db.execute(
         select(ServiceRequest, RequestNote)
         .join(RequestNote, RequestNote.request_id == ServiceRequest.id)
-        .where(RequestNote.public.is_(True), RequestNote.at >= first, RequestNote.at <= last)
+        .where(
+            RequestNote.public.is_(True),
+            RequestNote.at >= first,
+            RequestNote.at <= last,
+            ServiceRequest.private.is_(False),
+        )
         .order_by(RequestNote.at, RequestNote.id)
         .limit(DEFAULT_LIMIT)
     ).all()

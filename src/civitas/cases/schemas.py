@@ -25,6 +25,7 @@ class Status(StrEnum):
     CLOSED = "closed"
     REJECTED = "rejected"
     DUPLICATE = "duplicate"
+    WITHDRAWN = "withdrawn"  # by the resident (an application), before it was handled
 
 
 OPEN_STATUSES = frozenset(
@@ -46,6 +47,7 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.CLOSED: frozenset({Status.IN_PROGRESS}),
     Status.REJECTED: frozenset({Status.IN_PROGRESS}),
     Status.DUPLICATE: frozenset({Status.IN_PROGRESS}),
+    Status.WITHDRAWN: frozenset({Status.IN_PROGRESS}),
 }
 
 STATUS_LABELS = {
@@ -57,6 +59,7 @@ STATUS_LABELS = {
     Status.CLOSED: N_("Closed"),
     Status.REJECTED: N_("Rejected"),
     Status.DUPLICATE: N_("Duplicate"),
+    Status.WITHDRAWN: N_("Withdrawn"),
 }
 
 

@@ -60,9 +60,11 @@ from civitas.cases.statuses import (
     change_status,
     notes_of,
     notify_reporter,
+    pause_deadline,
     public_notes,
     recipients,
     resident_update,
+    resume_deadline,
 )
 
 __all__ = [
@@ -108,6 +110,7 @@ __all__ = [
     "nearby_open",
     "notes_of",
     "notify_reporter",
+    "pause_deadline",
     "photos_of",
     "public_notes",
     "public_updates",
@@ -115,6 +118,7 @@ __all__ = [
     "queue_counts",
     "recipients",
     "resident_update",
+    "resume_deadline",
     "save_filter",
     "saved_filters",
     "service_infos",

@@ -184,6 +184,7 @@ def change_status(
         )
     if status in CLOSED_STATUSES:
         request.closed_at = now
+        request.paused_at, request.waiting_for = None, None  # nothing to wait for any more
     elif current in CLOSED_STATUSES:  # reopened
         request.closed_at = None
         request.reopen_count += 1
@@ -206,6 +207,61 @@ def change_status(
         reason=note or None,
     )
     return request
+
+
+def pause_deadline(
+    db: Session,
+    city: City,
+    request: ServiceRequest,
+    *,
+    waiting_for: str,
+    actor: str,
+    now: datetime | None = None,
+) -> None:
+    """The case waits for the resident (a payment, a missing document): its deadline stands
+    still, and it is not escalated, until :func:`resume_deadline`. Pausing a paused case
+    only changes what it waits for."""
+    enter_city(db, city)
+    now = now or utcnow()
+    if request.paused_at is None:
+        request.paused_at = now
+    request.waiting_for = waiting_for
+    request.updated_at = now
+    audit.record(
+        db,
+        actor=actor,
+        action="request.deadline_paused",
+        entity_type="service_request",
+        entity_id=request.number,
+        changes={"waiting_for": waiting_for},
+    )
+
+
+def resume_deadline(
+    db: Session, city: City, request: ServiceRequest, *, actor: str, now: datetime | None = None
+) -> None:
+    """The resident gave what the case waited for: the deadline moves on by the time it
+    stood still."""
+    enter_city(db, city)
+    if request.paused_at is None:
+        return
+    now = now or utcnow()
+    stood = max(now - request.paused_at, timedelta(0))
+    if request.expected_at is not None:
+        request.expected_at += stood
+    request.paused_at, request.waiting_for = None, None
+    request.updated_at = now
+    audit.record(
+        db,
+        actor=actor,
+        action="request.deadline_resumed",
+        entity_type="service_request",
+        entity_id=request.number,
+        changes={
+            "paused_seconds": int(stood.total_seconds()),
+            "expected_at": request.expected_at.isoformat() if request.expected_at else None,
+        },
+    )
 
 
 def add_note(

@@ -11,7 +11,7 @@ import functools
 import gettext
 from collections.abc import Mapping
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -73,19 +73,23 @@ def translate(lang: str, msgid: str, /, **params: Any) -> str:
 
 
 def _localised(params: dict[str, Any]) -> dict[str, Any]:
-    """Decimal parameters in the reader's locale (whole numbers stay as they are: they are
-    as often a year or a reference as a quantity)."""
-    if not any(isinstance(v, float) for v in params.values()):
+    """Decimal parameters and dates in the reader's locale (whole numbers stay as they are:
+    they are as often a year or a reference as a quantity)."""
+    if not any(isinstance(v, float | date) for v in params.values()):
         return params
+    from babel.dates import format_date
     from babel.numbers import format_decimal
 
     locale = reader_locale.get()
-    return {
-        k: (format_decimal(v, format="#,##0.###", locale=locale) if locale else f"{v:g}")
-        if isinstance(v, float)
-        else v
-        for k, v in params.items()
-    }
+
+    def shown(v: Any) -> Any:
+        if isinstance(v, float):
+            return format_decimal(v, format="#,##0.###", locale=locale) if locale else f"{v:g}"
+        if isinstance(v, date) and not isinstance(v, datetime):
+            return format_date(v, "medium", locale=locale) if locale else v.isoformat()
+        return v
+
+    return {k: shown(v) for k, v in params.items()}
 
 
 def translate_plural(lang: str, singular: str, plural: str, count: int, /, **params: Any) -> str:
@@ -147,7 +151,7 @@ def format_money(amount_minor: int, currency: str, locale: str) -> str:
     return format_currency(amount_minor / 10**digits, currency, locale=locale)
 
 
-def pick(texts: Mapping[str, str] | None, lang: str, fallback: str = "en") -> str:
+def pick(texts: Mapping[Any, str] | None, lang: str, fallback: str = "en") -> str:
     """The text in ``lang``, else the fallback language, else any text there is."""
     if not texts:
         return ""

@@ -37,7 +37,7 @@ class NavEntry:
     permission: str | None = None
     roles: frozenset[str] = frozenset()
     not_roles: frozenset[str] = frozenset()
-    audience: Literal["staff", "resident"] = "staff"
+    audience: Literal["staff", "resident", "account"] = "staff"
     admin: bool = False  # settings rather than daily work: listed after the work
 
     def shown_to(self, roles: Iterable[str], can: Callable[[str], bool]) -> bool:

@@ -86,6 +86,7 @@ def request_rows(
         .where(
             ServiceRequest.requested_at >= now - timedelta(days=DAYS),
             ServiceRequest.status != "duplicate",
+            ServiceRequest.private.is_(False),
             Service.published.is_(True),
         )
         .order_by(ServiceRequest.number)

@@ -589,3 +589,87 @@ def persons_with_email(db: Session, city: City, email: str, on: date) -> list[in
         )
     )
     return sorted(set(own) | set(children))
+
+
+def own_person(db: Session, city: City, email: str, on: date) -> int | None:
+    """The one person whose current register entry has this e-mail address (None when
+    there is none, or more than one: then nobody's data is read for them)."""
+    enter_city(db, city)
+    found = list(
+        db.scalars(
+            select(PersonState.person_id).where(
+                PersonState.email == email.lower(),
+                PersonState.valid_from <= on,
+                or_(PersonState.valid_to.is_(None), PersonState.valid_to > on),
+            )
+        )
+    )
+    return found[0] if len(set(found)) == 1 else None
+
+
+def address_text(address: Address) -> str:
+    return f"{address.street} {address.number}, {address.postcode}"
+
+
+def facts_for(
+    db: Session,
+    city: City,
+    person_id: int,
+    *,
+    on: date,
+    parts: Iterable[str],
+    actor: str,
+    actor_kind: str,
+    purpose: str,
+    detail: str | None = None,
+) -> dict[str, Any]:
+    """Only the parts of a person's entry asked for (identity, contact, address,
+    household), for a purpose; the read is logged with exactly those parts."""
+    enter_city(db, city)
+    wanted = sorted(set(parts) & {"identity", "contact", "address", "household"})
+    state = state_on(db, person_id, on)
+    person = db.get(Person, person_id)
+    if state is None or person is None or not wanted:
+        return {}
+    facts: dict[str, Any] = {}
+    if "identity" in wanted:
+        facts |= {
+            "given_names": state.given_names,
+            "family_name": state.family_name,
+            "birth_date": person.birth_date,
+        }
+    if "contact" in wanted:
+        facts |= {"email": state.email, "phone": state.phone}
+    if "address" in wanted:
+        address = db.get(Address, state.address_id)
+        facts["address"] = address_text(address) if address else None
+    if "household" in wanted:
+        others = [
+            m for m in household_members(db, state.household_id, on) if m.person_id != person_id
+        ]
+        births = dict(
+            db.execute(
+                select(Person.id, Person.birth_date).where(
+                    Person.id.in_([m.person_id for m in others])
+                )
+            ).all()
+        )
+        facts["household"] = [
+            {
+                "given_names": m.given_names,
+                "family_name": m.family_name,
+                "birth_date": births.get(m.person_id),
+            }
+            for m in others
+        ]
+    log_access(
+        db,
+        city,
+        person_ids=[person_id],
+        actor=actor,
+        actor_kind=actor_kind,
+        purpose=purpose,
+        data=wanted,
+        detail=detail,
+    )
+    return facts

@@ -571,7 +571,7 @@ def get_request(
     number = row_number(service_request_id)
     if number is None:
         raise NotFound("No service request {number} in this city.", number=service_request_id)
-    found = cases.query_requests(db, city, cases.RequestQuery(numbers=[number]))
+    found = cases.query_requests(db, city, cases.RequestQuery(numbers=[number], public=True))
     if not found:
         raise NotFound("No service request {number} in this city.", number=number)
     extended = (extensions or "").lower() == "true"

@@ -446,10 +446,12 @@ def status_page(
 ) -> HTMLResponse:
     """What anyone may see of a request (as the Open311 API shows it): never who filed it."""
     found = cases.get_request(db, city, number=number)
+    reporter = bool(token) and token == found.token  # the private link: the reporter
+    if found.private and not reporter:  # an application: its applicant's page shows it
+        raise NotFound("No service request {number} in this city.", number=number)
     notes = cases.public_notes(db, city, [found.id]).get(found.id, [])
     photos = cases.photos_of(db, city, [found.id]).get(found.id, [])
     status = Status(found.status)
-    reporter = bool(token) and token == found.token  # the private link: the reporter
     survey = open_survey(db, city, "request", found.id) if reporter else None
     # anyone else sees the place, text and photos only as far as the service allows
     rule = publicity.EXACT if reporter else found.service.public_location

@@ -248,10 +248,10 @@ def data_log(request: Request, city: CurrentCity, db: DbSession) -> Response:
                     "whose": names.get(person, "") if len(persons) > 1 else "",
                     "who": translate(lang, N_("Automatic check"))
                     if e.actor_kind == "rule"
-                    else e.actor,
+                    else translate(lang, e.actor),  # a message id, or a name as it is
                     "why": translate(lang, N_("Checking what you are entitled to"))
                     if proactive
-                    else e.purpose,
+                    else translate(lang, e.purpose),
                     "services": [
                         services.get(c.strip(), c.strip())
                         for c in (e.detail or "").split(",")

@@ -1,0 +1,1 @@
+"""Online applications for the city's services (see manifest.py)."""

@@ -1,0 +1,1 @@
+"""Online applications' periodic work (none yet)."""
