@@ -246,7 +246,9 @@ def test_the_whole_way_from_draft_to_decision(musterstadt: int, tmp_path: Any) -
         city, opened = _open(db, "musterstadt", musterstadt, application_id)
         payment, redirect = billing.start_payment(db, city, opened, provider="testpsp")
         assert redirect is not None
-        assert redirect.startswith(get_settings().public_url.rstrip("/") + "/testpsp/checkout/tp_")
+        assert redirect.startswith(
+            get_settings().public_url.rstrip("/") + f"/{city.slug}/testpsp/checkout/tp_"
+        )
         session_id = payment.provider_ref
         assert session_id is not None
         testpsp.settle(db, session_id, pay=True)

@@ -46,7 +46,7 @@ ROUTES: dict[tuple[str, str], Case] = {
                 "name-en": "New thing",
                 "description-en": "Something new.",
                 "category": "waste",
-                "channels": "online",
+                "channels": "office",
                 "department": "roads",
             }
         },
@@ -61,7 +61,7 @@ ROUTES: dict[tuple[str, str], Case] = {
                 "name-en": "Changed",
                 "description-en": "Changed.",
                 "category": "waste",
-                "channels": "online",
+                "channels": "office",
                 "department": "roads",
             }
         },

@@ -48,7 +48,7 @@ SERVICE_BODY = {
     "name": {"en": "Changed"},
     "description": {"en": "Changed."},
     "category": "roads",
-    "channels": ["online"],
+    "channels": ["office"],
     "department": "roads",
 }
 

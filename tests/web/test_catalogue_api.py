@@ -11,7 +11,7 @@ BODY = {
     "name": {"es": "Poda", "en": "Tree pruning"},
     "description": {"es": "Poda de árboles.", "en": "Pruning of trees."},
     "category": "environment",
-    "channels": ["online", "phone"],
+    "channels": ["phone", "office"],
     "department": "roads",
     "fees": [{"amount_minor": 2500, "currency": "PEN"}],
     "target_hours": 72,

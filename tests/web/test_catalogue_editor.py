@@ -97,7 +97,7 @@ def test_an_administrator_adds_a_service_and_others_cannot(client, two_cities):
             "description-es": "Pida un árbol para su calle.",
             "description-en": "Ask for a tree in your street.",
             "category": "environment",
-            "channels": ["online"],
+            "channels": ["office"],
             "department": "roads",
             "target_hours": "240",
             "structured": "",

@@ -555,22 +555,28 @@ def _object_schema(questions: list[Question], lang: str) -> dict[str, Any]:
 
 
 def json_schema(
-    form: FormDefinition, *, url: str, title: Mapping[Any, str], version: int, lang: str
+    form: FormDefinition,
+    *,
+    url: str,
+    title: Mapping[Any, str],
+    version: int,
+    lang: str,
+    document_names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The JSON Schema (2020-12) of an application's answers to this version of the form;
     documents are properties too (lists of files), texts in every language the form has."""
+    names = document_names or {}
     file_questions = [
-        Question.model_validate(
-            {
-                "id": d.code,
-                "type": "file",
-                "label": d.name or {"en": d.code},
-                "required": d.required,
-                "types": d.types,
-                "max_mb": d.max_mb,
-                "max_items": d.max_items,
-                "show_if": d.show_if,
-            }
+        Question.model_construct(
+            id=d.code,
+            type="file",
+            label=dict(d.name or names.get(d.code) or {"en": d.code}),  # type: ignore[arg-type]
+            hint=dict(d.hint),
+            required=d.required,
+            types=list(d.types),
+            max_mb=d.max_mb,
+            max_items=d.max_items,
+            show_if=d.show_if,
         )
         for d in form.documents
     ]

@@ -26,6 +26,15 @@ from civitas.core.db import utcnow
 from civitas.core.errors import Conflict, InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_, pick
 
+PAYMENT_LABELS = {
+    "open": N_("waiting for the money"),
+    "paid": N_("paid"),
+    "failed": N_("failed"),
+    "cancelled": N_("cancelled"),
+    "refund_due": N_("to be paid back"),
+    "refunded": N_("paid back"),
+}
+
 
 def payments_of(db: Session, city: City, application_id: int) -> list[Payment]:
     enter_city(db, city)

@@ -179,7 +179,15 @@ def schema(
     found = version_of(db, city, form, number) if form is not None and number >= 1 else None
     if found is None or not service.published:
         raise NotFound("No version {version} of the form for '{code}'.", version=number, code=code)
-    return json_schema(definition(found), url=url, title=service.name, version=number, lang=lang)
+    names = {str(d["code"]): d["name"] for d in service.documents or []}
+    return json_schema(
+        definition(found),
+        url=url,
+        title=service.name,
+        version=number,
+        lang=lang,
+        document_names=names,
+    )
 
 
 def source_for_new(service: Service) -> str:

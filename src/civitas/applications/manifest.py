@@ -22,7 +22,7 @@ MANIFEST = Domain(
     tasks="civitas.applications.tasks",
     demo="civitas.applications.demo:load",
     nav=(
-        NavEntry(N_("My applications"), "account/applications", audience="account"),
+        NavEntry(N_("My applications"), "account/applications", audience="account", order=20),
         NavEntry(N_("Online applications: payments"), "staff/payments", P.PAYMENT_RECORD),
         NavEntry(N_("Online applications: forms"), "staff/forms", P.FORM_WRITE, admin=True),
     ),

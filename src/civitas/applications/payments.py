@@ -157,7 +157,8 @@ class TestProvider:
             notify_url=notify_url,
         )
         payment.provider_ref = session.id
-        return f"{get_settings().public_url.rstrip('/')}/testpsp/checkout/{session.id}"
+        base = get_settings().public_url.rstrip("/")
+        return f"{base}/{city.slug}/testpsp/checkout/{session.id}"
 
     def verify(self, city: City, headers: dict[str, str], body: bytes) -> Notification:
         header = headers.get(SIGNATURE_HEADER, "")

@@ -24,6 +24,7 @@ class Row:
     text: str
     items: list[list[tuple[str, str]]] = field(default_factory=list)  # a group's items
     prefilled: str | None = None  # what the register said, when the applicant changed it
+    group: bool = False
 
 
 def value_text(q: Question, value: Any, lang: str, locale: str) -> str:
@@ -65,7 +66,7 @@ def rows(
         if q.type == "file" or not holds(q.show_if, answers):
             continue
         value = answers.get(q.id)
-        row = Row(q.id, pick(q.label, lang), "")
+        row = Row(q.id, pick(q.label, lang), "", group=q.type == "group")
         if q.type == "group":
             items = value if isinstance(value, list) else []
             for item in items:

@@ -57,9 +57,11 @@ def create_session(
     return session
 
 
-def get_session(db: Session, session_id: str) -> TestProviderPayment:
+def get_session(
+    db: Session, session_id: str, *, merchant: str | None = None
+) -> TestProviderPayment:
     found = db.get(TestProviderPayment, session_id[:40])
-    if found is None:
+    if found is None or (merchant is not None and found.merchant != merchant):
         raise NotFound("No payment {id} at this provider.", id=session_id[:40])
     return found
 

@@ -45,9 +45,11 @@ def demo_catalogue(city: City) -> CatalogueFile:
         if "keywords" in raw:
             item.setdefault("open311", {})["keywords"] = raw["keywords"]
         services.append(item)
-    return CatalogueFile.model_validate(
-        {"departments": _load("departments.yaml"), "services": services}
-    )
+    departments = [
+        {k: (v.get(city.country) if k in ("address", "phone") else v) for k, v in d.items()}
+        for d in _load("departments.yaml")
+    ]
+    return CatalogueFile.model_validate({"departments": departments, "services": services})
 
 
 def load(db: Session, city: City, settings: Settings, password: str) -> list[str]:

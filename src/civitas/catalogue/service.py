@@ -14,9 +14,9 @@ from civitas.catalogue.schemas import ServiceIn
 from civitas.cities.models import City, Department
 from civitas.cities.schemas import DepartmentCreate, DepartmentUpdate
 from civitas.cities.service import create_department, enter_city, update_department
-from civitas.core import audit
+from civitas.core import audit, channels
 from civitas.core.errors import Conflict, InvalidInput, NotFound, Problem
-from civitas.core.i18n import NP_
+from civitas.core.i18n import N_, NP_
 
 
 def service_fields(data: ServiceIn) -> dict[str, Any]:
@@ -116,11 +116,50 @@ def department_ids(db: Session, city: City) -> dict[str, int]:
     return dict(db.execute(select(Department.code, Department.id)).all())
 
 
+def online_route(db: Session, city: City, code: str, claimed: list[str]) -> bool:
+    """Whether residents can really use the service online: it takes Open311 requests
+    (the request form), or a domain gives it a route (a published application form)."""
+    return "open311" in claimed or code in channels.codes_with(db, city, "online")
+
+
+def shown_channels(db: Session, city: City, service: Service) -> list[str]:
+    """The channels a service claims that work today: "online" with a route, "phone" with
+    a number, "office" with an address, "chatbot" once an assistant answers for it."""
+    online = channels.codes_with(db, city, "online")
+    shown = []
+    for channel in service.channels:
+        if channel == "online":
+            works = service.is_open311 or service.code in online
+        elif channel == "phone":
+            works = bool(service.department.phone)
+        elif channel == "office":
+            works = bool(service.department.address)
+        elif channel == "open311":
+            works = True
+        else:
+            works = service.code in channels.codes_with(db, city, channel)
+        if works:
+            shown.append(channel)
+    return shown
+
+
 def save_service(db: Session, city: City, *, data: ServiceIn, actor: str) -> tuple[Service, bool]:
-    """Create the service or replace it whole; returns it and whether it is new."""
+    """Create the service or replace it whole; returns it and whether it is new. A service
+    may claim "online" only with a route (an Open311 service, or a published form)."""
     enter_city(db, city)
     departments = department_ids(db, city)
     problems = check_service(city, data, departments, "service")
+    claimed = [str(c) for c in data.channels]
+    if "online" in claimed and not online_route(db, city, data.code, claimed):
+        problems.append(
+            Problem(
+                "channels",
+                N_(
+                    "'online' needs a route: publish the service's application form first "
+                    "(Online applications: forms), or take requests for it (open311)."
+                ),
+            )
+        )
     if problems:
         raise InvalidInput(
             NP_("The service has {count} problem.", "The service has {count} problems."),

@@ -39,6 +39,7 @@ class NavEntry:
     not_roles: frozenset[str] = frozenset()
     audience: Literal["staff", "resident", "account"] = "staff"
     admin: bool = False  # settings rather than daily work: listed after the work
+    order: int = 100  # the place among a resident's account pages (lower first)
 
     def shown_to(self, roles: Iterable[str], can: Callable[[str], bool]) -> bool:
         held = set(roles)

@@ -30,5 +30,7 @@ MANIFEST = Domain(
             P.PROACTIVE_DECISION_READ,
         ),
         NavEntry(N_("Proactive services: rules"), "staff/rules", P.PROACTIVE_RULE_WRITE),
+        NavEntry(N_("My offers and benefits"), "account/offers", audience="account", order=30),
+        NavEntry(N_("Who read my data"), "account/data-log", audience="account", order=90),
     ),
 )

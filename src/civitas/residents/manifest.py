@@ -1,7 +1,7 @@
 """Residents' own accounts: their requests, their data, sign-in by link or password."""
 
 from civitas.core.i18n import N_
-from civitas.core.plugins import Domain
+from civitas.core.plugins import Domain, NavEntry
 
 MANIFEST = Domain(
     name="residents",
@@ -11,4 +11,5 @@ MANIFEST = Domain(
     modules=("civitas.residents.models",),
     web="civitas.residents.web:install",
     tasks="civitas.residents.tasks",
+    nav=(NavEntry(N_("My requests"), "account", audience="account", order=10),),
 )

@@ -5,6 +5,7 @@ requests filed with the account's verified address."""
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import quote
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select
@@ -49,7 +50,9 @@ def normalised_email(raw: str) -> str:
         ) from None
 
 
-def send_link(db: Session, city: City, *, email: str, base_url: str, language: str) -> None:
+def send_link(
+    db: Session, city: City, *, email: str, base_url: str, language: str, next_path: str = ""
+) -> None:
     """Write a one-time sign-in link to the outbox (the account is made on first use).
     The answer is the same whether or not the address is known."""
     enter_city(db, city)
@@ -80,6 +83,8 @@ def send_link(db: Session, city: City, *, email: str, base_url: str, language: s
     db.add(token)
     db.flush()
     link = f"{base_url.rstrip('/')}/{city.slug}/account/link/{raw}?lang={language}"
+    if next_path:
+        link += "&next=" + quote(next_path, safe="/")
     enqueue_email(
         db,
         city,

@@ -205,6 +205,8 @@ def _base(request: Request) -> dict[str, Any]:
         "staff_nav": _LazyNav(request, city),
         # what the domains offer residents of this city (buses and trams, …)
         "resident_nav": _resident_nav(city),
+        # the pages of a resident's account (my requests, my applications, …)
+        "account_nav": _account_nav(city),
         "csrf": _LazyCsrf(request),
         # a create form's own key: a second press of it replays the first answer
         "form_key": lambda: secrets.token_urlsafe(16),
@@ -217,6 +219,15 @@ def _resident_nav(city: Any) -> list[Any]:
     from civitas.web.plugins import navigation
 
     return [e for e in navigation(city, None, [], audience="resident") if not e.permission]
+
+
+def _account_nav(city: Any) -> list[Any]:
+    if city is None:
+        return []
+    from civitas.web.plugins import navigation
+
+    found = [e for e in navigation(city, None, [], audience="account") if not e.permission]
+    return sorted(found, key=lambda e: e.order)
 
 
 def fragment(request: Request, name: str, context: dict[str, Any]) -> Markup:

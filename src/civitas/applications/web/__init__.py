@@ -11,4 +11,11 @@ if TYPE_CHECKING:
 
 def install(web: DomainWeb) -> None:
     """Register the routers and panels (see civitas.web.plugins)."""
-    return None
+    from civitas.applications.web import admin, api, resident, staff, testpsp
+
+    web.add_api(api.router)
+    web.add_pages(resident.router)
+    web.add_pages(staff.router)
+    web.add_pages(admin.router)
+    web.add_pages(testpsp.router)
+    web.add_panel("case.staff.main", staff.case_panel)

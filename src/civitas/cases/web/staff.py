@@ -31,7 +31,7 @@ from civitas.core.errors import CivitasError, Conflict, InvalidInput, Problem
 from civitas.core.i18n import N_, NP_, pick, translate
 from civitas.core.permissions import Role
 from civitas.places import service as places
-from civitas.web import microcache
+from civitas.web import microcache, plugins
 from civitas.web.actions import form_action
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, RowId, staff_page
 from civitas.web.forms import attribute_answers, problems_by_field
@@ -298,6 +298,10 @@ def _case_context(
         "status_labels": _labels(request.state.lang),
         "channel_labels": _channels(request.state.lang),
         "timezone": ZoneInfo(city.timezone),
+        # what other domains add to a case (an application's answers, documents, decision)
+        "panels": plugins.panels(
+            "case.staff.main", request, city, db=db, case=found, principal=principal
+        ),
         **_case_map(request, db, city, found),
     }
 

@@ -47,7 +47,11 @@ def service_page(
     request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal, code: str
 ) -> HTMLResponse:
     found = service.get_service(db, city, code=code)
-    return page(request, "catalogue/service.html", {"service": found})
+    shown = service.shown_channels(db, city, found)
+    online = "online" in shown and not found.is_open311  # an application form
+    return page(
+        request, "catalogue/service.html", {"service": found, "shown": shown, "apply": online}
+    )
 
 
 @router.get("/{city}/theme.css", include_in_schema=False)

@@ -30,8 +30,20 @@ def current_resident(request: Request, db: DbSession, city: City) -> ResidentAcc
     return residents.signed_in(db, city, raw=request.cookies.get(COOKIE))
 
 
-def _signed_in_response(city: City, settings: Settings, raw: str, lang: str) -> RedirectResponse:
-    response = RedirectResponse(f"/{city.slug}/account?lang={lang}", status_code=303)
+def next_path(city: City, value: str | None) -> str:
+    """Where to go after signing in: a page of this city (never another site), else ''."""
+    text = (value or "").strip()
+    if not text.startswith(f"/{city.slug}/") or "//" in text or "\\" in text or len(text) > 300:
+        return ""
+    return text if all(c.isprintable() for c in text) else ""
+
+
+def _signed_in_response(
+    city: City, settings: Settings, raw: str, lang: str, after: str = ""
+) -> RedirectResponse:
+    target = after or f"/{city.slug}/account"
+    joiner = "&" if "?" in target else "?"
+    response = RedirectResponse(f"{target}{joiner}lang={lang}", status_code=303)
     response.set_cookie(
         COOKIE,
         raw,
@@ -71,7 +83,13 @@ def _page(
     return page(
         request,
         "residents/account.html",
-        {"account": account, "rows": rows, "problems": problems or {}, "sent": sent},
+        {
+            "account": account,
+            "rows": rows,
+            "problems": problems or {},
+            "sent": sent,
+            "next": next_path(city, request.query_params.get("next")),
+        },
         status,
     )
 
@@ -93,11 +111,17 @@ def ask_for_link(
     settings: AppSettings,
     csrf: Annotated[str, Form(max_length=128)] = "",
     email: Annotated[str, Form(max_length=300)] = "",
+    next: Annotated[str, Form(max_length=300)] = "",
 ) -> HTMLResponse:
     require_csrf(request, csrf)
     try:
         residents.send_link(
-            db, city, email=email, base_url=settings.public_url, language=request.state.lang
+            db,
+            city,
+            email=email,
+            base_url=settings.public_url,
+            language=request.state.lang,
+            next_path=next_path(city, next),
         )
     except CivitasError as exc:
         db.rollback()
@@ -110,7 +134,12 @@ def ask_for_link(
 
 @router.get("/{city}/account/link/{token}", response_model=None)
 def follow_link(
-    request: Request, city: CurrentCity, db: DbSession, settings: AppSettings, token: str
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    settings: AppSettings,
+    token: str,
+    next: str = "",
 ) -> Response:
     try:
         _, raw = residents.use_link(db, city, raw=token)
@@ -119,7 +148,7 @@ def follow_link(
         problems = _problems(request, exc, "email")
         return _page(request, db, city, None, problems=problems, status=401)
     db.commit()
-    return _signed_in_response(city, settings, raw, request.state.lang)
+    return _signed_in_response(city, settings, raw, request.state.lang, next_path(city, next))
 
 
 @router.post("/{city}/account/signin", response_model=None)
@@ -131,6 +160,7 @@ def sign_in(
     csrf: Annotated[str, Form(max_length=128)] = "",
     email: Annotated[str, Form(max_length=300)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     require_csrf(request, csrf)
     try:
@@ -145,7 +175,7 @@ def sign_in(
             status=exc.status,
         )
     db.commit()
-    return _signed_in_response(city, settings, raw, request.state.lang)
+    return _signed_in_response(city, settings, raw, request.state.lang, next_path(city, next))
 
 
 @router.post("/{city}/account/password", response_model=None)

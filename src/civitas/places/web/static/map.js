@@ -145,7 +145,7 @@
   "use strict";
   var input = document.querySelector("[data-address-search]");
   if (!input) { return; }
-  var idField = document.getElementById("address_id");
+  var idField = document.getElementById(input.getAttribute("data-address-id") || "address_id");
   var list = document.getElementById(input.getAttribute("aria-controls"));
   var status = document.querySelector("[data-address-status]");
   var url = input.getAttribute("data-address-search");
