@@ -54,10 +54,12 @@ def due(application: Application) -> bool:
 
 
 def start_payment(
-    db: Session, city: City, opened: Opened, *, provider: str
+    db: Session, city: City, opened: Opened, *, provider: str, site: str | None = None
 ) -> tuple[Payment, str | None]:
     """A payment of the fee through a provider the city offers; the address to send the
-    resident to (None for a transfer: the page shows the account and the reference)."""
+    resident to (None for a transfer: the page shows the account and the reference).
+    ``site`` is where the resident's browser reached Civitas (the return address); the
+    provider's notifications go to the public address."""
     application = opened.application
     if not due(application):
         raise Conflict("Nothing is to be paid for this application.")
@@ -88,6 +90,7 @@ def start_payment(
     db.add(payment)
     db.flush()
     base = get_settings().public_url.rstrip("/")
+    back = (site or base).rstrip("/")
     redirect = chosen.start(
         db,
         city,
@@ -95,7 +98,8 @@ def start_payment(
         description=(
             f"{city.name}: {pick(opened.service.name, application.language)} ({request.number})"
         ),
-        return_url=f"{base}/{city.slug}/account/applications/{application.id}/paid?payment={payment.id}",
+        return_url=f"{back}/{city.slug}/account/applications/{application.id}/paid"
+        f"?payment={payment.id}",
         notify_url=f"{base}/api/v1/cities/{city.slug}/payments/{provider}/notifications",
     )
     audit.record(

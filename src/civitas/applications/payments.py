@@ -30,6 +30,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -157,8 +158,9 @@ class TestProvider:
             notify_url=notify_url,
         )
         payment.provider_ref = session.id
-        base = get_settings().public_url.rstrip("/")
-        return f"{base}/{city.slug}/testpsp/checkout/{session.id}"
+        # the provider's page is on the host the resident came from (it stands for a PSP)
+        parts = urlsplit(return_url)
+        return f"{parts.scheme}://{parts.netloc}/{city.slug}/testpsp/checkout/{session.id}"
 
     def verify(self, city: City, headers: dict[str, str], body: bytes) -> Notification:
         header = headers.get(SIGNATURE_HEADER, "")

@@ -7,7 +7,7 @@ class, so the export validates against the official ``cpsv-ap-SHACL.ttl``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import time
 from typing import Any
 
@@ -58,7 +58,10 @@ def _hours_text(rule: dict[str, Any]) -> str:
 
 
 class _Builder:
-    def __init__(self, city: City, base_url: str) -> None:
+    def __init__(
+        self, city: City, base_url: str, shown: Mapping[str, list[str]] | None = None
+    ) -> None:
+        self.shown = shown
         self.city = city
         self.langs = list(city.languages)
         self.city_iri = f"{base_url.rstrip('/')}/cities/{city.slug}"
@@ -179,7 +182,8 @@ class _Builder:
                     "dct:title": _labels(label("life_situation", key), self.langs),
                 }
             )
-        node["cv:hasChannel"] = [self.channel(service, iri, owner, ch) for ch in service.channels]
+        claimed = service.channels if self.shown is None else self.shown.get(service.code, [])
+        node["cv:hasChannel"] = [self.channel(service, iri, owner, ch) for ch in claimed]
         if service.fees:
             node["cv:hasCost"] = [
                 self.cost(iri, i, fee, owner) for i, fee in enumerate(service.fees)
@@ -273,8 +277,16 @@ class _Builder:
         return self.add(node)
 
 
-def export_cpsv(city: City, services: Iterable[Service], *, base_url: str) -> dict[str, Any]:
-    builder = _Builder(city, base_url)
+def export_cpsv(
+    city: City,
+    services: Iterable[Service],
+    *,
+    base_url: str,
+    shown: Mapping[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """The catalogue as CPSV-AP JSON-LD; ``shown`` (service code → channels) keeps to the
+    channels that work today (``catalogue.service.shown_channels``)."""
+    builder = _Builder(city, base_url, shown)
     builder.city_org()
     for service in services:
         builder.service(service)

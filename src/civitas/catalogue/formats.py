@@ -8,7 +8,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from civitas.catalogue import cpsv, export, open311
-from civitas.catalogue.service import list_services
+from civitas.catalogue.service import list_services, shown_channels
 from civitas.cities.models import City
 from civitas.cities.service import list_departments
 
@@ -32,7 +32,14 @@ def export_catalogue(
     services = list_services(db, city, include_unpublished=include_unpublished)
     if fmt == "cpsv-ap":
         return json.dumps(
-            cpsv.export_cpsv(city, services, base_url=base_url), ensure_ascii=False, indent=2
+            cpsv.export_cpsv(
+                city,
+                services,
+                base_url=base_url,
+                shown={s.code: shown_channels(db, city, s) for s in services},
+            ),
+            ensure_ascii=False,
+            indent=2,
         )
     if fmt == "open311":
         return json.dumps(open311.service_list(city, services, lang), ensure_ascii=False, indent=2)

@@ -363,13 +363,14 @@ def _make_kpis(db: Session, city: City, fmt: str, base_url: str) -> tuple[str | 
 
 def _make_services(db: Session, city: City, fmt: str, base_url: str) -> tuple[str | bytes, str]:
     from civitas.catalogue.cpsv import export_cpsv
-    from civitas.catalogue.service import list_services
+    from civitas.catalogue.service import list_services, shown_channels
 
     if fmt == "csv":
         return as_csv(SERVICE_FIELDS, service_rows(db, city, base_url)), CSV
-    return pretty(export_cpsv(city, list_services(db, city), base_url=base_url)), FORMATS["jsonld"][
-        1
-    ]
+    services = list_services(db, city)
+    shown = {s.code: shown_channels(db, city, s) for s in services}
+    graph = export_cpsv(city, services, base_url=base_url, shown=shown)
+    return pretty(graph), FORMATS["jsonld"][1]
 
 
 def _latest(column: Any) -> Any:

@@ -47,8 +47,11 @@ def _account(request: Request, db: Any, city: City) -> ResidentAccount | None:
 
 
 def _go(path: str, request: Request) -> RedirectResponse:
-    joiner = "&" if "?" in path else "?"
-    return RedirectResponse(f"{path}{joiner}lang={request.state.lang}", status_code=303)
+    """A redirect to a page of ours in the reader's language (a fragment stays last)."""
+    where, hash_, fragment = path.partition("#")
+    joiner = "&" if "?" in where else "?"
+    target = f"{where}{joiner}lang={request.state.lang}{hash_}{fragment}"
+    return RedirectResponse(target, status_code=303)
 
 
 def _base(city: City, application_id: int) -> str:
@@ -638,7 +641,9 @@ async def pay(
         db,
         city,
         application_id,
-        lambda opened: billing.start_payment(db, city, opened, provider=provider)[1],
+        lambda opened: billing.start_payment(
+            db, city, opened, provider=provider, site=str(request.base_url)
+        )[1],
         lambda redirect: redirect or f"{_base(city, application_id)}#pay",
     )
 
