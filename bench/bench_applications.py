@@ -144,6 +144,7 @@ class Browser:
 
     def __init__(self, port: int) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.origin = f"http://127.0.0.1:{port}"
         self.cookies: dict[str, str] = {}
         self.csrf = ""
 
@@ -152,7 +153,7 @@ class Browser:
     ) -> tuple[int, str, str]:
         headers = {
             "cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
-            "origin": "http://127.0.0.1",
+            "origin": self.origin,  # as a browser sends it with a form
         }
         if ctype:
             headers["content-type"] = ctype
@@ -189,8 +190,8 @@ class Browser:
     def sign_in(self, email: str) -> None:
         _, _, page = self.send("GET", "/bench/account?lang=en")
         self.csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
-        status, _, _ = self.form("/bench/account/signin", {"email": email, "password": PASSWORD})
-        assert status == 303, status
+        status, _, text = self.form("/bench/account/signin", {"email": email, "password": PASSWORD})
+        assert status == 303, (status, self.cookies, text[:300])
         _, _, page = self.send("GET", "/bench/account?lang=en")
         self.csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
 
