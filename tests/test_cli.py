@@ -12,6 +12,9 @@ import pytest
 import yaml
 from sqlalchemy import func, select, text
 
+from civitas.catalogue.service import list_services, online_route
+from civitas.cities.service import get_city_by_slug
+from civitas.core.db import session_scope
 from civitas.core.migrate import head_revision
 from civitas.models import Base
 
@@ -82,6 +85,23 @@ def test_demo_loads_two_cities_and_running_it_again_changes_nothing(engine):
     assert counts["proactive_decisions"] > 1000
     assert counts["proactive_payments"] > 0
     assert "anwohnerin@musterstadt.example / civitas-demo" in first.stdout
+    # every service that says "online" has a route: an Open311 service or a published form
+    assert counts["application_forms"] == 30
+    for slug in ("trujillo", "musterstadt"):
+        with session_scope(engine) as db:
+            city = get_city_by_slug(db, slug)
+            for found in list_services(db, city):
+                assert "online" not in found.channels or online_route(
+                    db, city, found.code, found.channels
+                ), (slug, found.code)
+    # applications in every state, each city
+    with engine.connect() as conn:
+        states = set(conn.execute(text("SELECT DISTINCT status FROM applications")).scalars())
+        waiting = conn.execute(
+            text("SELECT COUNT(*) FROM service_requests WHERE waiting_for IS NOT NULL")
+        ).scalar()
+    assert states == {"draft", "submitted", "approved", "refused", "withdrawn"}
+    assert waiting == 4  # per city: one fee by transfer, one document asked for
     # the history looks like a city's: a season and a trend in the volume, the digital
     # share rising month by month, the proactive share from when the services started
     series: dict[str, list[float]] = {}
@@ -122,8 +142,6 @@ def test_demo_loads_two_cities_and_running_it_again_changes_nothing(engine):
         } == snapshot
     # the printed key works for Open311
     from civitas.accounts.service import verify_api_key
-    from civitas.cities.service import get_city_by_slug
-    from civitas.core.db import session_scope
 
     with session_scope() as db:
         key = verify_api_key(

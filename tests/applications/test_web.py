@@ -93,7 +93,7 @@ def test_a_resident_applies_pays_and_gets_the_decision(world: Any, client: Any) 
     assert 'id="error-summary"' in wrong.text
     for key, data in (
         ("new_address", {"new_address": "Hauptstraße 3"}),
-        ("move_date", {"move_date": "2026-12-01"}),
+        ("move_date", {"move_date": utcnow().date().isoformat()}),
         ("residence", {"residence": "main"}),
         ("others_moving", {"others_moving": "yes"}),
     ):
@@ -313,7 +313,7 @@ def test_the_json_schema_of_a_version_describes_the_answers(world: Any, client: 
         "family_name": "Beispiel",
         "birth_date": "1990-05-01",
         "new_address": {"text": "Hauptstraße 3", "address_id": "b-0-3"},
-        "move_date": "2026-12-01",
+        "move_date": utcnow().date().isoformat(),
         "previous_address": "Marktplatz 5",
         "residence": "main",
         "others_moving": False,

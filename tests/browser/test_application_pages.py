@@ -32,6 +32,19 @@ WORDS = {
         "notice": "Bescheid herunterladen (PDF)",
         "missing": "Wählen Sie eine Antwort.",
     },
+    "en": {
+        "sign_in": "Sign in",
+        "start": "Start now",
+        "continue": "Continue",
+        "send": "Send the application and pay",
+        "pay": "Continue to payment",
+        "pay_now": "Pay now",
+        "paid": "your payment has arrived",
+        "asked": "The office needs a document from you",
+        "send_document": "Send the document",
+        "notice": "Download the decision notice (PDF)",
+        "missing": "Choose an answer.",
+    },
     "es": {
         "sign_in": "Iniciar sesión",
         "start": "Comenzar",
@@ -48,7 +61,9 @@ WORDS = {
 }
 CASES = [
     ("musterstadt", "de", "anwohnerin@musterstadt.example", "b-caseworker"),
+    ("musterstadt", "en", "anwohnerin@musterstadt.example", "b-caseworker"),
     ("trujillo", "es", "vecina@trujillo.example", "a-caseworker"),
+    ("trujillo", "en", "vecina@trujillo.example", "a-caseworker"),
 ]
 
 
@@ -60,7 +75,9 @@ def _resident(slug: str, email: str) -> None:
         db.add(ResidentAccount(email=email, password_hash=password_hash(), verified_at=utcnow()))
 
 
-@pytest.mark.parametrize(("slug", "lang", "email", "worker"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("slug", "lang", "email", "worker"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES]
+)
 def test_a_resident_applies_pays_and_receives_the_notice(
     pages: Any, two_cities: Any, tmp_path: Any, slug: str, lang: str, email: str, worker: str
 ) -> None:
@@ -71,7 +88,7 @@ def test_a_resident_applies_pays_and_receives_the_notice(
     _resident(slug, email)
     page = pages.new()
     page.goto(f"/{slug}/apply/{CODE}?lang={lang}")
-    pages.check(page, f"apply-start-{slug}")
+    pages.check(page, f"apply-start-{slug}-{lang}")
     page.locator("a.button.start").click()
     page.locator("#signin-email").fill(email)
     page.locator("#signin-password").fill(PASSWORD)
@@ -81,26 +98,26 @@ def test_a_resident_applies_pays_and_receives_the_notice(
     page.wait_for_url("**/q/purpose**")
     page.get_by_role("button", name=words["continue"]).click()
     assert words["missing"] in page.locator("#error-summary").inner_text()
-    pages.check(page, f"apply-error-{slug}")
+    pages.check(page, f"apply-error-{slug}-{lang}")
     page.locator("input[name=purpose]").first.check()
     page.get_by_role("button", name=words["continue"]).click()
     page.wait_for_url("**/q/declaration**")
-    pages.check(page, f"apply-declaration-{slug}")
+    pages.check(page, f"apply-declaration-{slug}-{lang}")
     page.locator("input[name=declaration]").check()
     page.get_by_role("button", name=words["continue"]).click()
     page.wait_for_url("**/check**")
-    pages.check(page, f"apply-check-{slug}")
+    pages.check(page, f"apply-check-{slug}-{lang}")
     page.get_by_role("button", name=words["send"]).click()
     page.wait_for_url("**sent=1**")
-    pages.check(page, f"apply-sent-{slug}")
+    pages.check(page, f"apply-sent-{slug}-{lang}")
     page.locator("#provider-testpsp").check()
     page.get_by_role("button", name=words["pay"]).click()
     page.wait_for_url("**/testpsp/checkout/**")
-    pages.check(page, f"apply-psp-{slug}")
+    pages.check(page, f"apply-psp-{slug}-{lang}")
     page.get_by_role("button", name=words["pay_now"]).click()
     page.wait_for_url("**paid=paid**")
     assert words["paid"] in page.content()
-    pages.check(page, f"apply-paid-{slug}")
+    pages.check(page, f"apply-paid-{slug}-{lang}")
     with session_scope() as db:
         enter_city(db, get_city_by_slug(db, slug))
         found = db.query(Application).one()
@@ -115,9 +132,9 @@ def test_a_resident_applies_pays_and_receives_the_notice(
     staff = pages.staff(worker, city=slug)
     staff.goto(f"/{slug}/staff/cases/{number}?lang={lang}")
     assert staff.locator(".application-panel").is_visible()
-    pages.check(staff, f"apply-case-{slug}")
+    pages.check(staff, f"apply-case-{slug}-{lang}")
     staff.goto(f"/{slug}/staff/applications/{number}/message?lang={lang}")
-    pages.check(staff, f"apply-ask-{slug}")
+    pages.check(staff, f"apply-ask-{slug}-{lang}")
     staff.locator("#asks_for").fill("ID")
     staff.locator("#text").fill("Please upload your identity document.")
     staff.locator("main form button[type=submit]").click()
@@ -125,7 +142,7 @@ def test_a_resident_applies_pays_and_receives_the_notice(
 
     page.goto(f"/{slug}/account/applications/{application_id}?lang={lang}")
     assert words["asked"] in page.content()
-    pages.check(page, f"apply-asked-{slug}")
+    pages.check(page, f"apply-asked-{slug}-{lang}")
     upload = tmp_path / "id.pdf"
     upload.write_bytes(pdf_bytes())
     page.locator("input[type=file]").first.set_input_files(str(upload))
@@ -134,7 +151,7 @@ def test_a_resident_applies_pays_and_receives_the_notice(
     assert words["asked"] not in page.content()
 
     staff.goto(f"/{slug}/staff/applications/{number}/decide?lang={lang}")
-    pages.check(staff, f"apply-decide-{slug}")
+    pages.check(staff, f"apply-decide-{slug}-{lang}")
     staff.locator("#outcome-approve").check()
     staff.locator("main form button[type=submit]").click()
     staff.wait_for_url("**done=decided**")
@@ -145,11 +162,11 @@ def test_a_resident_applies_pays_and_receives_the_notice(
     answer = page.request.get(link.get_attribute("href") or "")
     assert answer.status == 200
     assert answer.body().startswith(b"%PDF-")
-    pages.check(page, f"apply-decided-{slug}")
+    pages.check(page, f"apply-decided-{slug}-{lang}")
     page.set_viewport_size({"width": 390, "height": 844})
     wide = page.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert wide <= 1
     page.goto(f"/{slug}/account/applications?lang={lang}")
-    pages.check(page, f"apply-list-phone-{slug}")
+    pages.check(page, f"apply-list-phone-{slug}-{lang}")
