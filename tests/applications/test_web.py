@@ -24,7 +24,7 @@ from civitas.core.config import get_settings
 from civitas.core.db import session_scope, utcnow
 from civitas.residents.models import ResidentAccount
 from tests.applications.helpers import account, pdf_bytes, png_bytes, with_form
-from tests.factories import PASSWORD, form_token, password_hash, session_cookie
+from tests.factories import PASSWORD, bearer, form_token, password_hash, session_cookie
 from tests.proactive.helpers import family
 
 CITY = "musterstadt"
@@ -398,3 +398,108 @@ def test_staff_without_the_permission_see_no_application(
     page = client.get(f"/{CITY}/staff/applications/{number}/decide?lang=en")
     assert page.status_code == 403
     assert client.get(f"/{CITY}/staff/applications/{number}/documents/1").status_code == 403
+
+
+def test_nonsense_in_a_page_is_a_clear_answer_never_a_500(world: Any, client: Any) -> None:
+    _sign_in(client, EMAIL)
+    base = _start(client)
+    assert (
+        _post(client, f"{base}/q/others_moving?lang=de", {"others_moving": "yes"}).status_code
+        == 303
+    )
+    for action, field in (("remove", "index"), ("save", "index")):
+        for value in ("²", "99999999999999999999", "-1", "x"):
+            r = _post(client, f"{base}/q/people?lang=de", {"action": action, field: value})
+            assert r.status_code in (400, 404), (action, value, r.status_code)
+    for value in ("²", "99999999999999999999"):
+        r = _post(
+            client,
+            f"{base}/q/landlord-confirmation?lang=de",
+            {"action": "remove", "document": value},
+        )
+        assert r.status_code == 404, (value, r.status_code)
+    assert client.get(f"{base}/q/people?item=-5&lang=de").status_code == 200
+    assert client.get(f"{base}/q/nothing?lang=de").status_code == 404
+    assert client.get(f"/{CITY}/account/applications/2147483647?lang=de").status_code == 404
+
+
+def test_the_office_sees_what_the_applicant_corrected(world: Any, client: Any) -> None:
+    from civitas.applications import applying
+    from tests.applications.helpers import answers_for_form
+
+    account_id = account(CITY, EMAIL)
+    with session_scope() as db:
+        city = get_city_by_slug(db, CITY)
+        enter_city(db, city)
+        resident = db.get(ResidentAccount, account_id)
+        assert resident is not None
+        opened = applying.start(db, city, resident, code=CODE, lang="de")
+        assert opened.application.answers["given_names"] == "Anna"  # from the register
+        for key, raw in answers_for_form().items():  # "Ana": corrected, "Torres": corrected
+            applying.answer(db, city, opened, key=key, raw=raw, lang="de")
+        applying.upload(
+            db,
+            city,
+            opened,
+            key="landlord-confirmation",
+            name="a.pdf",
+            data=pdf_bytes(),
+            media_root=get_settings().media_root,
+        )
+        applying.submit(db, city, opened, lang="de")
+        case = applying.case_of(db, city, opened.application)
+        assert case is not None
+        number = case.number
+    client.cookies.update(session_cookie(client, CITY, "b-caseworker"))
+    page = client.get(f"/{CITY}/staff/cases/{number}?lang=de").text
+    assert page.count("Vom Antragsteller berichtigt") >= 2  # names (and what else was changed)
+    assert "Laut Register: Anna" in page
+    assert "Laut Register: Beispiel" in page
+    # the office's systems read it as the version's JSON Schema describes it
+    api = client.get(
+        f"/api/v1/cities/{CITY}/applications/{number}", headers=bearer(client, CITY, "b-caseworker")
+    ).json()
+    assert api["answers"]["given_names"] == "Ana"
+    assert api["prefilled"]["given_names"] == "Anna"
+    assert api["documents"]["landlord-confirmation"][0]["content_type"] == "application/pdf"
+
+
+def test_the_test_provider_notifies_over_http_late_and_twice(world: Any, live_server: str) -> None:
+    """The worker's task posts the signed notification to the city's address; the second
+    delivery of the same event changes nothing."""
+    from civitas.applications import applying, billing
+    from civitas.applications.tasks import testpsp_notify
+    from tests.applications.helpers import answers_for_form
+
+    account_id = account(CITY, EMAIL)
+    with session_scope() as db:
+        city = get_city_by_slug(db, CITY)
+        enter_city(db, city)
+        resident = db.get(ResidentAccount, account_id)
+        assert resident is not None
+        opened = applying.start(db, city, resident, code=CODE, lang="de")
+        for key, raw in answers_for_form().items():
+            applying.answer(db, city, opened, key=key, raw=raw, lang="de")
+        applying.upload(
+            db,
+            city,
+            opened,
+            key="landlord-confirmation",
+            name="a.pdf",
+            data=pdf_bytes(),
+            media_root=get_settings().media_root,
+        )
+        applying.submit(db, city, opened, lang="de")
+        payment, _ = billing.start_payment(db, city, opened, provider="testpsp", site=live_server)
+        session_id = payment.provider_ref
+        assert session_id is not None
+        found = testpsp.get_session(db, session_id)
+        found.notify_url = f"{live_server}/api/v1/cities/{CITY}/payments/testpsp/notifications"
+        testpsp.settle(db, session_id, pay=True)
+    assert testpsp_notify.call_local(session_id, "evt_http") == 200
+    assert testpsp_notify.call_local(session_id, "evt_http") == 200  # the duplicate
+    with session_scope() as db:
+        enter_city(db, get_city_by_slug(db, CITY))
+        assert db.scalar(select(Payment.status)) == "paid"
+        assert db.scalar(select(func.count(PaymentNotification.id))) == 1
+        assert db.scalar(select(ServiceRequest.paused_at)) is None

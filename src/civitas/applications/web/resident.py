@@ -177,6 +177,8 @@ def _step_page(
     if step.kind == "group":
         template = "applications/group.html"
         items = list(application.answers.get(key) or [])
+        if item is not None and not 0 <= item < len(items):
+            item = None  # no such entry: the form adds one
         locale = _locale(request, city)
         assert step.question is not None
         context["items"] = [
@@ -249,6 +251,15 @@ def question_page(
     return _step_page(request, db, city, opened, key, item=item)
 
 
+def _whole(value: Any) -> int:
+    """A form's number field as a row index or id; anything else is -1 (matches nothing)."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return -1
+    return number if 0 <= number < 2**31 else -1
+
+
 def _problems(request: Request, exc: CivitasError) -> dict[str, str]:
     return problems_by_field(request.state.lang, exc)
 
@@ -294,17 +305,11 @@ async def question_answer(
                 applying.answer(db, city, opened, key=key, raw=text, lang=lang)
             elif step.kind == "group":
                 if action == "remove":
-                    applying.remove_item(
-                        db, city, opened, key=key, index=int(str(text.get("index", "-1")) or -1)
-                    )
+                    applying.remove_item(db, city, opened, key=key, index=_whole(text.get("index")))
                     db.commit()
                     return _go(f"{_base(city, application_id)}/q/{key}", request)
                 if action in ("add", "save"):
-                    index = (
-                        int(str(text["index"]))
-                        if action == "save" and str(text.get("index", "")).isdigit()
-                        else None
-                    )
+                    index = _whole(text.get("index")) if action == "save" else None
                     applying.save_item(db, city, opened, key=key, index=index, raw=text, lang=lang)
                     db.commit()
                     return _go(f"{_base(city, application_id)}/q/{key}", request)
@@ -312,7 +317,7 @@ async def question_answer(
             else:
                 if action == "remove":
                     applying.remove_document(
-                        db, city, opened, document_id=int(str(text.get("document", "0")) or 0)
+                        db, city, opened, document_id=_whole(text.get("document"))
                     )
                     db.commit()
                     return _go(f"{_base(city, application_id)}/q/{key}", request)
@@ -333,7 +338,8 @@ async def question_answer(
         except InvalidInput as exc:
             db.rollback()
             opened = applying.own(db, city, _account(request, db, city), application_id)  # type: ignore[arg-type]
-            item = int(str(text["index"])) if str(text.get("index", "")).isdigit() else None
+            item = _whole(text.get("index")) if "index" in text else None
+            item = item if item is not None and item >= 0 else None
             given = text if step.kind != "document" else None
             return _step_page(
                 request,
