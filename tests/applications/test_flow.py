@@ -399,3 +399,56 @@ def test_another_resident_cannot_open_someone_elses_application(musterstadt: int
         application_id = opened.application.id
     with session_scope() as db, pytest.raises(NotFound):
         _open(db, "musterstadt", other, application_id)
+
+
+def test_a_notice_for_a_form_without_names_is_addressed_from_the_register(
+    musterstadt: int, tmp_path: Any
+) -> None:
+    from civitas.applications import forms
+    from civitas.catalogue.service import save_service
+    from tests.factories import service_data
+
+    with session_scope() as db:
+        city = get_city_by_slug(db, "musterstadt")
+        save_service(
+            db,
+            city,
+            data=service_data("bench-permit", "EUR", channels=["office"], open311={}, fees=[]),
+            actor="t",
+        )
+        label = "{en: I confirm, de: Ich bestätige, es: Confirmo}"
+        text = f"questions:\n  - {{id: ok, type: declaration, label: {label}}}\n"
+        forms.save_form(db, city, code="bench-permit", text=text, actor="t")
+        forms.set_published(db, city, code="bench-permit", published=True, actor="t")
+        enter_city(db, city)
+        account = db.get(ResidentAccount, musterstadt)
+        assert account is not None
+        opened = applying.start(db, city, account, code="bench-permit", lang="de")
+        applying.answer(db, city, opened, key="ok", raw={"ok": "yes"}, lang="de")
+        applying.submit(db, city, opened, lang="de")
+        case = applying.case_of(db, city, opened.application)
+        assert case is not None
+        decided = handling.decide(
+            db,
+            city,
+            number=case.number,
+            approve=True,
+            reasons="",
+            actor="Erika Muster",
+            media_root=tmp_path,
+        )
+        person = decided.person_id
+        notice = (tmp_path / (decided.notice_path or "")).read_bytes()
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(notice)).pages)
+    assert "Anna Beispiel" in text
+    assert "Marktplatz 5" in text
+    with session_scope() as db:
+        enter_city(db, get_city_by_slug(db, "musterstadt"))
+        reads = db.scalars(
+            select(AccessLogEntry).where(
+                AccessLogEntry.person_id == person,
+                AccessLogEntry.purpose == "Addressing the decision notice",
+            )
+        ).all()
+        assert [r.actor_kind for r in reads] == ["staff"]
+        assert reads[0].data == ["address", "identity"]

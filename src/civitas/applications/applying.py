@@ -160,11 +160,12 @@ def _prefill(
     form: FormDefinition,
     lang: str,
 ) -> None:
-    asked = [q for q in form.questions if q.prefill]
-    if not asked:
-        return
+    # who the applicant is in the register (no data read yet: only the link, which the
+    # decision notice uses when the form asks no name)
     person = register.own_person(db, city, application.email, today(city))
-    if person is None:
+    application.person_id = person
+    asked = [q for q in form.questions if q.prefill]
+    if person is None or not asked:
         return
     facts = register.facts_for(
         db,

@@ -28,6 +28,7 @@ from civitas.core.db import utcnow
 from civitas.core.errors import Conflict, InvalidInput, NotFound, Problem
 from civitas.core.files import store_bytes
 from civitas.core.i18n import N_, format_money, locale_for, pick, translate
+from civitas.register import service as register
 
 MIN_REASONS = 20
 UNHANDLED = (Status.RECEIVED.value, Status.ACKNOWLEDGED.value)
@@ -240,6 +241,23 @@ def notice_pdf(db: Session, city: City, opened: Opened, request: ServiceRequest)
         str(answers.get(k, "")) for k in ("given_names", "family_name") if answers.get(k)
     )
     address = answers.get("address") or answers.get("new_address") or {}
+    if (not name or not address) and application.person_id is not None:
+        # the form did not ask: the notice is addressed from the register (a read, logged)
+        known = register.facts_for(
+            db,
+            city,
+            application.person_id,
+            on=decided.astimezone(zone).date(),
+            parts={"identity", "address"},
+            actor=application.decided_by or "",
+            actor_kind="staff",
+            purpose=N_("Addressing the decision notice"),
+            detail=f"{pick(opened.service.name, lang, city.default_language)} · {request.number}",
+        )
+        if not name and known:
+            name = f"{known['given_names']} {known['family_name']}"
+        if not address and known.get("address"):
+            address = {"text": known["address"]}
     department = request.department
     return notice.render_pdf(
         lang,
