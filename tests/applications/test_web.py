@@ -503,3 +503,46 @@ def test_the_test_provider_notifies_over_http_late_and_twice(world: Any, live_se
         assert db.scalar(select(Payment.status)) == "paid"
         assert db.scalar(select(func.count(PaymentNotification.id))) == 1
         assert db.scalar(select(ServiceRequest.paused_at)) is None
+
+
+def test_a_case_waiting_for_the_applicant_is_not_overdue(world: Any, client: Any) -> None:
+    from datetime import timedelta
+
+    from civitas.applications import applying
+    from civitas.cases.service import queue_counts
+    from tests.applications.helpers import answers_for_form
+
+    account_id = account(CITY, "late@example.org")
+    with session_scope() as db:
+        city = get_city_by_slug(db, CITY)
+        enter_city(db, city)
+        resident = db.get(ResidentAccount, account_id)
+        assert resident is not None
+        opened = applying.start(db, city, resident, code=CODE, lang="de")
+        for key, raw in answers_for_form().items():
+            applying.answer(db, city, opened, key=key, raw=raw, lang="de")
+        applying.upload(
+            db,
+            city,
+            opened,
+            key="landlord-confirmation",
+            name="a.pdf",
+            data=pdf_bytes(),
+            media_root=get_settings().media_root,
+        )
+        applying.submit(db, city, opened, lang="de")  # the fee is due: the case waits
+        case = applying.case_of(db, city, opened.application)
+        assert case is not None
+        assert case.expected_at is not None
+        case.expected_at -= timedelta(days=10)  # its deadline would be long past
+        number = case.number
+    with session_scope() as db:
+        city = get_city_by_slug(db, CITY)
+        assert queue_counts(db, city)["overdue"] == 0
+    client.cookies.update(session_cookie(client, CITY, "b-caseworker"))
+    queue = client.get(f"/{CITY}/staff/cases?lang=de").text
+    row = queue.split(f"/staff/cases/{number}?")[1].split("</tr>")[0]
+    assert "Wartet auf die Bürgerin oder den Bürger" in row
+    assert "Überfällig" not in row
+    overdue = client.get(f"/{CITY}/staff/cases?overdue=1&lang=de").text
+    assert f"/staff/cases/{number}?" not in overdue

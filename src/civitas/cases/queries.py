@@ -114,6 +114,7 @@ LIST_COLUMNS = (
     ServiceRequest.expected_at,
     ServiceRequest.assignee_id,
     ServiceRequest.tenant_id,
+    ServiceRequest.waiting_for,
 )
 
 
@@ -334,8 +335,10 @@ def _by_request(rows: Iterable[RowT]) -> dict[int, list[RowT]]:
 
 
 def is_overdue(request: Listed, now: datetime | None = None) -> bool:
+    """Open past its deadline, and not waiting for the resident (whose deadline stands)."""
     return (
-        Status(request.status) in OPEN_STATUSES
+        getattr(request, "waiting_for", None) is None
+        and Status(request.status) in OPEN_STATUSES
         and request.expected_at is not None
         and request.expected_at < (now or utcnow())
     )
@@ -401,7 +404,9 @@ def list_cases(
     if flt.open_only or flt.overdue:
         stmt = stmt.where(ServiceRequest.status.in_([s.value for s in OPEN_STATUSES]))
     if flt.overdue:
-        stmt = stmt.where(ServiceRequest.expected_at < (now or utcnow()))
+        stmt = stmt.where(
+            ServiceRequest.expected_at < (now or utcnow()), ServiceRequest.paused_at.is_(None)
+        )
     if flt.channel:
         stmt = stmt.where(ServiceRequest.channel == flt.channel)
     if flt.department:
@@ -448,6 +453,7 @@ def queue_counts(db: Session, city: City, *, now: datetime | None = None) -> dic
             select(func.count()).where(
                 ServiceRequest.status.in_([s.value for s in OPEN_STATUSES]),
                 ServiceRequest.expected_at < (now or utcnow()),
+                ServiceRequest.paused_at.is_(None),
             )
         )
         or 0

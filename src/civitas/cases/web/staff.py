@@ -143,6 +143,7 @@ def _queue_page(
             "requested_at": r.requested_at,
             "expected_at": r.expected_at,
             "overdue": cases.is_overdue(r),
+            "waiting": getattr(r, "waiting_for", None) is not None,  # the deadline stands
         }
         for r in found
     ]
