@@ -95,3 +95,32 @@ def answers_for_form() -> dict[str, Any]:
         "others_moving": {"others_moving": "no"},
         "declaration": {"declaration": "yes"},
     }
+
+
+def filled_draft(
+    db: Any, city: City, account_id: int, *, lang: str = "de", address: str | None = None
+) -> Any:
+    """The account's draft of the address form, every page answered and the landlord's
+    confirmation uploaded (in the caller's session; the caller sends it or not)."""
+    from civitas.applications import applying
+    from civitas.core.config import get_settings
+
+    enter_city(db, city)
+    resident = db.get(ResidentAccount, account_id)
+    assert resident is not None
+    opened = applying.start(db, city, resident, code=CODE, lang=lang)
+    answers = answers_for_form()
+    if address is not None:
+        answers["new_address"] = {"new_address": address}
+    for key, raw in answers.items():
+        applying.answer(db, city, opened, key=key, raw=raw, lang=lang)
+    applying.upload(
+        db,
+        city,
+        opened,
+        key="landlord-confirmation",
+        name="a.pdf",
+        data=pdf_bytes(),
+        media_root=get_settings().media_root,
+    )
+    return opened

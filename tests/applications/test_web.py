@@ -23,7 +23,7 @@ from civitas.cities.service import enter_city, get_city_by_slug
 from civitas.core.config import get_settings
 from civitas.core.db import session_scope, utcnow
 from civitas.residents.models import ResidentAccount
-from tests.applications.helpers import account, pdf_bytes, png_bytes, with_form
+from tests.applications.helpers import account, filled_draft, pdf_bytes, png_bytes, with_form
 from tests.factories import PASSWORD, bearer, form_token, password_hash, session_cookie
 from tests.proactive.helpers import family
 
@@ -370,27 +370,12 @@ def test_staff_without_the_permission_see_no_application(
     world: Any, client: Any, tmp_path: Any
 ) -> None:
     from civitas.applications import applying
-    from civitas.core.config import get_settings
-    from tests.applications.helpers import answers_for_form
 
     account_id = account(CITY, "x@example.org")
     with session_scope() as db:
         city = get_city_by_slug(db, CITY)
         enter_city(db, city)
-        resident = db.get(ResidentAccount, account_id)
-        assert resident is not None
-        opened = applying.start(db, city, resident, code=CODE, lang="de")
-        for key, raw in answers_for_form().items():
-            applying.answer(db, city, opened, key=key, raw=raw, lang="de")
-        applying.upload(
-            db,
-            city,
-            opened,
-            key="landlord-confirmation",
-            name="a.pdf",
-            data=pdf_bytes(),
-            media_root=get_settings().media_root,
-        )
+        opened = filled_draft(db, city, account_id)
         applying.submit(db, city, opened, lang="de")
         number = applying.case_of(db, city, opened.application).number
         assert db.scalar(select(Application.status)) == "submitted"
@@ -425,27 +410,14 @@ def test_nonsense_in_a_page_is_a_clear_answer_never_a_500(world: Any, client: An
 
 def test_the_office_sees_what_the_applicant_corrected(world: Any, client: Any) -> None:
     from civitas.applications import applying
-    from tests.applications.helpers import answers_for_form
 
     account_id = account(CITY, EMAIL)
     with session_scope() as db:
         city = get_city_by_slug(db, CITY)
         enter_city(db, city)
-        resident = db.get(ResidentAccount, account_id)
-        assert resident is not None
-        opened = applying.start(db, city, resident, code=CODE, lang="de")
-        assert opened.application.answers["given_names"] == "Anna"  # from the register
-        for key, raw in answers_for_form().items():  # "Ana": corrected, "Torres": corrected
-            applying.answer(db, city, opened, key=key, raw=raw, lang="de")
-        applying.upload(
-            db,
-            city,
-            opened,
-            key="landlord-confirmation",
-            name="a.pdf",
-            data=pdf_bytes(),
-            media_root=get_settings().media_root,
-        )
+        opened = filled_draft(db, city, account_id)
+        assert opened.application.prefilled["given_names"] == "Anna"  # from the register
+        assert opened.application.answers["given_names"] == "Ana"  # corrected
         applying.submit(db, city, opened, lang="de")
         case = applying.case_of(db, city, opened.application)
         assert case is not None
@@ -469,26 +441,12 @@ def test_the_test_provider_notifies_over_http_late_and_twice(world: Any, live_se
     delivery of the same event changes nothing."""
     from civitas.applications import applying, billing
     from civitas.applications.tasks import testpsp_notify
-    from tests.applications.helpers import answers_for_form
 
     account_id = account(CITY, EMAIL)
     with session_scope() as db:
         city = get_city_by_slug(db, CITY)
         enter_city(db, city)
-        resident = db.get(ResidentAccount, account_id)
-        assert resident is not None
-        opened = applying.start(db, city, resident, code=CODE, lang="de")
-        for key, raw in answers_for_form().items():
-            applying.answer(db, city, opened, key=key, raw=raw, lang="de")
-        applying.upload(
-            db,
-            city,
-            opened,
-            key="landlord-confirmation",
-            name="a.pdf",
-            data=pdf_bytes(),
-            media_root=get_settings().media_root,
-        )
+        opened = filled_draft(db, city, account_id)
         applying.submit(db, city, opened, lang="de")
         payment, _ = billing.start_payment(db, city, opened, provider="testpsp", site=live_server)
         session_id = payment.provider_ref
@@ -510,26 +468,12 @@ def test_a_case_waiting_for_the_applicant_is_not_overdue(world: Any, client: Any
 
     from civitas.applications import applying
     from civitas.cases.service import queue_counts
-    from tests.applications.helpers import answers_for_form
 
     account_id = account(CITY, "late@example.org")
     with session_scope() as db:
         city = get_city_by_slug(db, CITY)
         enter_city(db, city)
-        resident = db.get(ResidentAccount, account_id)
-        assert resident is not None
-        opened = applying.start(db, city, resident, code=CODE, lang="de")
-        for key, raw in answers_for_form().items():
-            applying.answer(db, city, opened, key=key, raw=raw, lang="de")
-        applying.upload(
-            db,
-            city,
-            opened,
-            key="landlord-confirmation",
-            name="a.pdf",
-            data=pdf_bytes(),
-            media_root=get_settings().media_root,
-        )
+        opened = filled_draft(db, city, account_id)
         applying.submit(db, city, opened, lang="de")  # the fee is due: the case waits
         case = applying.case_of(db, city, opened.application)
         assert case is not None

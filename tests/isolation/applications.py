@@ -18,34 +18,18 @@ CODE = "residence-registration"
 def applications_world(world: Any, *, decided: bool = False) -> None:
     """City A's form, and an application sent as case MADE["number"] with MADE["document"]."""
     from civitas.applications import applying, handling
-    from civitas.cities.service import enter_city, get_city_by_slug
+    from civitas.cities.service import get_city_by_slug
     from civitas.core.config import get_settings
     from civitas.core.db import session_scope
-    from civitas.residents.models import ResidentAccount
-    from tests.applications.helpers import account, answers_for_form, pdf_bytes, with_form
+    from tests.applications.helpers import account, filled_draft, with_form
 
     with_form(world.slug, fee_minor=0)
     account_id = account(world.slug, "applicant@example.org")
     media = get_settings().media_root
     with session_scope() as db:
         city = get_city_by_slug(db, world.slug)
-        enter_city(db, city)
-        resident = db.get(ResidentAccount, account_id)
-        assert resident is not None
-        opened = applying.start(db, city, resident, code=CODE, lang="en")
-        answers = answers_for_form()
-        answers["new_address"] = {"new_address": "Jr. Francisco Pizarro 3"}
-        for key, raw in answers.items():
-            applying.answer(db, city, opened, key=key, raw=raw, lang="en")
-        document = applying.upload(
-            db,
-            city,
-            opened,
-            key="landlord-confirmation",
-            name="a.pdf",
-            data=pdf_bytes(),
-            media_root=media,
-        )
+        opened = filled_draft(db, city, account_id, lang="en", address="Jr. Francisco Pizarro 3")
+        document = applying.documents_of(db, city, opened.application.id)[0]
         applying.submit(db, city, opened, lang="en")
         case = applying.case_of(db, city, opened.application)
         assert case is not None

@@ -561,7 +561,7 @@ def json_schema(
     title: Mapping[Any, str],
     version: int,
     lang: str,
-    document_names: Mapping[str, Mapping[str, str]] | None = None,
+    document_names: Mapping[str, Mapping[Any, str]] | None = None,
 ) -> dict[str, Any]:
     """The JSON Schema (2020-12) of an application's answers to this version of the form;
     documents are properties too (lists of files), texts in every language the form has."""
@@ -570,7 +570,7 @@ def json_schema(
         Question.model_construct(
             id=d.code,
             type="file",
-            label=dict(d.name or names.get(d.code) or {"en": d.code}),  # type: ignore[arg-type]
+            label=dict(d.name or names.get(d.code) or {"en": d.code}),
             hint=dict(d.hint),
             required=d.required,
             types=list(d.types),

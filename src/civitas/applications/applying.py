@@ -92,6 +92,27 @@ def fee_of(service: Service, form: FormDefinition, currency: str) -> int:
     return sum(int(f["amount_minor"]) for f in service.fees or [] if f.get("currency") == currency)
 
 
+def document_name(
+    service: Service, code: str, own: Mapping[Any, str] | None = None
+) -> dict[str, str]:
+    """A document's name in every language: the form's own, else the catalogue's entry of
+    that code, else the code."""
+    if own:
+        return {str(lang): text for lang, text in own.items()}
+    for entry in service.documents or []:
+        if entry.get("code") == code:
+            return dict(entry["name"])
+    return {"en": code}
+
+
+def step_title(service: Service, step: Step) -> dict[str, str]:
+    """The heading of a document page (a documents entry, or a file question's label)."""
+    if step.document is not None:
+        return document_name(service, step.key, step.document.name)
+    assert step.question is not None
+    return {str(lang): text for lang, text in step.question.label.items()}
+
+
 def open_application(db: Session, city: City, application: Application) -> Opened:
     service = db.get(Service, application.service_id)
     version = db.get(FormVersion, application.version_id)

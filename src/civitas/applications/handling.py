@@ -20,7 +20,7 @@ from civitas.applications.applying import APPROVED, REFUSED, SUBMITTED, WITHDRAW
 from civitas.applications.models import Application, ApplicationMessage
 from civitas.cases import service as cases
 from civitas.cases.models import ServiceRequest
-from civitas.cases.schemas import Status
+from civitas.cases.schemas import OPEN_STATUSES, Status
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
 from civitas.core import audit
@@ -307,6 +307,8 @@ def decide(
     application = opened.application
     if application.status != SUBMITTED:
         raise Conflict("This application is already {status}.", status=application.status)
+    if request.status not in OPEN_STATUSES:
+        raise Conflict("The case is already closed.")
     if application.fee_minor > 0 and application.paid_at is None:
         raise Conflict("The fee is not paid yet; an application is handled once it is paid.")
     text = reasons.strip()
@@ -336,13 +338,6 @@ def decide(
     path, _ = store_bytes(media_root, f"{city.id}/notices", pdf, "pdf")
     application.notice_path = path
     outcome = Status.RESOLVED if approve else Status.REJECTED
-    if request.status not in (
-        Status.RECEIVED.value,
-        Status.ACKNOWLEDGED.value,
-        Status.IN_PROGRESS.value,
-        Status.ON_HOLD.value,
-    ):
-        raise Conflict("The case is already closed.")
     cases.change_status(
         db,
         city,

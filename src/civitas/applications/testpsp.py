@@ -10,7 +10,6 @@ merchant may ask for a session's status at any time and may refund a paid sessio
 
 from __future__ import annotations
 
-import json
 import secrets
 import urllib.error
 import urllib.request
@@ -21,13 +20,6 @@ from civitas.applications.models import TestProviderPayment
 from civitas.core.db import utcnow
 from civitas.core.errors import Conflict, NotFound
 
-# what the merchant's status query answers for each of the provider's states
-STATUS_FOR_MERCHANT = {
-    "open": "open",
-    "paid": "paid",
-    "cancelled": "cancelled",
-    "refunded": "refunded",
-}
 DELIVERY_TIMEOUT_S = 10
 
 
@@ -111,7 +103,3 @@ def post(url: str, body: bytes, signature: str) -> int:
         return int(exc.code)
     except (urllib.error.URLError, OSError):
         return 0
-
-
-def payload_bytes(payload: dict[str, object]) -> bytes:
-    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()

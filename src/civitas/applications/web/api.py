@@ -15,7 +15,6 @@ from civitas.accounts.service import Principal
 from civitas.applications import applying, billing, forms, handling
 from civitas.applications.permissions import ApplicationPermission as P
 from civitas.core.config import get_settings
-from civitas.core.i18n import pick
 from civitas.web.deps import CurrentCity, DbSession, Requires, RowId
 from civitas.web.routers import Router
 
@@ -169,7 +168,3 @@ def get_application(
         decided_at=application.decided_at,
         reasons=application.reasons,
     )
-
-
-def _name(texts: dict[str, str], lang: str) -> str:
-    return pick(texts, lang)

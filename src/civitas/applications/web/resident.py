@@ -25,7 +25,7 @@ from civitas.core.i18n import N_, locale_for, pick
 from civitas.residents import service as residents
 from civitas.residents.models import ResidentAccount
 from civitas.web.deps import AppSettings, CurrentCity, DbSession, RowId
-from civitas.web.forms import problems_by_field
+from civitas.web.forms import problem_list, problems_by_field
 from civitas.web.jobs import kick_outbox
 from civitas.web.routers import Router
 from civitas.web.templating import page, require_csrf
@@ -85,9 +85,8 @@ def start_page(request: Request, city: CurrentCity, db: DbSession, code: str) ->
 
     service, _, version = forms.published(db, city, code)
     form = forms.definition(version)
-    names = {d["code"]: d["name"] for d in service.documents or []}
     documents = [
-        pick(d.name or names.get(d.code) or {"en": d.code}, request.state.lang)
+        pick(applying.document_name(service, d.code, d.name), request.state.lang)
         for d in form.documents
     ]
     return page(
@@ -200,7 +199,6 @@ def _step_page(
     elif step.kind == "document":
         template = "applications/document.html"
         types, max_bytes, most, required = file_spec(step)
-        names = {d["code"]: d["name"] for d in opened.service.documents or []}
         document = step.document
         context |= {
             "files": [d for d in applying.documents_of(db, city, application.id) if d.step == key],
@@ -216,12 +214,7 @@ def _step_page(
             "max_mb": round(max_bytes / 1024 / 1024, 1),
             "most": most,
             "required": required,
-            "title": pick(
-                (document.name if document else None)
-                or names.get(key)
-                or (step.question.label if step.question else {"en": key}),
-                request.state.lang,
-            ),
+            "title": pick(applying.step_title(opened.service, step), request.state.lang),
             "hint": pick(
                 document.hint if document else (step.question.hint if step.question else {}),
                 request.state.lang,
@@ -429,16 +422,10 @@ def _check_page(
     lang = request.state.lang
     rows = summary.rows(opened.form, application.answers, lang=lang, locale=_locale(request, city))
     files = applying.documents_of(db, city, application.id)
-    names = {d["code"]: d["name"] for d in opened.service.documents or []}
     documents = [
         {
             "key": s.key,
-            "title": pick(
-                (s.document.name if s.document else None)
-                or names.get(s.key)
-                or (s.question.label if s.question else {"en": s.key}),
-                lang,
-            ),
+            "title": pick(applying.step_title(opened.service, s), lang),
             "files": [f for f in files if f.step == s.key],
         }
         for s in steps(opened.form, application.answers)
@@ -474,14 +461,8 @@ def check_page(
     if opened.application.status != applying.DRAFT:
         return _go(_base(city, application_id), request)
     _, found = applying.remaining(db, city, opened, lang=request.state.lang)
-    listed = [{"location": p.location, "message": _translate(request, p)} for p in found]
+    listed = problem_list(request.state.lang, InvalidInput("", problems=found)) if found else []
     return _check_page(request, db, city, opened, problems=listed)
-
-
-def _translate(request: Request, problem: Problem) -> str:
-    from civitas.core.i18n import translate
-
-    return translate(request.state.lang, problem.message, **problem.params)
 
 
 @router.post("/{city}/account/applications/{application_id}/check", response_model=None)
@@ -500,9 +481,7 @@ async def send(
         except InvalidInput as exc:
             db.rollback()
             opened = applying.own(db, city, _account(request, db, city), application_id)  # type: ignore[arg-type]
-            listed = [
-                {"location": p.location, "message": _translate(request, p)} for p in exc.problems
-            ]
+            listed = problem_list(request.state.lang, exc)
             return _check_page(request, db, city, opened, problems=listed, status=400)
         db.commit()
         kick_outbox()

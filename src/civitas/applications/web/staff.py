@@ -21,8 +21,8 @@ from civitas.applications.web.files import download
 from civitas.applications.web.resident import STATE_LABELS
 from civitas.cases.models import ServiceRequest
 from civitas.cities.models import City
-from civitas.core.errors import CivitasError, NotFound, PermissionDenied
-from civitas.core.i18n import locale_for, pick
+from civitas.core.errors import InvalidInput, NotFound, PermissionDenied, Problem
+from civitas.core.i18n import N_, locale_for, pick
 from civitas.web.actions import form_action
 from civitas.web.deps import (
     AppSettings,
@@ -134,6 +134,44 @@ def message_page(
     return _act_page(request, db, city, number, "applications/staff_message.html")
 
 
+def _case_form(
+    request: Request,
+    city: City,
+    db: Session,
+    principal: Principal | None,
+    number: int,
+    *,
+    csrf: str,
+    template: str,
+    given: dict[str, str],
+    change: Any,
+    done: str,
+) -> Response:
+    """A form about an application from the office (a message, a decision): done, back to
+    its case; refused, the form again with the problems and what was typed."""
+    return form_action(
+        request,
+        city,
+        db,
+        principal,
+        permission=P.APPLICATION_DECIDE,
+        csrf=csrf,
+        change=change,
+        done=lambda _: f"/{city.slug}/staff/cases/{number}?lang={request.state.lang}&done={done}",
+        refused=lambda who, exc: _act_page(
+            request,
+            db,
+            city,
+            number,
+            template,
+            problems=problems_by_field(request.state.lang, exc, fallback=next(iter(given))),
+            given=given,
+            status=exc.status,
+        ),
+        after=kick_outbox,
+    )
+
+
 @router.post("/{city}/staff/applications/{number}/message", response_model=None)
 def message(
     request: Request,
@@ -145,31 +183,19 @@ def message(
     text: Annotated[str, Form(max_length=5000)] = "",
     asks_for: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
-    def refused(who: Principal, exc: CivitasError) -> Response:
-        return _act_page(
-            request,
-            db,
-            city,
-            number,
-            "applications/staff_message.html",
-            problems=problems_by_field(request.state.lang, exc, fallback="text"),
-            given={"text": text, "asks_for": asks_for},
-            status=exc.status,
-        )
-
-    return form_action(
+    return _case_form(
         request,
         city,
         db,
         principal,
-        permission=P.APPLICATION_DECIDE,
+        number,
         csrf=csrf,
+        template="applications/staff_message.html",
+        given={"text": text, "asks_for": asks_for},
         change=lambda who: handling.write_to_applicant(
             db, city, number=number, text=text, asks_for=asks_for or None, actor=_person(db, who)
         ),
-        done=lambda _: f"/{city.slug}/staff/cases/{number}?lang={request.state.lang}&done=message",
-        refused=refused,
-        after=kick_outbox,
+        done="message",
     )
 
 
@@ -196,23 +222,8 @@ def decide(
     outcome: Annotated[str, Form(max_length=10)] = "",
     reasons: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
-    def refused(who: Principal, exc: CivitasError) -> Response:
-        return _act_page(
-            request,
-            db,
-            city,
-            number,
-            "applications/staff_decide.html",
-            problems=problems_by_field(request.state.lang, exc, fallback="outcome"),
-            given={"outcome": outcome, "reasons": reasons},
-            status=exc.status,
-        )
-
     def change(who: Principal) -> Any:
         if outcome not in ("approve", "refuse"):
-            from civitas.core.errors import InvalidInput, Problem
-            from civitas.core.i18n import N_
-
             raise InvalidInput(
                 "Choose the decision.",
                 problems=[Problem("outcome", N_("Choose: grant or refuse."))],
@@ -227,17 +238,17 @@ def decide(
             media_root=settings.media_root,
         )
 
-    return form_action(
+    return _case_form(
         request,
         city,
         db,
         principal,
-        permission=P.APPLICATION_DECIDE,
+        number,
         csrf=csrf,
+        template="applications/staff_decide.html",
+        given={"outcome": outcome, "reasons": reasons},
         change=change,
-        done=lambda _: f"/{city.slug}/staff/cases/{number}?lang={request.state.lang}&done=decided",
-        refused=refused,
-        after=kick_outbox,
+        done="decided",
     )
 
 
@@ -320,9 +331,6 @@ def payments_desk(
 
 def _minor(amount: str) -> int:
     from decimal import Decimal, InvalidOperation
-
-    from civitas.core.errors import InvalidInput, Problem
-    from civitas.core.i18n import N_
 
     text = amount.strip().replace(" ", "").replace(",", ".")
     try:
