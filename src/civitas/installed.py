@@ -13,6 +13,7 @@ INSTALLED: tuple[str, ...] = (
     "civitas.register",
     "civitas.proactive",
     "civitas.applications",
+    "civitas.appointments",
     "civitas.insight",
     "civitas.recycling",
     "civitas.transit",

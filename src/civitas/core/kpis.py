@@ -23,7 +23,7 @@ from sqlalchemy import Connection, bindparam, text
 from civitas.core.db import UTCDateTime
 from civitas.core.i18n import pick, translate
 
-Unit = Literal["count", "percent", "hours", "days", "score", "money"]
+Unit = Literal["count", "percent", "minutes", "hours", "days", "score", "money"]
 Better = Literal["up", "down", "none"]
 DIMENSIONS = ("all", "service", "department", "channel")
 

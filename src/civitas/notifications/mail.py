@@ -14,7 +14,13 @@ class MailNotConfigured(RuntimeError):  # noqa: N818 - a state, like the HTTP na
 
 
 def build(
-    settings: Settings, *, message_id: str, recipient: str, subject: str, body: str
+    settings: Settings,
+    *,
+    message_id: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    attachments: list[dict[str, str]] | None = None,
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from
@@ -24,7 +30,24 @@ def build(
     domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "civitas.invalid"
     message["Message-ID"] = f"<{message_id}@{domain}>"
     message.set_content(body)
+    for attached in attachments or []:
+        _attach(message, attached)
     return message
+
+
+def _attach(message: EmailMessage, attached: dict[str, str]) -> None:
+    """A text file, e.g. ``text/calendar; method=REQUEST`` (RFC 6047 wants the method
+    on the calendar part's Content-Type)."""
+    kind, *raw_params = [p.strip() for p in attached["content_type"].split(";")]
+    maintype, _, subtype = kind.partition("/")
+    params = dict(p.split("=", 1) for p in raw_params if "=" in p)
+    message.add_attachment(
+        attached["text"].encode(),
+        maintype=maintype,
+        subtype=subtype,
+        filename=attached["filename"],
+        params={**params, "charset": "utf-8"},
+    )
 
 
 def send(settings: Settings, message: EmailMessage) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,6 +24,9 @@ class OutboxMessage(TenantMixin, Base):
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    # text files sent along: [{"filename", "content_type" (with parameters), "text"}],
+    # e.g. an invitation as text/calendar; method=REQUEST
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(default=list, server_default="[]")
     language: Mapped[str] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

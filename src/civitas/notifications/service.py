@@ -44,6 +44,7 @@ def enqueue_email(
     body: str,
     language: str,
     new_key: bool = False,
+    attachments: list[dict[str, str]] | None = None,
 ) -> OutboxMessage | None:
     """Add an e-mail to the outbox in the caller's transaction (once per dedupe key; with
     ``new_key`` the caller vouches the key is new and the look-up is skipped, while the
@@ -56,7 +57,12 @@ def enqueue_email(
     ):
         return None
     message = OutboxMessage(
-        dedupe_key=dedupe_key, recipient=recipient, subject=subject, body=body, language=language
+        dedupe_key=dedupe_key,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        language=language,
+        attachments=list(attachments or []),
     )
     db.add(message)
     db.info[_WRITTEN] = True
@@ -106,15 +112,19 @@ def deliver_due(
     with session_factory() as db:
         claimed = claim_due(db, now=now, limit=limit)
         db.commit()
-        jobs = [(m.id, _stable_id(m), m.recipient, m.subject, m.body) for m in claimed]
+        jobs = [
+            (m.id, _stable_id(m), m.recipient, m.subject, m.body, list(m.attachments or []))
+            for m in claimed
+        ]
     counts = {"sent": 0, "failed": 0}
-    for message_id, stable_id, recipient, subject, body in jobs:
+    for message_id, stable_id, recipient, subject, body, attachments in jobs:
         email = mail.build(
             settings,
             message_id=stable_id,
             recipient=recipient,
             subject=subject,
             body=body,
+            attachments=attachments,
         )
         try:
             sender(settings, email)

@@ -48,6 +48,7 @@ def _month(city: City, month: str | None, *, latest: bool = False) -> str:
 UNIT_LABELS = {
     "count": N_("number"),
     "percent": N_("percent"),
+    "minutes": N_("minutes"),
     "hours": N_("hours"),
     "days": N_("days"),
     "score": N_("score"),

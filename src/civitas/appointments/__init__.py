@@ -1,0 +1,1 @@
+"""Appointments and queues at the city's offices (see manifest.py)."""

@@ -1,0 +1,58 @@
+"""Appointments' background work: every minute, holds that ran out expire and
+appointments nobody came to are marked as missed; every hour, tomorrow's reminders; each
+morning, the days until the next free slot per office and service (a KPI's measure)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import structlog
+from huey import crontab
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from civitas.appointments import booking, queue
+from civitas.appointments.snapshots import measure
+from civitas.cities.models import City
+from civitas.core import plugins
+from civitas.core.db import session_scope, utcnow
+from civitas.core.jobs import huey
+from civitas.core.tenancy import bind_all_cities
+
+log = structlog.get_logger("civitas.jobs")
+
+
+def each_city(work: Callable[[Session, City, datetime], int]) -> int:
+    """Run ``work`` for every city that runs appointments, one transaction each."""
+    with session_scope() as db:
+        bind_all_cities(db)
+        cities = [c for c in db.scalars(select(City)) if plugins.enabled(c, "appointments")]
+    count = 0
+    for city in cities:
+        with session_scope() as db:
+            count += work(db, db.merge(city, load=False), utcnow())
+    return count
+
+
+def _tidy(db: Session, city: City, now: datetime) -> int:
+    return booking.expire_holds(db, city, now=now) + queue.mark_no_shows(db, city, now=now)
+
+
+def _remind(db: Session, city: City, now: datetime) -> int:
+    return booking.remind(db, city, now=now)
+
+
+@huey.periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]
+def tidy_appointments() -> int:
+    return each_city(_tidy)
+
+
+@huey.periodic_task(crontab(minute="5"))  # type: ignore[untyped-decorator]
+def remind_appointments() -> int:
+    return each_city(_remind)
+
+
+@huey.periodic_task(crontab(minute="10", hour="6"))  # type: ignore[untyped-decorator]
+def measure_next_free() -> int:
+    return each_city(measure)
