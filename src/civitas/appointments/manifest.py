@@ -4,7 +4,7 @@ calling display, and measured waiting times."""
 from civitas.appointments.permissions import AppointmentPermission as P
 from civitas.core.i18n import N_
 from civitas.core.permissions import Role
-from civitas.core.plugins import Domain
+from civitas.core.plugins import Domain, NavEntry
 
 MANIFEST = Domain(
     name="appointments",
@@ -22,5 +22,8 @@ MANIFEST = Domain(
     web="civitas.appointments.web:install",
     tasks="civitas.appointments.tasks",
     demo="civitas.appointments.demo:load",
-    nav=(),
+    nav=(
+        NavEntry(N_("Appointments"), "appointments", audience="resident"),
+        NavEntry(N_("Offices and queues"), "staff/offices", P.APPOINTMENT_BOOK),
+    ),
 )

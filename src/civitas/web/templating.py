@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_time, format_timedelta
 from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -73,6 +73,10 @@ def when(moment: datetime | None, kind: str, locale: str, city: Any) -> str:
     zone = ZoneInfo(city.timezone) if city else UTC
     if kind == "date":
         return format_date(moment.astimezone(zone).date(), "medium", locale=locale)
+    if kind == "day":  # "Tuesday, 2 March 2027"
+        return format_date(moment.astimezone(zone).date(), "full", locale=locale)
+    if kind == "time":
+        return format_time(moment, "short", tzinfo=zone, locale=locale)
     if kind == "seconds":
         return format_datetime(moment, "medium", tzinfo=zone, locale=locale)
     return format_datetime(moment, "short", tzinfo=zone, locale=locale)

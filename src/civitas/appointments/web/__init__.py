@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 def install(web: DomainWeb) -> None:
     """Register the routers (see civitas.web.plugins)."""
-    from civitas.appointments.web import api
+    from civitas.appointments.web import api, pages, staff
 
     web.add_api(api.router)
+    web.add_pages(pages.router)
+    web.add_pages(staff.router)

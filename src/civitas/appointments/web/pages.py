@@ -1,0 +1,585 @@
+"""The resident's pages, with no account needed: choose a service, an office and a time
+(with one's details on the same page), check and confirm the held time, then the
+appointment's own page from the e-mail's link (the invitation, change, cancel, and on
+the day the place in line). Also the office's kiosk, the waiting room's display and the
+phone page that follows a ticket's place in line."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from civitas.appointments import booking, calendar, queue
+from civitas.appointments.calendar import Slot
+from civitas.appointments.models import Appointment, Office, Ticket
+from civitas.appointments.offices import (
+    definition_of,
+    offered,
+    office_by_code,
+    offices,
+    offices_for_service,
+)
+from civitas.catalogue.models import Service
+from civitas.cities.models import City
+from civitas.cities.service import enter_city
+from civitas.core.db import utcnow
+from civitas.core.errors import CivitasError, InvalidInput, NotFound, Problem
+from civitas.core.i18n import N_, pick, translate
+from civitas.web.deps import CurrentCity, DbSession, RowId, client_address
+from civitas.web.forms import problems_by_field
+from civitas.web.jobs import kick_outbox
+from civitas.web.routers import Router
+from civitas.web.templating import page, require_csrf
+
+router = Router(include_in_schema=False)
+DAYS_SHOWN = 5  # open days of times on one page
+STATUS_LABELS = {
+    "held": N_("Held, not confirmed yet"),
+    "booked": N_("Booked"),
+    "checked_in": N_("Checked in: waiting to be called"),
+    "done": N_("Served"),
+    "cancelled": N_("Cancelled"),
+    "expired": N_("Not confirmed in time"),
+    "no_show": N_("Missed"),
+}
+TICKET_LABELS = {
+    "waiting": N_("Waiting"),
+    "called": N_("Called: please go to the counter"),
+    "serving": N_("Being served"),
+    "done": N_("Served"),
+    "no_show": N_("Called, did not come"),
+}
+
+
+def go(request: Request, path: str) -> RedirectResponse:
+    joiner = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{joiner}lang={request.state.lang}", status_code=303)
+
+
+def own_path(city: City, appointment: Appointment) -> str:
+    return (
+        f"/{city.slug}/appointment/{appointment.reference}/{booking.token_for(city, appointment)}"
+    )
+
+
+def ticket_path(city: City, ticket: Ticket) -> str:
+    return f"/{city.slug}/ticket/{ticket.id}/{queue.token_for(city, ticket)}"
+
+
+def days_of(slots: list[Slot], count: int) -> OrderedDict[date, list[Slot]]:
+    """The first ``count`` days that have free times, each with its times."""
+    found: OrderedDict[date, list[Slot]] = OrderedDict()
+    for slot in slots:
+        day = slot.start.date()
+        if day not in found:
+            if len(found) == count:
+                break
+            found[day] = []
+        found[day].append(slot)
+    return found
+
+
+def times(
+    db: Session,
+    city: City,
+    office: Office,
+    want: booking.Visit,
+    first: date,
+    *,
+    excluding: int | None = None,
+) -> tuple[OrderedDict[date, list[Slot]], date | None]:
+    """Free times of the next open days from ``first``, and the day the next page starts."""
+    now = utcnow()
+    spec = definition_of(office)
+    last = calendar.local_now(city, now).date() + timedelta(days=spec.booking.days_ahead)
+    slots = calendar.free_slots(
+        db, city, office, want.main.code, want.minutes, first, last, now=now, excluding=excluding
+    )
+    shown = days_of(slots, DAYS_SHOWN)
+    later = [s for s in slots if s.start.date() > max(shown, default=first)]
+    return shown, later[0].start.date() if later else None
+
+
+def _service(db: Session, city: City, code: str) -> Service:
+    enter_city(db, city)
+    found = db.scalar(select(Service).where(Service.code == code))
+    if found is None:
+        raise NotFound("No service with code '{code}' in this city.", code=code)
+    return found
+
+
+@router.get("/{city}/appointments", response_class=HTMLResponse, response_model=None)
+def index(request: Request, city: CurrentCity, db: DbSession) -> Response:
+    """Choose a service: those the city's offices offer, with where."""
+    found: OrderedDict[str, dict[str, Any]] = OrderedDict()
+    for office in offices(db, city):
+        for _row, service in offered(db, city, office):
+            entry = found.setdefault(service.code, {"service": service, "offices": []})
+            entry["offices"].append(office)
+    services = sorted(found.values(), key=lambda e: pick(e["service"].name, request.state.lang))
+    return page(
+        request, "appointments/index.html", {"services": services, "offices": offices(db, city)}
+    )
+
+
+def _booking_page(
+    request: Request,
+    db: Session,
+    city: City,
+    service: Service,
+    office: Office | None,
+    *,
+    first: date | None = None,
+    values: dict[str, str] | None = None,
+    problems: dict[str, str] | None = None,
+    alternatives: list[Slot] | None = None,
+    status: int = 200,
+) -> Response:
+    context: dict[str, Any] = {
+        "service": service,
+        "office": office,
+        "values": values or {},
+        "problems": problems or {},
+        "alternatives": alternatives or [],
+    }
+    if office is None:
+        choices = []
+        now = utcnow()
+        for candidate in offices_for_service(db, city, service.code):
+            want = booking.visit(db, city, candidate, [service.code])
+            nxt = calendar.next_free(db, city, candidate, service.code, want.minutes, now=now)
+            choices.append((candidate, nxt))
+        context["choices"] = choices
+        return page(request, "appointments/offices.html", context, status=status)
+    want = booking.visit(db, city, office, [service.code])
+    today = calendar.local_now(city, utcnow()).date()
+    shown, later = times(db, city, office, want, max(first or today, today))
+    context |= {
+        "spec": definition_of(office),
+        "minutes": want.minutes,
+        "days": shown,
+        "later": later,
+        "first": first,
+    }
+    return page(request, "appointments/times.html", context, status=status)
+
+
+@router.get("/{city}/appointments/book", response_class=HTMLResponse, response_model=None)
+def book_page(
+    request: Request,
+    city: CurrentCity,
+    db: DbSession,
+    service: str = "",
+    office: str = "",
+    start: str = "",
+) -> Response:
+    """Choose an office (when several offer the service), then a time, with one's details."""
+    found = _service(db, city, service[:60])
+    place = office_by_code(db, city, office[:60]) if office else None
+    if place is None:
+        candidates = offices_for_service(db, city, found.code)
+        if len(candidates) == 1:
+            place = candidates[0]
+        elif not candidates:
+            raise NotFound("No office offers this service by appointment.")
+    first = None
+    if start:
+        try:
+            first = date.fromisoformat(start[:10])
+        except ValueError:
+            first = None
+    return _booking_page(request, db, city, found, place, first=first)
+
+
+@router.post("/{city}/appointments/book", response_model=None)
+async def hold(request: Request, city: CurrentCity, db: DbSession) -> Response:
+    form = await request.form()
+    require_csrf(request, str(form.get("csrf", "")))
+    values = {
+        k: str(form.get(k, ""))[:300]
+        for k in ("service", "office", "start", "name", "email", "phone", "language")
+    }
+    found = _service(db, city, values["service"][:60])
+    place = office_by_code(db, city, values["office"][:60])
+    lang = request.state.lang
+    if not values["start"]:
+        problems = {"start": translate(lang, "Choose a time.")}
+        return _booking_page(
+            request, db, city, found, place, values=values, problems=problems, status=400
+        )
+    try:
+        held = booking.book(
+            db,
+            city,
+            office=place,
+            services=[found.code],
+            start=values["start"],
+            name=values["name"],
+            email=values["email"],
+            phone=values["phone"] or None,
+            language=values["language"] if values["language"] in city.languages else lang,
+            channel="online",
+            hold=True,
+            client=client_address(request),
+        )
+    except booking.SlotTaken as taken:
+        db.rollback()
+        problems = {"start": taken.text(lang)}
+        return _booking_page(
+            request,
+            db,
+            city,
+            found,
+            place,
+            values=values,
+            problems=problems,
+            alternatives=taken.alternatives,
+            status=409,
+        )
+    except CivitasError as exc:
+        db.rollback()
+        problems = problems_by_field(lang, exc, fallback="start")
+        return _booking_page(
+            request, db, city, found, place, values=values, problems=problems, status=exc.status
+        )
+    db.commit()
+    return go(request, own_path(city, held) + "/confirm")
+
+
+def _own(db: Session, city: City, reference: str, token: str) -> Appointment:
+    return booking.by_token(db, city, reference[:12], token[:80])
+
+
+def _view(db: Session, city: City, appointment: Appointment, lang: str) -> dict[str, Any]:
+    office = db.get(Office, appointment.office_id)
+    assert office is not None
+    ticket = None
+    place = None
+    if appointment.status == "checked_in":
+        ticket = db.scalar(select(Ticket).where(Ticket.appointment_id == appointment.id))
+        if ticket is not None:
+            place = queue.place_of(db, city, ticket)
+    return {
+        "appointment": appointment,
+        "office": office,
+        "spec": definition_of(office),
+        "services": booking.services_text(db, city, appointment, lang),
+        "status_label": STATUS_LABELS.get(appointment.status, appointment.status),
+        "path": own_path(city, appointment),
+        "ticket": ticket,
+        "place": place,
+        "upcoming": appointment.status in ("held", "booked") and appointment.start > utcnow(),
+    }
+
+
+@router.get(
+    "/{city}/appointment/{reference}/{token}/confirm",
+    response_class=HTMLResponse,
+    response_model=None,
+)
+def confirm_page(
+    request: Request, city: CurrentCity, db: DbSession, reference: str, token: str
+) -> Response:
+    appointment = _own(db, city, reference, token)
+    if appointment.status != "held":
+        return go(request, own_path(city, appointment))
+    return page(
+        request, "appointments/confirm.html", _view(db, city, appointment, request.state.lang)
+    )
+
+
+@router.post("/{city}/appointment/{reference}/{token}/confirm", response_model=None)
+async def confirm(
+    request: Request, city: CurrentCity, db: DbSession, reference: str, token: str
+) -> Response:
+    form = await request.form()
+    require_csrf(request, str(form.get("csrf", "")))
+    appointment = _own(db, city, reference, token)
+    try:
+        booking.confirm(db, city, appointment)
+    except booking.SlotTaken as taken:
+        db.rollback()
+        service = db.get(Service, appointment.service_id)
+        assert service is not None
+        place = db.get(Office, appointment.office_id)
+        problems = {"start": taken.text(request.state.lang)}
+        values = {
+            "name": appointment.name,
+            "email": appointment.email,
+            "phone": appointment.phone or "",
+            "language": appointment.language,
+        }
+        return _booking_page(
+            request,
+            db,
+            city,
+            service,
+            place,
+            values=values,
+            problems=problems,
+            alternatives=taken.alternatives,
+            status=409,
+        )
+    db.commit()
+    kick_outbox()
+    return go(request, own_path(city, appointment) + "?booked=1")
+
+
+@router.get(
+    "/{city}/appointment/{reference}/{token}", response_class=HTMLResponse, response_model=None
+)
+def own_page(
+    request: Request, city: CurrentCity, db: DbSession, reference: str, token: str
+) -> Response:
+    appointment = _own(db, city, reference, token)
+    context = _view(db, city, appointment, request.state.lang)
+    context["booked"] = request.query_params.get("booked") == "1"
+    context["done"] = request.query_params.get("done", "")
+    return page(request, "appointments/own.html", context)
+
+
+@router.get("/{city}/appointment/{reference}/{token}/appointment.ics", response_model=None)
+def invitation(city: CurrentCity, db: DbSession, reference: str, token: str) -> Response:
+    appointment = _own(db, city, reference, token)
+    office = db.get(Office, appointment.office_id)
+    assert office is not None
+    method = "CANCEL" if appointment.status == "cancelled" else "REQUEST"
+    text = booking.invitation(db, city, office, appointment, method)
+    return Response(
+        text,
+        media_type=f"text/calendar; charset=utf-8; method={method}",
+        headers={
+            "content-disposition": f'attachment; filename="appointment-{appointment.reference}.ics"'
+        },
+    )
+
+
+@router.post("/{city}/appointment/{reference}/{token}/cancel", response_model=None)
+async def cancel(
+    request: Request, city: CurrentCity, db: DbSession, reference: str, token: str
+) -> Response:
+    form = await request.form()
+    require_csrf(request, str(form.get("csrf", "")))
+    appointment = _own(db, city, reference, token)
+    booking.cancel(db, city, appointment)
+    db.commit()
+    kick_outbox()
+    return go(request, own_path(city, appointment) + "?done=cancelled")
+
+
+@router.get(
+    "/{city}/appointment/{reference}/{token}/change",
+    response_class=HTMLResponse,
+    response_model=None,
+)
+def change_page(
+    request: Request, city: CurrentCity, db: DbSession, reference: str, token: str, start: str = ""
+) -> Response:
+    appointment = _own(db, city, reference, token)
+    return _change_page(request, db, city, appointment, start=start)
+
+
+def _change_page(
+    request: Request,
+    db: Session,
+    city: City,
+    appointment: Appointment,
+    *,
+    start: str = "",
+    problems: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    context = _view(db, city, appointment, request.state.lang)
+    if not context["upcoming"] or appointment.status != "booked":
+        return go(request, own_path(city, appointment))
+    office = context["office"]
+    want = booking.visit(db, city, office, [s["code"] for s in appointment.services])
+    today = calendar.local_now(city, utcnow()).date()
+    try:
+        first = date.fromisoformat(start[:10]) if start else today
+    except ValueError:
+        first = today
+    shown, later = times(db, city, office, want, max(first, today), excluding=appointment.id)
+    context |= {"days": shown, "later": later, "problems": problems or {}, "minutes": want.minutes}
+    return page(request, "appointments/change.html", context, status=status)
+
+
+@router.post("/{city}/appointment/{reference}/{token}/change", response_model=None)
+async def change(
+    request: Request, city: CurrentCity, db: DbSession, reference: str, token: str
+) -> Response:
+    form = await request.form()
+    require_csrf(request, str(form.get("csrf", "")))
+    appointment = _own(db, city, reference, token)
+    start = str(form.get("start", ""))[:40]
+    try:
+        if not start:
+            raise InvalidInput("Choose a time.", problems=[Problem("start", N_("Choose a time."))])
+        booking.move(db, city, appointment, start)
+    except CivitasError as exc:
+        db.rollback()
+        problems = problems_by_field(request.state.lang, exc, fallback="start")
+        return _change_page(request, db, city, appointment, problems=problems, status=exc.status)
+    db.commit()
+    kick_outbox()
+    return go(request, own_path(city, appointment) + "?done=moved")
+
+
+# -- the office's kiosk, display and a ticket's page ----------------------------------------
+
+
+@router.get("/{city}/offices/{office}/kiosk", response_class=HTMLResponse, response_model=None)
+def kiosk(
+    request: Request, city: CurrentCity, db: DbSession, office: str, problem: str = ""
+) -> Response:
+    found = office_by_code(db, city, office[:60])
+    return page(
+        request,
+        "appointments/kiosk.html",
+        {
+            "office": found,
+            "services": offered(db, city, found),
+            "open": queue.is_open(city, found, utcnow()),
+            "problems": {},
+        },
+    )
+
+
+def _kiosk_refused(
+    request: Request, db: Session, city: City, office: Office, exc: CivitasError, field: str
+) -> Response:
+    return page(
+        request,
+        "appointments/kiosk.html",
+        {
+            "office": office,
+            "services": offered(db, city, office),
+            "open": queue.is_open(city, office, utcnow()),
+            "problems": problems_by_field(
+                request.state.lang, exc, fallback=field, field=lambda _: field
+            ),
+        },
+        status=exc.status,
+    )
+
+
+@router.post("/{city}/offices/{office}/kiosk", response_model=None)
+async def take_ticket(request: Request, city: CurrentCity, db: DbSession, office: str) -> Response:
+    form = await request.form()
+    require_csrf(request, str(form.get("csrf", "")))
+    found = office_by_code(db, city, office[:60])
+    try:
+        ticket = queue.issue(db, city, found, str(form.get("service", ""))[:60], channel="kiosk")
+    except CivitasError as exc:
+        db.rollback()
+        return _kiosk_refused(request, db, city, found, exc, "service")
+    db.commit()
+    return go(request, ticket_path(city, ticket))
+
+
+@router.post("/{city}/offices/{office}/kiosk/check-in", response_model=None)
+async def kiosk_check_in(
+    request: Request, city: CurrentCity, db: DbSession, office: str
+) -> Response:
+    form = await request.form()
+    require_csrf(request, str(form.get("csrf", "")))
+    found = office_by_code(db, city, office[:60])
+    reference = str(form.get("reference", "")).strip().upper()[:12]
+    try:
+        appointment = db.scalar(
+            select(Appointment).where(
+                Appointment.reference == reference, Appointment.office_id == found.id
+            )
+        )
+        if appointment is None:
+            raise InvalidInput(
+                "No appointment here with this reference.",
+                problems=[
+                    Problem(
+                        "reference",
+                        N_(
+                            "No appointment at this office has this reference; it is in your "
+                            "confirmation e-mail (8 letters and digits)."
+                        ),
+                    )
+                ],
+            )
+        ticket = queue.check_in(db, city, appointment)
+    except CivitasError as exc:
+        db.rollback()
+        return _kiosk_refused(request, db, city, found, exc, "reference")
+    db.commit()
+    return go(request, ticket_path(city, ticket))
+
+
+@router.get("/{city}/ticket/{ticket_id}/{token}", response_class=HTMLResponse, response_model=None)
+def ticket_page(
+    request: Request, city: CurrentCity, db: DbSession, ticket_id: RowId, token: str
+) -> Response:
+    ticket = queue.by_token(db, city, ticket_id, token[:80])
+    office = db.get(Office, ticket.office_id)
+    counter = None
+    if ticket.counter_id is not None:
+        from civitas.appointments.models import Counter
+
+        counter = db.get(Counter, ticket.counter_id)
+    return page(
+        request,
+        "appointments/ticket.html",
+        {
+            "ticket": ticket,
+            "office": office,
+            "counter": counter,
+            "place": queue.place_of(db, city, ticket),
+            "status_label": TICKET_LABELS.get(ticket.status, ticket.status),
+            "service": db.get(Service, ticket.service_id),
+            "path": ticket_path(city, ticket),
+        },
+    )
+
+
+def _calls(db: Session, city: City, office: Office, lang: str) -> list[dict[str, Any]]:
+    now = utcnow()
+    return [
+        {
+            "ticket": c.code,
+            "counter": pick(c.counter.name, lang),
+            "at": c.at.isoformat(),
+            "calls": c.calls,
+        }
+        for c in queue.calls(db, city, office, now=now)
+    ]
+
+
+@router.get("/{city}/offices/{office}/display", response_class=HTMLResponse, response_model=None)
+def display(request: Request, city: CurrentCity, db: DbSession, office: str) -> Response:
+    found = office_by_code(db, city, office[:60])
+    now = utcnow()
+    return page(
+        request,
+        "appointments/display.html",
+        {
+            "office": found,
+            "calls": _calls(db, city, found, request.state.lang),
+            "waiting": len(queue.waiting(db, city, found, now=now)),
+        },
+    )
+
+
+@router.get("/{city}/offices/{office}/display.json", response_model=None)
+def display_data(request: Request, city: CurrentCity, db: DbSession, office: str) -> Response:
+    found = office_by_code(db, city, office[:60])
+    now = utcnow()
+    return JSONResponse(
+        {
+            "calls": _calls(db, city, found, request.state.lang),
+            "waiting": len(queue.waiting(db, city, found, now=now)),
+        },
+        headers={"cache-control": "no-store"},
+    )
