@@ -6,7 +6,8 @@
   var feed = main.getAttribute("data-feed");
   var sentence = main.getAttribute("data-announce");
   var forms = document.getElementById("waiting-forms");
-  var last; // undefined until the first answer: the page already announced what it showed
+  // the call the page was drawn with (already announced by it): only a newer one is said
+  var last = main.getAttribute("data-last") || null;
   var rows = document.getElementById("calls");
   function cell(text) { var td = document.createElement("td"); td.textContent = text; return td; }
   function show(data) {
@@ -30,7 +31,7 @@
     document.getElementById("waiting").textContent = form.replace("{count}", data.waiting.toLocaleString(document.documentElement.lang));
     var first = data.calls[0];
     var key = first ? first.ticket + "@" + first.counter + "@" + first.at + "@" + first.calls : null;
-    if (first && key !== last && last !== undefined) {
+    if (first && key !== last) {
       document.getElementById("announce").textContent = sentence.replace("{ticket}", first.ticket).replace("{counter}", first.counter);
     }
     last = key;
