@@ -226,6 +226,24 @@ def check_start(
         raise SlotTaken(alternatives(db, city, want, after=start, now=now, excluding=excluding))
 
 
+def _still_free(
+    db: Session,
+    city: City,
+    want: Visit,
+    start: datetime,
+    now: datetime,
+    *,
+    excluding: int | None = None,
+) -> None:
+    """Under the day's lock: the place is still there (only the overlapping bookings are
+    counted, so the lock is held briefly), else SlotTaken with the next free times."""
+    left = calendar.places_left(
+        db, city, want.office, want.main.code, want.minutes, start, now=now, excluding=excluding
+    )
+    if left < 1:
+        raise SlotTaken(alternatives(db, city, want, after=start, now=now, excluding=excluding))
+
+
 def alternatives(
     db: Session,
     city: City,
@@ -254,8 +272,19 @@ def alternatives(
     return [s for s in slots if s.start >= start][:count]
 
 
-def lock_day(db: Session, city: City, office: Office, day: date) -> None:
-    """Take the office's day for this transaction: other bookings of the day wait here."""
+def lock_day(db: Session, city: City, office: Office, day: date, *, tickets: int = 0) -> int:
+    """Take the office's day for this transaction: other bookings (and calls) of the day
+    wait here. ``tickets=1`` also draws the day's next ticket number, returned."""
+    bump = (
+        update(OfficeDay)
+        .where(OfficeDay.office_id == office.id, OfficeDay.day == day)
+        .values(version=OfficeDay.version + 1, last_ticket=OfficeDay.last_ticket + tickets)
+        .returning(OfficeDay.last_ticket)
+        .execution_options(synchronize_session=False)
+    )
+    found = db.execute(bump).scalar()
+    if found is not None:
+        return int(found)
     table: Any = OfficeDay.__table__
     dialect = db.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -264,12 +293,7 @@ def lock_day(db: Session, city: City, office: Office, day: date) -> None:
         .values(tenant_id=city.id, office_id=office.id, day=day, last_ticket=0, version=0)
         .on_conflict_do_nothing(index_elements=["tenant_id", "office_id", "day"])
     )
-    db.execute(
-        update(OfficeDay)
-        .where(OfficeDay.office_id == office.id, OfficeDay.day == day)
-        .values(version=OfficeDay.version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    return int(db.execute(bump).scalar_one())
 
 
 def _limits(
@@ -389,7 +413,7 @@ def book(
     check_start(db, city, want, when, now)  # the clear refusals, before any lock
     day = when.astimezone(calendar.local_now(city, now).tzinfo).date()
     lock_day(db, city, office, day)
-    check_start(db, city, want, when, now)  # again, now that the day is ours
+    _still_free(db, city, want, when, now)
     spec = definition_of(office)
     appointment = Appointment(
         office_id=office.id,
@@ -438,6 +462,7 @@ def confirm(
     if appointment.status == "booked":
         return appointment
     check_start(db, city, want, appointment.start, now, excluding=appointment.id)
+    _still_free(db, city, want, appointment.start, now, excluding=appointment.id)
     appointment.status = "booked"
     appointment.booked_at = now
     appointment.hold_expires_at = None
@@ -468,7 +493,7 @@ def move(
     check_start(db, city, want, when, now, excluding=appointment.id)
     day = when.astimezone(calendar.local_now(city, now).tzinfo).date()
     lock_day(db, city, office, day)
-    check_start(db, city, want, when, now, excluding=appointment.id)
+    _still_free(db, city, want, when, now, excluding=appointment.id)
     old = appointment.start
     appointment.start = when
     appointment.end = when + timedelta(minutes=want.minutes)

@@ -16,6 +16,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -132,12 +133,16 @@ def usage(
     now: datetime,
     *,
     excluding: int | None = None,
+    with_services: bool = True,
 ) -> Usage:
     """Places taken between two instants: booked, being served, or held and unexpired."""
     enter_city(db, city)
     zone = ZoneInfo(city.timezone)
     step = spec.booking.slot_minutes
-    stmt = select(Appointment.start, Appointment.end, Appointment.services).where(
+    columns: list[Any] = [Appointment.start, Appointment.end]
+    if with_services:
+        columns.append(Appointment.services)
+    stmt = select(*columns).where(
         Appointment.office_id == office.id,
         Appointment.start < end,
         Appointment.end > start,
@@ -150,21 +155,29 @@ def usage(
         stmt = stmt.where(Appointment.id != excluding)
     pool: dict[tuple[date, int], int] = defaultdict(int)
     by_service: dict[tuple[date, int, str], int] = defaultdict(int)
-    openings_cache: dict[date, list[tuple[time, time]]] = {}
-    for begins, ends, services in db.execute(stmt):
-        local_start, local_end = begins.astimezone(zone), ends.astimezone(zone)
+    openings_cache: dict[date, list[tuple[int, int]]] = {}
+    for row in db.execute(stmt):
+        local_start, local_end = row[0].astimezone(zone), row[1].astimezone(zone)
         day = local_start.date()
         if day not in openings_cache:
-            openings_cache[day] = openings(city, spec, day)
+            openings_cache[day] = [
+                (o.hour * 60 + o.minute, c.hour * 60 + c.minute)
+                for o, c in openings(city, spec, day)
+            ] or [(0, 24 * 60)]
         a = local_start.hour * 60 + local_start.minute
         b = a + max(1, round((local_end - local_start).total_seconds() / 60))
-        codes = [s["code"] for s in services or []]
-        for opens, closes in openings_cache[day] or [(time(0), time(23, 59))]:
-            for unit in units_of(spec, opens, closes):
-                if unit < b and unit + step > a:
+        codes = [s["code"] for s in row[2] or []] if with_services else []
+        for opens, closes in openings_cache[day]:
+            # the units of this opening that [a, b) overlaps, found by arithmetic
+            last_unit = opens + ((closes - opens - step) // step) * step
+            first = max(opens, opens + ((a - opens) // step) * step)
+            unit = first
+            while unit <= last_unit and unit < b:
+                if unit + step > a:
                     pool[(day, unit)] += 1
                     for code in codes:
                         by_service[(day, unit, code)] += 1
+                unit += step
     return Usage(pool, by_service)
 
 
@@ -210,8 +223,18 @@ def free_slots(
         return []
     span_start = at(city, first, 0).astimezone(UTC)
     span_end = at(city, last + timedelta(days=1), 0).astimezone(UTC)
-    taken = usage(db, city, office, spec, span_start, span_end, now, excluding=excluding)
     check_service = restricted(counters)
+    taken = usage(
+        db,
+        city,
+        office,
+        spec,
+        span_start,
+        span_end,
+        now,
+        excluding=excluding,
+        with_services=check_service,
+    )
     step = booking.slot_minutes
     need = max(1, math.ceil(minutes / step))
     found: list[Slot] = []
@@ -243,6 +266,48 @@ def free_slots(
                             return found
         day += timedelta(days=1)
     return found
+
+
+def places_left(
+    db: Session,
+    city: City,
+    office: Office,
+    service: str,
+    minutes: int,
+    start: datetime,
+    *,
+    now: datetime,
+    excluding: int | None = None,
+) -> int:
+    """How many more visits could start at ``start`` (a start the office offers: the
+    caller checked it), counting only the bookings that overlap the visit. This is what
+    runs while the office's day is locked, so it reads as little as it can."""
+    spec = definition_of(office)
+    counters = counters_of(db, city, office)
+    places = capacity(spec, counters, service)
+    local = start.astimezone(ZoneInfo(city.timezone))
+    share = released_share(spec, local.date(), local_now(city, now))
+    step = spec.booking.slot_minutes
+    first = local.hour * 60 + local.minute
+    run = list(range(first, first + max(1, math.ceil(minutes / step)) * step, step))
+    check_service = restricted(counters)
+    taken = usage(
+        db,
+        city,
+        office,
+        spec,
+        start,
+        start + timedelta(minutes=minutes),
+        now,
+        excluding=excluding,
+        with_services=check_service,
+    )
+    day = local.date()
+    left = min(released(places.pool, share) - taken.pool.get((day, u), 0) for u in run)
+    if check_service:
+        cap = released(places.service, share)
+        left = min(left, min(cap - taken.by_service.get((day, u, service), 0) for u in run))
+    return left
 
 
 def next_free(

@@ -4,6 +4,7 @@ services in one transaction; read back as their checked definition."""
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -156,6 +157,36 @@ def offered(db: Session, city: City, office: Office) -> list[tuple[OfficeService
     ).all()
     order = {s.service: i for i, s in enumerate(definition_of(office).services)}
     return sorted(((o, s) for o, s in rows), key=lambda pair: order.get(pair[1].code, 999))
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What the queue needs of an office's service, as plain data (cached per saved
+    version of the office: the queue asks on every call)."""
+
+    service_id: int
+    code: str
+    minutes: int
+    staff: tuple[str, ...]
+    letter: str
+
+
+_offers: dict[tuple[int, str], dict[int, Offer]] = {}
+
+
+def offers(db: Session, city: City, office: Office) -> dict[int, Offer]:
+    """The office's services by service id (read once per saved version of the office)."""
+    key = (office.id, office.updated_at.isoformat())
+    found = _offers.get(key)
+    if found is None:
+        found = {
+            s.id: Offer(s.id, s.code, o.minutes, tuple(o.staff), o.letter or "A")
+            for o, s in offered(db, city, office)
+        }
+        if len(_offers) > 512:
+            _offers.clear()
+        _offers[key] = found
+    return found
 
 
 def offices_for_service(db: Session, city: City, code: str) -> list[Office]:

@@ -23,12 +23,9 @@ from civitas.appointments.models import (
     Appointment,
     Counter,
     Office,
-    OfficeDay,
-    OfficeService,
     Ticket,
 )
-from civitas.appointments.offices import counters_of, definition_of, offered
-from civitas.catalogue.models import Service
+from civitas.appointments.offices import Offer, counters_of, definition_of, offers
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
 from civitas.core.config import get_settings
@@ -44,24 +41,18 @@ def today(city: City, now: datetime) -> date:
     return calendar.local_now(city, now).date()
 
 
-def _service(db: Session, city: City, office: Office, code: str) -> tuple[OfficeService, Service]:
-    """The office's offer of a service (refused by name when it has none)."""
-    offer, service = visit(db, city, office, [code]).services[0]
-    return offer, service
+def _service(db: Session, city: City, office: Office, code: str) -> Offer:
+    """The office's offer of a service (refused by name, as booking refuses it, when it
+    has none)."""
+    for offer in offers(db, city, office).values():
+        if offer.code == code:
+            return offer
+    visit(db, city, office, [code])  # raises, naming the field
+    raise AssertionError("unreachable")
 
 
 def _next_number(db: Session, city: City, office: Office, day: date) -> int:
-    lock_day(db, city, office, day)
-    db.execute(
-        update(OfficeDay)
-        .where(OfficeDay.office_id == office.id, OfficeDay.day == day)
-        .values(last_ticket=OfficeDay.last_ticket + 1)
-        .execution_options(synchronize_session=False)
-    )
-    number = db.scalar(
-        select(OfficeDay.last_ticket).where(OfficeDay.office_id == office.id, OfficeDay.day == day)
-    )
-    return int(number or 0)
+    return lock_day(db, city, office, day, tickets=1)
 
 
 def is_open(city: City, office: Office, now: datetime) -> bool:
@@ -84,7 +75,7 @@ def issue(
     """A walk-in's ticket for a service the office offers, while it is open."""
     enter_city(db, city)
     now = now or utcnow()
-    row, found = _service(db, city, office, service)
+    offer = _service(db, city, office, service)
     if check_hours and not is_open(city, office, now):
         raise Conflict(N_("The office is closed now; tickets are given while it is open."))
     day = today(city, now)
@@ -93,10 +84,10 @@ def issue(
         office_id=office.id,
         day=day,
         number=number,
-        code=f"{row.letter or 'A'}{number:03d}",
+        code=f"{offer.letter}{number:03d}",
         kind="walk_in",
         channel=channel,
-        service_id=found.id,
+        service_id=offer.service_id,
         status="waiting",
         arrived_at=now,
         due_at=now,
@@ -130,7 +121,12 @@ def check_in(
         raise Conflict(N_("This appointment is on another day."))
     number = _next_number(db, city, office, day)
     letter = next(
-        (o.letter for o, s in offered(db, city, office) if s.id == appointment.service_id), "A"
+        (
+            o.letter
+            for o in offers(db, city, office).values()
+            if o.service_id == appointment.service_id
+        ),
+        "A",
     )
     ticket = Ticket(
         office_id=office.id,
@@ -194,19 +190,15 @@ def order_key(ticket: Ticket, now: datetime) -> tuple[int, datetime, int]:
     return (0 if due_appointment else 1, ticket.due_at, ticket.number)
 
 
-def can_serve(
-    ticket: Ticket,
-    counter: Counter,
-    staff: str | None,
-    codes: dict[int, str],
-    rows: dict[int, OfficeService],
-) -> bool:
+def can_serve(ticket: Ticket, counter: Counter, staff: str | None, known: dict[int, Offer]) -> bool:
+    """Whether this counter (and this member of staff) may call the ticket."""
     if ticket.wanted_counter_id is not None and ticket.wanted_counter_id != counter.id:
         return False
-    code = codes.get(ticket.service_id, "")
+    offer = known.get(ticket.service_id)
+    code = offer.code if offer else ""
     if counter.services and code not in counter.services:
         return False
-    allowed = rows[ticket.service_id].staff if ticket.service_id in rows else []
+    allowed = offer.staff if offer else ()
     return not (staff and allowed and staff not in allowed)
 
 
@@ -243,11 +235,9 @@ def call_next(
             N_("{ticket} is still at this counter: finish it or mark it as missed first."),
             ticket=busy.code,
         )
-    pairs = offered(db, city, office)
-    codes = {s.id: s.code for _, s in pairs}
-    rows = {o.service_id: o for o, _ in pairs}
+    known = offers(db, city, office)
     for ticket in waiting(db, city, office, now=now):
-        if can_serve(ticket, counter, staff, codes, rows):
+        if can_serve(ticket, counter, staff, known):
             ticket.status = "called"
             ticket.called_at = now
             ticket.first_called_at = ticket.first_called_at or now
@@ -360,8 +350,7 @@ def transfer(
             problems=[Problem("to", N_("Choose another counter of this office."))],
         )
     if to_service:
-        _, service = _service(db, city, office, to_service)
-        ticket.service_id = service.id
+        ticket.service_id = _service(db, city, office, to_service).service_id
     _stop_serving(ticket, now)
     ticket.status = "waiting"
     ticket.wanted_counter_id = to_counter.id if to_counter is not None else None
@@ -412,9 +401,9 @@ def mean_minutes(
     )
     if len(done) >= 5:
         return statistics.fmean(done) / 60
-    for row, service in offered(db, city, office):
-        if service.id == service_id:
-            return float(row.minutes)
+    offer = offers(db, city, office).get(service_id)
+    if offer is not None:
+        return float(offer.minutes)
     return 10.0
 
 
@@ -428,16 +417,14 @@ def place_of(
     office = db.get(Office, ticket.office_id)
     assert office is not None
     counters = counters_of(db, city, office)
-    pairs = offered(db, city, office)
-    codes = {s.id: s.code for _, s in pairs}
-    rows = {o.service_id: o for o, _ in pairs}
-    serving = [c for c in counters if can_serve(ticket, c, None, codes, rows)] or counters
+    known = offers(db, city, office)
+    serving = [c for c in counters if can_serve(ticket, c, None, known)] or counters
     line = waiting(db, city, office, now=now)
     ahead = 0
     for other in line:
         if other.id == ticket.id:
             break
-        if any(can_serve(other, c, None, codes, rows) for c in serving):
+        if any(can_serve(other, c, None, known) for c in serving):
             ahead += 1
     mean = mean_minutes(db, city, office, ticket.service_id, now=now)
     minutes = math.ceil((ahead + 1) * mean / max(1, len(serving)))

@@ -228,9 +228,8 @@ def _workstation(
     current = queue.current(db, city, counter, now=now)
     line = queue.waiting(db, city, office, now=now)
     pairs = offered(db, city, office)
-    codes = {s.id: s.code for _, s in pairs}
-    rows = {o.service_id: o for o, _ in pairs}
-    mine = [t for t in line if queue.can_serve(t, counter, who.label, codes, rows)]
+    known = office_service.offers(db, city, office)
+    mine = [t for t in line if queue.can_serve(t, counter, who.label, known)]
     return page(
         request,
         "appointments/staff_counter.html",
