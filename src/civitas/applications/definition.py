@@ -229,6 +229,9 @@ class FormDefinition(BaseModel):
     objection: OptionalI18nText = Field(default_factory=dict)  # else the standard text
     # what the decision notice says when the application is granted (e.g. the certificate)
     approval_text: OptionalI18nText = Field(default_factory=dict)
+    # the applicant comes to an office once (to sign, to show an original): the
+    # application's page then offers an appointment (where a domain offers them)
+    in_person: bool = False
 
 
 # -- cross-checks ----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from civitas.core.errors import CivitasError, InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_, locale_for, pick
 from civitas.residents import service as residents
 from civitas.residents.models import ResidentAccount
+from civitas.web import plugins
 from civitas.web.deps import AppSettings, CurrentCity, DbSession, RowId
 from civitas.web.forms import problem_list, problems_by_field
 from civitas.web.jobs import kick_outbox
@@ -570,6 +571,16 @@ def _detail_page(
             "messages": messages,
             "asked": [m for m in messages if m.asks_for and m.answered_at is None],
             "files": files,
+            # what other domains add (an appointment at the office, when it is needed)
+            "panels": plugins.panels(
+                "application.resident",
+                request,
+                city,
+                db=db,
+                application=application,
+                service=opened.service,
+                in_person=opened.form.in_person,
+            ),
             "rows": summary.rows(
                 opened.form, application.answers, lang=lang, locale=_locale(request, city)
             ),

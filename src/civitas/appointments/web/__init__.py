@@ -17,3 +17,5 @@ def install(web: DomainWeb) -> None:
     web.add_api(api.router)
     web.add_pages(pages.router)
     web.add_pages(staff.router)
+    web.add_panel("service.page.actions", pages.service_panel)
+    web.add_panel("application.resident", pages.application_panel)

@@ -6,6 +6,7 @@ phone page that follows a ticket's place in line."""
 
 from __future__ import annotations
 
+import secrets
 from collections import OrderedDict
 from datetime import date, timedelta
 from typing import Any
@@ -178,8 +179,11 @@ def book_page(
     service: str = "",
     office: str = "",
     start: str = "",
+    application: str = "",
+    sig: str = "",
 ) -> Response:
-    """Choose an office (when several offer the service), then a time, with one's details."""
+    """Choose an office (when several offer the service), then a time, with one's details
+    (``application`` and its ``sig``: booked for that application, from its page)."""
     found = _service(db, city, service[:60])
     place = office_by_code(db, city, office[:60]) if office else None
     if place is None:
@@ -194,17 +198,21 @@ def book_page(
             first = date.fromisoformat(start[:10])
         except ValueError:
             first = None
-    return _booking_page(request, db, city, found, place, first=first)
+    values = {"application": application[:12], "sig": sig[:64]}
+    return _booking_page(request, db, city, found, place, first=first, values=values)
 
 
 @router.post("/{city}/appointments/book", response_model=None)
 async def hold(request: Request, city: CurrentCity, db: DbSession) -> Response:
     form = await request.form()
     require_csrf(request, str(form.get("csrf", "")))
-    values = {
-        k: str(form.get(k, ""))[:300]
-        for k in ("service", "office", "start", "name", "email", "phone", "language")
-    }
+    fields = ("service", "office", "start", "name", "email", "phone", "language", "application")
+    values = {k: str(form.get(k, ""))[:300] for k in (*fields, "sig")}
+    application_id = None
+    raw = values["application"]
+    signed = application_sign(city, int(raw)) if raw.isdigit() and len(raw) < 12 else ""
+    if signed and secrets.compare_digest(signed, values["sig"]):
+        application_id = int(raw)
     found = _service(db, city, values["service"][:60])
     place = office_by_code(db, city, values["office"][:60])
     lang = request.state.lang
@@ -227,6 +235,7 @@ async def hold(request: Request, city: CurrentCity, db: DbSession) -> Response:
             channel="online",
             hold=True,
             client=client_address(request),
+            application_id=application_id,
         )
     except booking.SlotTaken as taken:
         db.rollback()
@@ -582,4 +591,62 @@ def display_data(request: Request, city: CurrentCity, db: DbSession, office: str
             "waiting": len(queue.waiting(db, city, found, now=now)),
         },
         headers={"cache-control": "no-store"},
+    )
+
+
+def service_panel(request: Request, *, city: City, db: Session, service: Service) -> Any:
+    """On a service's page: book an appointment, at the offices that offer it."""
+    from civitas.web.templating import fragment
+
+    found = offices_for_service(db, city, service.code)
+    if not found:
+        return None
+    return fragment(
+        request, "appointments/_service_panel.html", {"service": service, "offices": found}
+    )
+
+
+def application_sign(city: City, application_id: int) -> str:
+    """The signature that lets a booking name an application (only its own page's link)."""
+    from civitas.core.config import get_settings
+    from civitas.core.security import sign
+
+    return sign(get_settings().secret_key, f"appointment-for:{city.id}:{application_id}")[:32]
+
+
+def application_panel(
+    request: Request,
+    *,
+    city: City,
+    db: Session,
+    application: Any,
+    service: Service,
+    in_person: bool,
+) -> Any:
+    """On a sent application's page, when the applicant must come once: the appointment
+    booked for it, or a button to book one."""
+    from civitas.web.templating import fragment
+
+    if not in_person or application.status != "submitted":
+        return None
+    if not offices_for_service(db, city, service.code):
+        return None
+    booked = db.scalar(
+        select(Appointment)
+        .where(
+            Appointment.application_id == application.id,
+            Appointment.status.in_(("held", "booked", "checked_in")),
+        )
+        .order_by(Appointment.start)
+    )
+    return fragment(
+        request,
+        "appointments/_application_panel.html",
+        {
+            "service": service,
+            "booked": booked,
+            "booked_path": own_path(city, booked) if booked else None,
+            "application_id": application.id,
+            "sig": application_sign(city, application.id),
+        },
     )

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from civitas.catalogue import service
 from civitas.cities.service import list_cities
+from civitas.web import plugins
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, choose_language
 from civitas.web.routers import Router
 from civitas.web.templating import page
@@ -50,7 +51,15 @@ def service_page(
     shown = service.shown_channels(db, city, found)
     online = "online" in shown and not found.is_open311  # an application form
     return page(
-        request, "catalogue/service.html", {"service": found, "shown": shown, "apply": online}
+        request,
+        "catalogue/service.html",
+        {
+            "service": found,
+            "shown": shown,
+            "apply": online,
+            # what other domains offer for it (booking an appointment at an office)
+            "panels": plugins.panels("service.page.actions", request, city, db=db, service=found),
+        },
     )
 
 
