@@ -50,7 +50,7 @@ def _signed_in_applicant(client: Any) -> int:
 
         opened = filled_draft(db, city, account.id, lang="en")
         applying.submit(db, city, opened, lang="en")
-        application_id = opened.application.id
+        application_id = int(opened.application.id)
     csrf = form_token(client, f"/{CITY}/account?lang=en")
     r = client.post(
         f"/{CITY}/account/signin",
