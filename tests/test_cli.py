@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -102,6 +104,42 @@ def test_demo_loads_two_cities_and_running_it_again_changes_nothing(engine):
         ).scalar()
     assert states == {"draft", "submitted", "approved", "refused", "withdrawn"}
     assert waiting == 4  # per city: one fee by transfer, one document asked for
+    # offices: Musterstadt's citizens' office with four counters, Trujillo's main and
+    # district office; three months of visits with a morning and a Monday peak
+    assert counts["appointment_offices"] == 3
+    assert counts["appointment_counters"] == 4 + 3 + 2
+    assert counts["appointment_tickets"] > 10_000
+    with engine.connect() as conn:
+        kinds = set(conn.execute(text("SELECT DISTINCT status FROM appointments")).scalars())
+        arrivals = list(
+            conn.execute(
+                text(
+                    "SELECT t.arrived_at FROM appointment_tickets t JOIN cities c "
+                    "ON c.id = t.tenant_id WHERE c.slug = 'musterstadt' AND t.kind = 'walk_in'"
+                )
+            ).scalars()
+        )
+        waits = conn.execute(
+            text(
+                "SELECT COUNT(*) FROM kpi_values "
+                "WHERE kpi = 'appointments_wait_p50' AND dimension = 'all' AND value > 0"
+            )
+        ).scalar()
+    assert {"booked", "done", "no_show"} <= kinds
+    berlin = ZoneInfo("Europe/Berlin")
+    local = [
+        (a if isinstance(a, datetime) else datetime.fromisoformat(a))
+        .replace(tzinfo=UTC)
+        .astimezone(berlin)
+        for a in arrivals
+    ]
+    morning = sum(1 for a in local if 8 <= a.hour < 10)
+    midday = sum(1 for a in local if 10 <= a.hour < 12)
+    assert morning > 1.2 * midday
+    mondays = sum(1 for a in local if a.weekday() == 0)
+    tuesdays = sum(1 for a in local if a.weekday() == 1)
+    assert mondays > tuesdays  # Tuesday is open longer, Monday is still busier
+    assert waits >= 2 * 3  # a figure a month in each city, three months and more
     # the history looks like a city's: a season and a trend in the volume, the digital
     # share rising month by month, the proactive share from when the services started
     series: dict[str, list[float]] = {}
