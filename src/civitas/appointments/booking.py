@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -272,17 +272,23 @@ def alternatives(
     return [s for s in slots if s.start >= start][:count]
 
 
+_BUMP = (
+    update(OfficeDay)
+    .where(OfficeDay.office_id == bindparam("b_office"), OfficeDay.day == bindparam("b_day"))
+    .values(
+        version=OfficeDay.version + 1,
+        last_ticket=OfficeDay.last_ticket + bindparam("b_tickets", type_=Integer),
+    )
+    .returning(OfficeDay.last_ticket)
+    .execution_options(synchronize_session=False)
+)
+
+
 def lock_day(db: Session, city: City, office: Office, day: date, *, tickets: int = 0) -> int:
     """Take the office's day for this transaction: other bookings (and calls) of the day
     wait here. ``tickets=1`` also draws the day's next ticket number, returned."""
-    bump = (
-        update(OfficeDay)
-        .where(OfficeDay.office_id == office.id, OfficeDay.day == day)
-        .values(version=OfficeDay.version + 1, last_ticket=OfficeDay.last_ticket + tickets)
-        .returning(OfficeDay.last_ticket)
-        .execution_options(synchronize_session=False)
-    )
-    found = db.execute(bump).scalar()
+    params = {"b_office": office.id, "b_day": day, "b_tickets": tickets}
+    found = db.execute(_BUMP, params).scalar()
     if found is not None:
         return int(found)
     table: Any = OfficeDay.__table__
@@ -293,7 +299,7 @@ def lock_day(db: Session, city: City, office: Office, day: date, *, tickets: int
         .values(tenant_id=city.id, office_id=office.id, day=day, last_ticket=0, version=0)
         .on_conflict_do_nothing(index_elements=["tenant_id", "office_id", "day"])
     )
-    return int(db.execute(bump).scalar_one())
+    return int(db.execute(_BUMP, params).scalar_one())
 
 
 def _limits(
