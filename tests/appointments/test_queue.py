@@ -186,3 +186,28 @@ def test_missed_appointments_and_empty_months(engine, two_cities):
         # a month without visits has no figures, not zeros
         assert [c for c in april if c.kpi.startswith("appointments_wait")] == []
         assert db.scalar(select(Appointment.status).where(Appointment.id == bob.id)) == "done"
+
+
+def test_only_the_staff_a_service_names_call_it(engine, two_cities):
+    text = office_yaml(counters=1).replace(
+        "  - {service: id-card, minutes: 20, letter: A}",
+        "  - {service: id-card, minutes: 20, letter: A, staff: [a-caseworker]}",
+    )
+    city = with_office(text=text)
+    with session_scope() as db:
+        city = get_city_by_slug(db, "trujillo")
+        enter_city(db, city)
+        here = office(db, city)
+        counter = _counters(db, city)["1"]
+        t0 = local(city, 2027, 3, 2, 9, 0)
+        card = queue.issue(db, city, here, "id-card", now=t0)
+        paper = queue.issue(db, city, here, "certificate", now=t0 + timedelta(minutes=1))
+        # someone else at the counter skips the id-card and calls the certificate
+        called = queue.call_next(db, city, here, counter, staff="a-agent", now=t0)
+        assert called is not None
+        assert called.id == paper.id
+        queue.finish(db, city, called, counter, now=t0 + timedelta(minutes=5))
+        assert queue.call_next(db, city, here, counter, staff="a-agent", now=t0) is None
+        named = queue.call_next(db, city, here, counter, staff="a-caseworker", now=t0)
+        assert named is not None
+        assert named.id == card.id

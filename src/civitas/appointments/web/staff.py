@@ -42,6 +42,11 @@ def go(request: Request, path: str) -> RedirectResponse:
     return RedirectResponse(f"{path}{joiner}lang={request.state.lang}", status_code=303)
 
 
+def username(who: Principal) -> str:
+    """The member of staff's user name, as an office's services list who may serve them."""
+    return who.label.removeprefix("user:")
+
+
 def _day_figures(db: Session, city: City, office: Office) -> dict[str, Any]:
     """Today at the office: waiting now, served, and the waits so far (minutes)."""
     now = utcnow()
@@ -229,7 +234,7 @@ def _workstation(
     line = queue.waiting(db, city, office, now=now)
     pairs = offered(db, city, office)
     known = office_service.offers(db, city, office)
-    mine = [t for t in line if queue.can_serve(t, counter, who.label, known)]
+    mine = [t for t in line if queue.can_serve(t, counter, username(who), known)]
     return page(
         request,
         "appointments/staff_counter.html",
@@ -296,7 +301,7 @@ async def counter_action(
     try:
         if action == "next":
             queue.mark_no_shows(db, city, now=now)
-            called = queue.call_next(db, city, found, counter, staff=who.label, now=now)
+            called = queue.call_next(db, city, found, counter, staff=username(who), now=now)
             if called is None:
                 db.commit()
                 return go(request, here + "?nobody=1")
