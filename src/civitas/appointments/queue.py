@@ -177,6 +177,11 @@ _WAITING = select(Ticket).where(
     Ticket.day == bindparam("day"),
     Ticket.status == "waiting",
 )
+_OPEN = select(Ticket).where(
+    Ticket.office_id == bindparam("office"),
+    Ticket.day == bindparam("day"),
+    Ticket.status.in_(("waiting", *ACTIVE)),
+)
 _CURRENT = select(Ticket).where(  # the office's own day first: its index answers
     Ticket.office_id == bindparam("office"),
     Ticket.day == bindparam("day"),
@@ -231,14 +236,17 @@ def call_next(
     now = now or utcnow()
     day = today(city, now)
     lock_day(db, city, office, day)
-    busy = current(db, city, counter, now=now)
+    # the day's open tickets in one read: this counter's own, and the line
+    open_now = list(db.scalars(_OPEN, {"office": office.id, "day": day}))
+    busy = next((t for t in open_now if t.counter_id == counter.id and t.status in ACTIVE), None)
     if busy is not None:
         raise Conflict(
             N_("{ticket} is still at this counter: finish it or mark it as missed first."),
             ticket=busy.code,
         )
     known = offers(db, city, office)
-    for ticket in waiting(db, city, office, now=now):
+    line = sorted((t for t in open_now if t.status == "waiting"), key=lambda t: order_key(t, now))
+    for ticket in line:
         if can_serve(ticket, counter, staff, known):
             ticket.status = "called"
             ticket.called_at = now
