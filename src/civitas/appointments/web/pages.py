@@ -29,9 +29,11 @@ from civitas.appointments.offices import (
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
+from civitas.core.config import get_settings
 from civitas.core.db import utcnow
 from civitas.core.errors import CivitasError, InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_, pick, translate
+from civitas.places.basemap import map_config
 from civitas.web.deps import CurrentCity, DbSession, RowId, client_address
 from civitas.web.forms import problems_by_field
 from civitas.web.jobs import kick_outbox
@@ -163,6 +165,7 @@ def _booking_page(
     shown, later = times(db, city, office, want, max(first or today, today))
     context |= {
         "spec": definition_of(office),
+        "basemap": map_config(db, city, get_settings()),
         "minutes": want.minutes,
         "days": shown,
         "later": later,
@@ -284,6 +287,7 @@ def _view(db: Session, city: City, appointment: Appointment, lang: str) -> dict[
         "ticket": ticket,
         "place": place,
         "upcoming": appointment.status in ("held", "booked") and appointment.start > utcnow(),
+        "basemap": map_config(db, city, get_settings()),
     }
 
 
