@@ -303,3 +303,18 @@ def test_reminders_go_the_day_before_once(engine, two_cities):
             )
         )
         assert any("Recordatorio" in s or "Reminder" in s for s in subjects), subjects
+
+
+def test_who_came_is_erased_after_the_offices_keep_days(engine, two_cities):
+    city = with_office(text=office_yaml(booking="  keep_days: 30"))
+    with session_scope() as db:
+        city = get_city_by_slug(db, "trujillo")
+        made = _book(db, city, local(city, 2027, 3, 2, 9, 0), client="198.51.100.7")
+        assert booking.forget_past(db, city, now=local(city, 2027, 3, 20, 0, 0)) == 0
+        assert booking.forget_past(db, city, now=local(city, 2027, 4, 2, 10, 0)) == 1
+        db.refresh(made)
+        assert (made.name, made.email, made.person_key, made.phone) == ("", "", "", None)
+        assert made.status == "booked"  # what happened stays for the figures
+        from civitas.appointments.models import BookingAttempt
+
+        assert db.scalar(select(func.count(BookingAttempt.id))) == 0

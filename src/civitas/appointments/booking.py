@@ -566,6 +566,33 @@ def expire_holds(db: Session, city: City, *, now: datetime | None = None) -> int
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def forget_past(db: Session, city: City, *, now: datetime | None = None) -> int:
+    """Erase who came (name, address, phone) from appointments past each office's
+    ``keep_days``, and the rate limits' attempts older than a day."""
+    enter_city(db, city)
+    now = now or utcnow()
+    erased = 0
+    for office in db.scalars(select(Office)):
+        keep = timedelta(days=definition_of(office).booking.keep_days)
+        result = db.execute(
+            update(Appointment)
+            .where(
+                Appointment.office_id == office.id,
+                Appointment.end < now - keep,
+                Appointment.email != "",
+            )
+            .values(name="", person_key="", email="", phone=None)
+            .execution_options(synchronize_session=False)
+        )
+        erased += int(getattr(result, "rowcount", 0) or 0)
+    db.execute(
+        BookingAttempt.__table__.delete().where(  # type: ignore[attr-defined]
+            BookingAttempt.tenant_id == city.id, BookingAttempt.at < now - timedelta(days=1)
+        )
+    )
+    return erased
+
+
 # -- links ------------------------------------------------------------------------------
 
 

@@ -73,6 +73,9 @@ class Booking(BaseModel):
     max_per_email: int = Field(default=2, ge=1, le=50)  # upcoming appointments at once
     max_per_person: int = Field(default=2, ge=1, le=50)
     max_attempts_per_hour: int = Field(default=10, ge=1, le=1000)  # per client and e-mail
+    # after so many days the names and addresses of past appointments are erased (the
+    # figures stay: they never held them)
+    keep_days: int = Field(default=90, ge=1, le=3650)
 
     @model_validator(mode="after")
     def _stages(self) -> Booking:

@@ -1,6 +1,7 @@
 """Appointments' background work: every minute, holds that ran out expire and
 appointments nobody came to are marked as missed; every hour, tomorrow's reminders; each
-morning, the days until the next free slot per office and service (a KPI's measure)."""
+night, who came to appointments long past is erased; each morning, the days until the
+next free slot per office and service (a KPI's measure)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,16 @@ def tidy_appointments() -> int:
 @huey.periodic_task(crontab(minute="5"))  # type: ignore[untyped-decorator]
 def remind_appointments() -> int:
     return each_city(_remind)
+
+
+def _forget(db: Session, city: City, now: datetime) -> int:
+    return booking.forget_past(db, city, now=now)
+
+
+@huey.periodic_task(crontab(minute="40", hour="3"))  # type: ignore[untyped-decorator]
+def forget_past_appointments() -> int:
+    """Nightly: who came to appointments long past is erased (the figures stay)."""
+    return each_city(_forget)
 
 
 @huey.periodic_task(crontab(minute="10", hour="6"))  # type: ignore[untyped-decorator]
