@@ -139,3 +139,39 @@ def calendar_office(db: Any, city: Any) -> Any:
     from civitas.appointments.offices import office_by_code
 
     return office_by_code(db, city, "main")
+
+
+def test_one_visit_for_two_services(client, engine, two_cities):
+    with_office(CITY)
+    index = client.get(f"/{CITY}/appointments?lang=en")
+    assert 'name="service" value="id-card"' in index.text
+    times = client.get(f"/{CITY}/appointments/book?service=id-card&service=certificate&lang=en")
+    assert times.status_code == 200
+    assert "30 minutes" in times.text  # 20 and 10
+    start = re.search(r'name="start" value="([^"]+)"', times.text)
+    assert start is not None
+    csrf = form_token(client, f"/{CITY}/appointments/book?service=id-card&lang=en")
+    held = client.post(
+        f"/{CITY}/appointments/book?lang=en",
+        data={
+            "csrf": csrf,
+            "service": ["id-card", "certificate"],
+            "office": "main",
+            "start": start.group(1),
+            "name": "Two Things",
+            "email": "two@example.org",
+            "language": "en",
+        },
+        follow_redirects=False,
+    )
+    assert held.status_code == 303, held.text
+    with session_scope() as db:
+        enter_city(db, get_city_by_slug(db, CITY))
+        made = db.scalars(select(Appointment)).one()
+        assert [s["code"] for s in made.services] == ["id-card", "certificate"]
+        assert (made.end - made.start).total_seconds() == 30 * 60
+    # five services at once, or none, is refused by name
+    many = "&".join(f"service={c}" for c in ("a", "b", "c", "d", "e"))
+    assert client.get(f"/{CITY}/appointments/book?{many}&lang=en").status_code == 400
+    nothing = client.get(f"/{CITY}/appointments/book?lang=en", follow_redirects=False)
+    assert nothing.status_code == 303

@@ -126,7 +126,8 @@ def test_book_cancel_take_a_ticket_and_be_called(
     page = pages.new()
     page.goto(f"/{slug}/appointments?lang={lang}")
     pages.check(page, f"appointments-index-{slug}-{lang}")
-    page.locator(".appointment-services a").first.click()
+    page.locator(".appointment-services input[type=checkbox]").first.check()
+    page.locator(".appointment-services button[type=submit]").click()
     page.wait_for_url("**/appointments/book**")
     pages.check(page, f"appointments-times-{slug}-{lang}")
     # a time without a name: refused, in the page's language, nothing held

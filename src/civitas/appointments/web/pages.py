@@ -9,9 +9,10 @@ from __future__ import annotations
 import secrets
 from collections import OrderedDict
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -109,6 +110,39 @@ def times(
     return shown, later[0].start.date() if later else None
 
 
+MAX_SERVICES = 4  # services one visit may combine
+
+
+def offices_offering(db: Session, city: City, codes: list[str]) -> list[Office]:
+    """The offices that offer every one of the services."""
+    found: list[Office] | None = None
+    for code in codes:
+        here = offices_for_service(db, city, code)
+        found = here if found is None else [o for o in found if o in here]
+    return found or []
+
+
+def _services(db: Session, city: City, codes: list[str]) -> list[Service]:
+    chosen = list(dict.fromkeys(c.strip()[:60] for c in codes if c and c.strip()))
+    if not chosen:
+        raise InvalidInput(
+            "Choose a service.", problems=[Problem("service", N_("Choose a service."))]
+        )
+    if len(chosen) > MAX_SERVICES:
+        raise InvalidInput(
+            "Choose at most {count} services for one visit.",
+            problems=[
+                Problem(
+                    "service",
+                    N_("Choose at most {count} services for one visit."),
+                    {"count": MAX_SERVICES},
+                )
+            ],
+            count=MAX_SERVICES,
+        )
+    return [_service(db, city, code) for code in chosen]
+
+
 def _service(db: Session, city: City, code: str) -> Service:
     enter_city(db, city)
     found = db.scalar(select(Service).where(Service.code == code))
@@ -135,7 +169,7 @@ def _booking_page(
     request: Request,
     db: Session,
     city: City,
-    service: Service,
+    services: list[Service],
     office: Office | None,
     *,
     first: date | None = None,
@@ -144,8 +178,13 @@ def _booking_page(
     alternatives: list[Slot] | None = None,
     status: int = 200,
 ) -> Response:
+    codes = [s.code for s in services]
     context: dict[str, Any] = {
-        "service": service,
+        "services": services,
+        "service": services[0],
+        "codes": codes,
+        # the services asked for, as the address's query (an office's and a later page's)
+        "chosen": "&".join(f"service={quote(c)}" for c in codes),
         "office": office,
         "values": values or {},
         "problems": problems or {},
@@ -154,13 +193,13 @@ def _booking_page(
     if office is None:
         choices = []
         now = utcnow()
-        for candidate in offices_for_service(db, city, service.code):
-            want = booking.visit(db, city, candidate, [service.code])
-            nxt = calendar.next_free(db, city, candidate, service.code, want.minutes, now=now)
+        for candidate in offices_offering(db, city, codes):
+            want = booking.visit(db, city, candidate, codes)
+            nxt = calendar.next_free(db, city, candidate, want.main.code, want.minutes, now=now)
             choices.append((candidate, nxt))
         context["choices"] = choices
         return page(request, "appointments/offices.html", context, status=status)
-    want = booking.visit(db, city, office, [service.code])
+    want = booking.visit(db, city, office, codes)
     today = calendar.local_now(city, utcnow()).date()
     shown, later = times(db, city, office, want, max(first or today, today))
     context |= {
@@ -179,22 +218,24 @@ def book_page(
     request: Request,
     city: CurrentCity,
     db: DbSession,
-    service: str = "",
+    service: Annotated[list[str], Query(max_length=MAX_SERVICES * 2)] = [],  # noqa: B006
     office: str = "",
     start: str = "",
     application: str = "",
     sig: str = "",
 ) -> Response:
-    """Choose an office (when several offer the service), then a time, with one's details
+    """Choose an office (when several offer the services), then a time, with one's details
     (``application`` and its ``sig``: booked for that application, from its page)."""
-    found = _service(db, city, service[:60])
+    if not any(s.strip() for s in service):
+        return go(request, f"/{city.slug}/appointments")
+    found = _services(db, city, service)
     place = office_by_code(db, city, office[:60]) if office else None
     if place is None:
-        candidates = offices_for_service(db, city, found.code)
+        candidates = offices_offering(db, city, [s.code for s in found])
         if len(candidates) == 1:
             place = candidates[0]
         elif not candidates:
-            raise NotFound("No office offers this service by appointment.")
+            raise NotFound("No office offers these services together by appointment.")
     first = None
     if start:
         try:
@@ -209,14 +250,15 @@ def book_page(
 async def hold(request: Request, city: CurrentCity, db: DbSession) -> Response:
     form = await request.form()
     require_csrf(request, str(form.get("csrf", "")))
-    fields = ("service", "office", "start", "name", "email", "phone", "language", "application")
+    fields = ("office", "start", "name", "email", "phone", "language", "application")
     values = {k: str(form.get(k, ""))[:300] for k in (*fields, "sig")}
+    codes = [str(c)[:60] for c in form.getlist("service")][: MAX_SERVICES + 1]
     application_id = None
     raw = values["application"]
     signed = application_sign(city, int(raw)) if raw.isdigit() and len(raw) < 12 else ""
     if signed and secrets.compare_digest(signed, values["sig"]):
         application_id = int(raw)
-    found = _service(db, city, values["service"][:60])
+    found = _services(db, city, codes)
     place = office_by_code(db, city, values["office"][:60])
     lang = request.state.lang
     if not values["start"]:
@@ -229,7 +271,7 @@ async def hold(request: Request, city: CurrentCity, db: DbSession) -> Response:
             db,
             city,
             office=place,
-            services=[found.code],
+            services=[s.code for s in found],
             start=values["start"],
             name=values["name"],
             email=values["email"],
@@ -318,8 +360,7 @@ async def confirm(
         booking.confirm(db, city, appointment)
     except booking.SlotTaken as taken:
         db.rollback()
-        service = db.get(Service, appointment.service_id)
-        assert service is not None
+        services = [db.get(Service, s["id"]) for s in appointment.services]
         place = db.get(Office, appointment.office_id)
         problems = {"start": taken.text(request.state.lang)}
         values = {
@@ -332,7 +373,7 @@ async def confirm(
             request,
             db,
             city,
-            service,
+            [s for s in services if s is not None],
             place,
             values=values,
             problems=problems,
