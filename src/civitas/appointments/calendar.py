@@ -160,7 +160,7 @@ def usage(
     # the span's bookings as plain rows (thousands over three months: the ORM's row
     # handling would cost more than the count itself)
     for row in db.connection().execute(stmt):
-        local_start, local_end = row[0].astimezone(zone), row[1].astimezone(zone)
+        local_start = row[0].astimezone(zone)
         day = local_start.date()
         if day not in openings_cache:
             openings_cache[day] = [
@@ -168,7 +168,7 @@ def usage(
                 for o, c in openings(city, spec, day)
             ] or [(0, 24 * 60)]
         a = local_start.hour * 60 + local_start.minute
-        b = a + max(1, round((local_end - local_start).total_seconds() / 60))
+        b = a + max(1, round((row[1] - row[0]).total_seconds() / 60))
         codes = [s["code"] for s in row[2] or []] if with_services else []
         for opens, closes in openings_cache[day]:
             # the units of this opening that [a, b) overlaps, found by arithmetic
