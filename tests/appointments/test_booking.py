@@ -318,3 +318,25 @@ def test_who_came_is_erased_after_the_offices_keep_days(engine, two_cities):
         from civitas.appointments.models import BookingAttempt
 
         assert db.scalar(select(func.count(BookingAttempt.id))) == 0
+
+
+def test_the_invitation_arrives_over_real_smtp(engine, two_cities, smtp):
+    """The booking's e-mail through the worker's delivery to an SMTP server on loopback:
+    the calendar arrives as its own part, text/calendar with method=REQUEST."""
+    from civitas.core.db import session_factory
+    from civitas.notifications.service import deliver_due
+    from tests.mailserver import mail_settings
+
+    city = with_office()
+    with session_scope() as db:
+        city = get_city_by_slug(db, "trujillo")
+        _book(db, city, local(city, 2027, 3, 2, 9, 0), email="smtp@example.org")
+    counts = deliver_due(session_factory(), mail_settings(smtp.controller.port))
+    assert counts["failed"] == 0
+    (message,) = [m for m in smtp.messages if m["To"] == "smtp@example.org"]
+    parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert len(parts) == 1
+    assert parts[0].get_param("method") == "REQUEST"
+    assert parts[0].get_filename() == "appointment.ics"
+    cal = Calendar.from_ical(bytes(parts[0].get_payload(decode=True)))
+    assert cal.walk("VEVENT")[0].decoded("dtstart") == local(city, 2027, 3, 2, 9, 0)
