@@ -190,3 +190,42 @@ def test_the_worker_delivers_after_the_request_commits(client, two_cities, smtp,
         tasks.huey.flush()
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+def test_a_backlog_drains_in_one_run_batch_after_batch(two_cities, smtp, monkeypatch):
+    """120 messages waiting: one run of the worker's task sends them all (three batches),
+    not 50 a minute (a resident's confirmation must not wait behind a backlog)."""
+    from civitas.cities.service import get_city_by_slug
+    from civitas.notifications import tasks
+    from civitas.notifications.service import enqueue_email
+
+    with session_scope() as db:
+        city = get_city_by_slug(db, "trujillo")
+        for n in range(120):
+            enqueue_email(
+                db,
+                city,
+                dedupe_key=f"backlog:{n}",
+                recipient=f"r{n}@example.org",
+                subject=f"Message {n}",
+                body="Hello.",
+                language="es",
+            )
+    monkeypatch.setattr(tasks, "get_settings", lambda: mail_settings(smtp.controller.port))
+    with session_scope() as db:
+        city = get_city_by_slug(db, "trujillo")
+        enqueue_email(
+            db,
+            city,
+            dedupe_key="fresh",
+            recipient="fresh@example.org",
+            subject="Your appointment",
+            body="Hello.",
+            language="es",
+        )
+    # the run a change asks for sends that change's mail first, then drains the rest
+    counts = tasks.deliver(newest_first=True)
+    assert counts["failed"] == 0
+    assert counts["sent"] >= 121
+    assert smtp.messages[0]["To"] == "fresh@example.org"
+    assert len([m for m in smtp.messages if m["Subject"].startswith("Message ")]) == 120
