@@ -30,7 +30,9 @@ def civitas(*args: str, env: dict[str, str] | None = None, stdin: str | None = N
         capture_output=True,
         text=True,
         input=stdin,
-        timeout=300,  # the demo plans sixty days of routes; a slow machine takes two minutes
+        # the demo plans sixty days of routes and simulates three months of offices: about
+        # three minutes on PostgreSQL alone, more while the other suite shares the cores
+        timeout=900,
         check=False,
     )
 
