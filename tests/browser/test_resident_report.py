@@ -39,6 +39,9 @@ def test_a_resident_files_and_follows_a_request(pages, two_cities, tmp_path, cli
     page.locator("#map").click(position={"x": 180, "y": 120})
     assert page.locator("#lat").input_value() != ""
     assert page.locator("#long").input_value() != ""
+    # the pin asks for the nearest address; wait for its answer before typing, as a person
+    # would (an answer landing mid-typing put its text before what was typed)
+    expect(page.locator("[data-address-status]")).not_to_have_text("")
     page.locator("#address").fill("Jirón Pizarro 412")
     page.get_by_role("button", name="Continue").click()
 
