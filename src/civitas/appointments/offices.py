@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 from sqlalchemy import select
@@ -200,17 +199,3 @@ def offices_for_service(db: Session, city: City, code: str) -> list[Office]:
             .order_by(Office.code)
         )
     )
-
-
-def public_view(office: Office, lang: str) -> dict[str, Any]:
-    """What anyone may see of an office (no staff names)."""
-    spec = definition_of(office)
-    return {
-        "code": office.code,
-        "name": office.name,
-        "address": office.address,
-        "lat": office.lat,
-        "lon": office.lon,
-        "phone": spec.phone,
-        "email": spec.email,
-    }

@@ -28,8 +28,8 @@ from civitas.appointments.offices import (
     offices_for_service,
 )
 from civitas.catalogue.models import Service
+from civitas.catalogue.service import get_service
 from civitas.cities.models import City
-from civitas.cities.service import enter_city
 from civitas.core.config import get_settings
 from civitas.core.db import utcnow
 from civitas.core.errors import CivitasError, InvalidInput, NotFound, Problem
@@ -89,6 +89,16 @@ def days_of(slots: list[Slot], count: int) -> OrderedDict[date, list[Slot]]:
     return found
 
 
+def first_day(city: City, raw: str = "") -> date:
+    """The day a page of times starts: the one asked for (YYYY-MM-DD), never before today."""
+    today = calendar.local_now(city, utcnow()).date()
+    try:
+        asked = date.fromisoformat(raw[:10]) if raw else today
+    except ValueError:
+        asked = today
+    return max(asked, today)
+
+
 def times(
     db: Session,
     city: City,
@@ -144,11 +154,7 @@ def _services(db: Session, city: City, codes: list[str]) -> list[Service]:
 
 
 def _service(db: Session, city: City, code: str) -> Service:
-    enter_city(db, city)
-    found = db.scalar(select(Service).where(Service.code == code))
-    if found is None:
-        raise NotFound("No service with code '{code}' in this city.", code=code)
-    return found
+    return get_service(db, city, code=code)
 
 
 @router.get("/{city}/appointments", response_class=HTMLResponse, response_model=None)
@@ -200,8 +206,7 @@ def _booking_page(
         context["choices"] = choices
         return page(request, "appointments/offices.html", context, status=status)
     want = booking.visit(db, city, office, codes)
-    today = calendar.local_now(city, utcnow()).date()
-    shown, later = times(db, city, office, want, max(first or today, today))
+    shown, later = times(db, city, office, want, first or first_day(city))
     context |= {
         "spec": definition_of(office),
         "basemap": map_config(db, city, get_settings()),
@@ -236,14 +241,10 @@ def book_page(
             place = candidates[0]
         elif not candidates:
             raise NotFound("No office offers these services together by appointment.")
-    first = None
-    if start:
-        try:
-            first = date.fromisoformat(start[:10])
-        except ValueError:
-            first = None
     values = {"application": application[:12], "sig": sig[:64]}
-    return _booking_page(request, db, city, found, place, first=first, values=values)
+    return _booking_page(
+        request, db, city, found, place, first=first_day(city, start), values=values
+    )
 
 
 @router.post("/{city}/appointments/book", response_model=None)
@@ -454,12 +455,7 @@ def _change_page(
         return go(request, own_path(city, appointment))
     office = context["office"]
     want = booking.visit(db, city, office, [s["code"] for s in appointment.services])
-    today = calendar.local_now(city, utcnow()).date()
-    try:
-        first = date.fromisoformat(start[:10]) if start else today
-    except ValueError:
-        first = today
-    shown, later = times(db, city, office, want, max(first, today), excluding=appointment.id)
+    shown, later = times(db, city, office, want, first_day(city, start), excluding=appointment.id)
     context |= {"days": shown, "later": later, "problems": problems or {}, "minutes": want.minutes}
     return page(request, "appointments/change.html", context, status=status)
 

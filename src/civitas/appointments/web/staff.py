@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import Request
@@ -21,7 +21,13 @@ from civitas.appointments import offices as office_service
 from civitas.appointments.models import Appointment, Counter, Office, Ticket
 from civitas.appointments.offices import counters_of, offered, office_by_code
 from civitas.appointments.permissions import AppointmentPermission as P
-from civitas.appointments.web.pages import STATUS_LABELS, TICKET_LABELS, ticket_path, times
+from civitas.appointments.web.pages import (
+    STATUS_LABELS,
+    TICKET_LABELS,
+    first_day,
+    ticket_path,
+    times,
+)
 from civitas.catalogue.models import Service
 from civitas.cities.models import City
 from civitas.core.db import utcnow
@@ -400,12 +406,7 @@ def _staff_book(
     }
     if chosen is not None:
         want = booking.visit(db, city, office, [chosen.code])
-        today = calendar.local_now(city, utcnow()).date()
-        try:
-            first = date.fromisoformat(start[:10]) if start else today
-        except ValueError:
-            first = today
-        context["days"], context["later"] = times(db, city, office, want, max(first, today))
+        context["days"], context["later"] = times(db, city, office, want, first_day(city, start))
     return page(request, "appointments/staff_book.html", context, status=status)
 
 
