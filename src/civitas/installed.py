@@ -17,4 +17,5 @@ INSTALLED: tuple[str, ...] = (
     "civitas.insight",
     "civitas.recycling",
     "civitas.transit",
+    "civitas.air",
 )
