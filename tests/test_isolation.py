@@ -73,6 +73,7 @@ PUBLIC: set[str] = {path for module in _modules().values() for path in module.PU
 
 # routes that address no city at all
 GLOBAL = {
+    ("GET", "/api/v1/air/index"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/api/v1/cities"),

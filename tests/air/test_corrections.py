@@ -92,4 +92,5 @@ def test_without_humidity_the_value_stays_raw_and_says_so():
     apply = corrections.default_for("sds011").function("sds011")
     assert apply(25.0, None) == (25.0, False)
     value, applied = apply(25.0, 80.0)
-    assert applied and value < 25.0
+    assert applied
+    assert value < 25.0

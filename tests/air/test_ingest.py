@@ -33,7 +33,8 @@ def test_a_node_pushes_in_sensor_community_format(client, engine, two_cities):
     }
     # the firmware retries when the answer got lost: the same values again are one reading
     again = client.post(PUSH, json=message(12.3), headers={"X-Sensor": f"esp8266-{NODE}"})
-    assert again.status_code == 200 and again.json()["stored"] is False
+    assert again.status_code == 200
+    assert again.json()["stored"] is False
     assert readings(engine) == 1
     # the chip from X-Sensor alone (a body without esp8266id), as sensor.community sends
     body = message(13.0)
@@ -111,7 +112,10 @@ CLIMATE = (
     "sensor_id;sensor_type;location;lat;lon;timestamp;pressure;altitude;pressure_sealevel;temperature;humidity\n"
     "60001;BME280;4000;-8.11;-79.02;2026-11-30T00:01:25;100812;;;19.1;81.5\n"
 )
-PURPLE_CSV = "time_stamp,humidity,temperature,pm2.5_cf_1_a,pm2.5_cf_1_b\n2026-11-30T00:00:00Z,45,70,30.1,29.5\n"
+PURPLE_CSV = (
+    "time_stamp,humidity,temperature,pm2.5_cf_1_a,pm2.5_cf_1_b\n"
+    "2026-11-30T00:00:00Z,45,70,30.1,29.5\n"
+)
 
 
 def test_archives_and_purpleair_csv(engine, two_cities):
@@ -125,7 +129,8 @@ def test_archives_and_purpleair_csv(engine, two_cities):
         assert ingest.import_csv(db, city, ARCHIVE, filename="a.csv").rows == 2
         assert ingest.import_csv(db, city, CLIMATE, filename="b.csv").rows == 1
         found = ingest.import_csv(db, city, PURPLE_CSV, filename="p.csv", sensor_chip=PURPLE)
-        assert found.format == "purpleair" and found.rows == 1
+        assert found.format == "purpleair"
+        assert found.rows == 1
         # the same file again changes nothing
         ingest.import_csv(db, city, ARCHIVE, filename="a.csv")
     assert readings(engine) == 4
@@ -135,7 +140,8 @@ def test_archives_and_purpleair_csv(engine, two_cities):
                 Reading.pm25_b.is_not(None)
             )
         ).one()
-    assert row.pm25 == 30.1 and row.pm25_b == 29.5
+    assert row.pm25 == 30.1
+    assert row.pm25_b == 29.5
     assert abs(row.temperature - 21.111) < 0.01  # PurpleAir writes °F
 
 

@@ -7,7 +7,7 @@ An hour (UTC) of a sensor is the mean of its readings. It is not valid when
 * ``ab``: a PurpleAir's channels disagree by more than 5 µg/m³ *and* by more than 70 %
   (EPA's cleaning rule; relative difference |A − B| / mean(A, B));
 * ``stuck``: the sensor repeated one value (three readings or more in the hour all the
-  same and above zero, or the same hourly mean four hours running);
+  same and above zero, or a low-cost sensor's same hourly mean six hours running);
 * ``no_pm``: only humidity or temperature came.
 
 Out-of-range values never get this far (ingest refuses them). The hour's corrected
@@ -42,7 +42,7 @@ MIN_HOURS = 18  # of 24, for a daily mean (EPA, EEA and UBA alike)
 AB_ABSOLUTE = 5.0
 AB_RELATIVE = 0.7
 STUCK_READINGS = 3
-STUCK_HOURS = 4
+STUCK_HOURS = 6
 
 
 def floor_hour(at: datetime) -> datetime:

@@ -40,10 +40,14 @@ class DomainWeb:
     templates: Path | None = None
     static: Path | None = None
     panels: dict[str, list[Panel]] = field(default_factory=dict)
+    cityless: list[APIRouter] = field(default_factory=list)  # routes that address no city
 
-    def add_api(self, router: APIRouter) -> None:
-        """A JSON API router (in the OpenAPI document)."""
+    def add_api(self, router: APIRouter, *, city: bool = True) -> None:
+        """A JSON API router (in the OpenAPI document); ``city=False`` for one whose routes
+        address no city (a calculator anyone may use), which no city's switch can gate."""
         self.api.append(router)
+        if not city:
+            self.cityless.append(router)
 
     def add_pages(self, router: APIRouter, *, last: bool = False) -> None:
         """A router of HTML pages; ``last`` for one whose paths would catch others'."""
@@ -101,7 +105,7 @@ def routers() -> tuple[list[Included], list[Included]]:
     last: list[Included] = []
     for web in installed():
         gates = [Depends(gate(web.domain.name))] if web.domain.optional else []
-        api.extend((router, gates) for router in web.api)
+        api.extend((router, [] if router in web.cityless else gates) for router in web.api)
         for router, at_end in web.pages:
             (last if at_end else pages).append((router, gates))
     return api, pages + last

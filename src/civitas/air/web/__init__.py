@@ -13,6 +13,6 @@ def install(web: DomainWeb) -> None:
     from civitas.air.web import api, pages, staff
 
     web.add_api(api.router)
-    web.add_api(api.public)
+    web.add_api(api.public, city=False)
     web.add_pages(pages.router)
     web.add_pages(staff.router)

@@ -4,6 +4,7 @@ residents see, new sensors, CSV imports and collocation fits."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from datetime import date, timedelta
 from typing import Any
@@ -90,6 +91,7 @@ def _page(
     values: dict[str, str] | None = None,
     status: int = 200,
     done: str = "",
+    error: tuple[str, str] = ("", ""),
 ) -> Response:
     lang = request.state.lang
     air = settings_of(db, city)
@@ -109,6 +111,8 @@ def _page(
             "import_problems": import_problems or [],
             "values": values or {},
             "done": done,
+            "error_for": error[0],  # which form the refusal answers, and its message
+            "error_message": error[1],
             "today": utcnow().date(),
         },
         status=status,
@@ -155,18 +159,19 @@ async def _action(
             problems=problems_by_field(lang, exc, fallback=field),
             values=values,
             status=exc.status,
+            error=(field, exc.text(lang)),
         )
     db.commit()
     return go(request, f"/{city.slug}/staff/air?done={done}")
 
 
 def _float(form: Any, name: str) -> float:
+    """A decimal the form sent (a comma as in German and Spanish); not a number: NaN,
+    which the check names with the other problems."""
     try:
-        return float(str(form.get(name, "")).replace(",", "."))
+        return float(str(form.get(name, "")).strip().replace(",", "."))
     except ValueError:
-        raise InvalidInput(
-            N_("The sensor was not added."), problems=[Problem(name, N_("Give a number."))]
-        ) from None
+        return math.nan
 
 
 @router.post("/{city}/staff/air/settings", response_model=None)
