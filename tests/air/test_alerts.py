@@ -101,7 +101,7 @@ def test_subscribe_confirm_one_mail_per_episode(client, engine, two_cities):
         for minutes in (70, 130, 170):
             assert alerts.check(db, city, at=now + timedelta(minutes=minutes)) == 0
     (start,) = _mails(engine, "air-alert:")
-    assert "vecina@example.org" == start.recipient
+    assert start.recipient == "vecina@example.org"
     assert "Mala" in start.subject or "mala" in start.body.lower()
     with session_scope() as db:
         city = get_city_by_slug(db, "trujillo")

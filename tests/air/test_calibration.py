@@ -53,7 +53,7 @@ def test_collocation_recovers_the_relation_and_corrects_from_then_on(engine, two
     from civitas.core.errors import InvalidInput
 
     codes = with_sensors()
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 - test data
     start = datetime(2026, 11, 1, 5, tzinfo=UTC)
     with session_scope() as db:
         city = get_city_by_slug(db, "trujillo")
