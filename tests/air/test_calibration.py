@@ -42,7 +42,7 @@ def test_judged_against_epas_targets():
     assert calibration.judge({**good, "rmse": 8.0, "nrmse": 29.0})["error"] is True
 
 
-def test_collocation_recovers_the_relation_and_corrects_from_then_on(engine, two_cities):
+def test_collocation_recovers_the_relation_and_corrects_from_then_on(client, engine, two_cities):
     from sqlalchemy import select
 
     from civitas.air import rollup
@@ -100,3 +100,13 @@ def test_collocation_recovers_the_relation_and_corrects_from_then_on(engine, two
             + made.coefficients["rh"] * hour.humidity
         )
         assert hour.pm25 == pytest.approx(max(expected, 0.0), abs=1e-9)
+    # the station page and the staff's health table show the calibration with its figures
+    page = client.get(f"/trujillo/air/stations/{codes['node']}?lang=en")
+    assert page.status_code == 200
+    assert "Calibrated against the reference station from" in page.text
+    from tests.factories import session_cookie
+
+    client.cookies.update(session_cookie(client, "trujillo", "a-manager"))
+    health = client.get("/trujillo/staff/air?lang=en")
+    assert health.status_code == 200
+    assert "meets EPA&#39;s targets" in health.text

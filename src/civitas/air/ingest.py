@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, literal, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -191,16 +191,57 @@ def push(
         )
     at = now or utcnow()
     row = Row(at=at, channel="node", **values)
-    last = db.execute(
-        select(Reading.pm25, Reading.pm10, Reading.pm25_b, Reading.temperature, Reading.humidity)
-        .where(Reading.sensor_id == sensor.id, Reading.at >= at - RETRY_WINDOW)
-        .order_by(Reading.at.desc())
-        .limit(1)
-    ).first()
+    last = db.execute(_LAST, {"l_sensor": sensor.id, "l_since": at - RETRY_WINDOW}).first()
     if last is not None and tuple(last) == row.values():
         return PushResult(sensor, False, values)
     store(db, city, sensor, [row])
     return PushResult(sensor, True, values)
+
+
+# the statements of every push, built once (a push is a few milliseconds of work, and
+# building SQLAlchemy expressions anew each time was a third of it)
+_LAST = (
+    select(Reading.pm25, Reading.pm10, Reading.pm25_b, Reading.temperature, Reading.humidity)
+    .where(
+        Reading.sensor_id == bindparam("l_sensor"),
+        Reading.at >= bindparam("l_since", type_=UTCDateTime()),
+    )
+    .order_by(Reading.at.desc())
+    .limit(1)
+)
+_EARLIEST = bindparam("m_earliest", type_=UTCDateTime())
+_LATEST = bindparam("m_latest", type_=UTCDateTime())
+# in SQL, so two writers (and the rollup clearing it) never lose a mark
+_MARK = (
+    update(Sensor)
+    .where(Sensor.id == bindparam("m_sensor"))
+    .values(
+        dirty_from=case(
+            (Sensor.dirty_from.is_(None), _EARLIEST),
+            (Sensor.dirty_from > _EARLIEST, _EARLIEST),
+            else_=Sensor.dirty_from,
+        ),
+        last_seen_at=case(
+            (Sensor.last_seen_at.is_(None), _LATEST),
+            (Sensor.last_seen_at < _LATEST, _LATEST),
+            else_=Sensor.last_seen_at,
+        ),
+    )
+    .execution_options(synchronize_session=False)
+)
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert(dialect: str) -> Any:
+    """The insert that skips a reading already stored, for this database."""
+    found = _INSERTS.get(dialect)
+    if found is None:
+        make = pg_insert if dialect == "postgresql" else sqlite_insert
+        table: Any = Reading.__table__
+        found = _INSERTS[dialect] = make(table).on_conflict_do_nothing(
+            index_elements=["sensor_id", "at", "channel"]
+        )
+    return found
 
 
 def store(db: Session, city: City, sensor: Sensor, rows: list[Row]) -> int:
@@ -208,10 +249,7 @@ def store(db: Session, city: City, sensor: Sensor, rows: list[Row]) -> int:
     from the earliest one as needing their means again."""
     if not rows:
         return 0
-    table: Any = Reading.__table__
-    make = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # one statement, many rows (compiled once; the driver batches them)
-    stmt = make(table).on_conflict_do_nothing(index_elements=["sensor_id", "at", "channel"])
+    stmt = _insert(db.get_bind().dialect.name)
     for start in range(0, len(rows), 5000):
         db.execute(
             stmt,
@@ -230,25 +268,13 @@ def store(db: Session, city: City, sensor: Sensor, rows: list[Row]) -> int:
                 for r in rows[start : start + 5000]
             ],
         )
-    earliest = literal(min(r.at for r in rows), UTCDateTime())
-    latest = literal(max(r.at for r in rows), UTCDateTime())
     db.execute(
-        update(Sensor)
-        .where(Sensor.id == sensor.id)
-        .values(
-            # in SQL, so two writers (and the rollup clearing it) never lose a mark
-            dirty_from=case(
-                (Sensor.dirty_from.is_(None), earliest),
-                (Sensor.dirty_from > earliest, earliest),
-                else_=Sensor.dirty_from,
-            ),
-            last_seen_at=case(
-                (Sensor.last_seen_at.is_(None), latest),
-                (Sensor.last_seen_at < latest, latest),
-                else_=Sensor.last_seen_at,
-            ),
-        )
-        .execution_options(synchronize_session=False)
+        _MARK,
+        {
+            "m_sensor": sensor.id,
+            "m_earliest": min(r.at for r in rows),
+            "m_latest": max(r.at for r in rows),
+        },
     )
     db.expire(sensor, ["dirty_from", "last_seen_at"])
     return len(rows)

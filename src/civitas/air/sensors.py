@@ -7,7 +7,7 @@ import math
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from civitas.air import corrections, indices
@@ -70,10 +70,12 @@ def sensors(db: Session, city: City, *, public: bool = False) -> list[Sensor]:
     return list(db.scalars(query))
 
 
+_BY_CHIP = select(Sensor).where(Sensor.chip_id.in_(bindparam("chips", expanding=True)))
+
+
 def by_chip(db: Session, city: City, chip: str) -> Sensor | None:
     enter_city(db, city)
-    bare = bare_chip(chip)
-    return db.scalar(select(Sensor).where(Sensor.chip_id.in_({chip, bare})))
+    return db.scalar(_BY_CHIP, {"chips": sorted({chip, bare_chip(chip)})})
 
 
 def by_code(db: Session, city: City, code: str) -> Sensor:

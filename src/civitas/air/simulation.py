@@ -177,6 +177,72 @@ def push_due(now: datetime | None = None) -> int:
     return sent
 
 
+def import_due(now: datetime | None = None) -> int:
+    """The demo's PurpleAir and reference station deliver hourly files (as a PurpleAir
+    download or a monitoring network's export would): every complete hour since their
+    last one is imported through the CSV path."""
+    from civitas.air import ingest, rollup
+    from civitas.cities.models import City
+    from civitas.core import plugins
+    from civitas.core.db import session_scope
+    from civitas.core.tenancy import bind_all_cities
+
+    now = now or datetime.now(UTC)
+    top = now.replace(minute=0, second=0, microsecond=0)
+    with session_scope() as db:
+        bind_all_cities(db)
+        todo = [
+            (s.tenant_id, s.demo or {})
+            for s in db.scalars(select(AirSettings))
+            if (s.demo or {}).get("simulate")
+        ]
+    done = 0
+    for tenant_id, demo in todo:
+        with session_scope() as db:
+            city = db.get(City, tenant_id)
+            if city is None or not plugins.enabled(city, "air"):
+                continue
+            from civitas.cities.service import enter_city
+
+            enter_city(db, city)
+            zone = ZoneInfo(city.timezone)
+            for sensor in db.scalars(
+                select(Sensor).where(
+                    Sensor.kind.in_(("purpleair", "reference")), Sensor.active.is_(True)
+                )
+            ):
+                last = sensor.last_seen_at or top - timedelta(hours=2)
+                start = last.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+                hours = hours_between(max(start, top - timedelta(hours=48)), top)
+                if not hours:
+                    continue
+                seed = f"{city.slug}:purple" if sensor.kind == "purpleair" else f"{city.slug}:ref"
+                if sensor.kind == "purpleair":
+                    lines = ["time_stamp,humidity,temperature,pm2.5_cf_1_a,pm2.5_cf_1_b"]
+                else:
+                    lines = ["time_stamp,pm25,pm10"]
+                for h in hours:
+                    pm, rh, temperature = air(city.slug, zone, h, demo.get("episodes", []))
+                    values = reading(seed, sensor.kind, pm, rh, h)
+                    if sensor.kind == "purpleair":
+                        lines.append(
+                            f"{int(h.timestamp())},{values['humidity']},"
+                            f"{temperature * 9 / 5 + 40:.1f},{values['pm25']},{values['pm25_b']}"
+                        )
+                    else:
+                        lines.append(f"{h.isoformat()},{values['pm25']},{values['pm10']}")
+                ingest.import_csv(
+                    db,
+                    city,
+                    "\n".join(lines),
+                    filename=f"{sensor.code}.csv",
+                    sensor_chip=sensor.chip_id,
+                )
+                done += len(hours)
+            rollup.rollup(db, city)
+    return done
+
+
 def hours_between(start: datetime, end: datetime) -> list[datetime]:
     found = []
     at = start

@@ -51,4 +51,4 @@ def demo_sensors_push() -> int:
     """The demo's sensors speak (only where the demo loaded them)."""
     from civitas.air import simulation
 
-    return simulation.push_due()
+    return simulation.push_due() + simulation.import_due()

@@ -6,7 +6,7 @@ import functools
 import secrets
 import urllib.parse
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -66,10 +66,13 @@ templates = Jinja2Templates(
 money = format_money
 
 
-def when(moment: datetime | None, kind: str, locale: str, city: Any) -> str:
-    """A date or date and time in the reader's locale and the city's time zone."""
+def when(moment: datetime | date | None, kind: str, locale: str, city: Any) -> str:
+    """A date or date and time in the reader's locale and the city's time zone (a plain
+    date is already the city's: written as it is)."""
     if moment is None:
         return ""
+    if not isinstance(moment, datetime):
+        return format_date(moment, "full" if kind == "day" else "medium", locale=locale)
     zone = ZoneInfo(city.timezone) if city else UTC
     if kind == "date":
         return format_date(moment.astimezone(zone).date(), "medium", locale=locale)

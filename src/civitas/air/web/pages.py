@@ -206,7 +206,7 @@ async def subscribe(request: Request, city: CurrentCity, db: DbSession) -> Respo
         return page(request, "air/home.html", context, status=exc.status)
     db.commit()
     kick_outbox()
-    return go(request, f"/{city.slug}/air?alert=sent#alerts")
+    return RedirectResponse(f"/{city.slug}/air?alert=sent&lang={lang}#alerts", status_code=303)
 
 
 @router.get("/{city}/air/alerts/{alert_id}/{key}", response_model=None)
