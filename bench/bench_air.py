@@ -71,7 +71,11 @@ def correctness() -> dict[str, Any]:
     for _ in range(100_000):
         pa, rh = rng.uniform(0, 1000), rng.uniform(0, 100)
         w = 0.0244 * pa - 13.9
-        published_2022 = low(pa, rh) if pa < 570 else (w * quad(pa) + (1 - w) * low(pa, rh) if pa < 611 else quad(pa))
+        published_2022 = (
+            low(pa, rh)
+            if pa < 570
+            else (w * quad(pa) + (1 - w) * low(pa, rh) if pa < 611 else quad(pa))
+        )
         published_2021 = low(pa, rh) if pa <= 343 else quad(pa)
         kappa = pa / (1 + (0.4 / 1.65) / (100 / min(max(rh, 1e-9), 99) - 1))
         worst = max(
@@ -152,7 +156,9 @@ def ingest(url: str, sensors: int, days: int) -> dict[str, Any]:
     with session_scope() as db:
         floor_city = _city(db, "floor")
         floors = [
-            add_sensor(db, floor_city, chip_id=f"{900000 + i}", kind="sds011", lat=-8.1, lon=-79.0).id
+            add_sensor(
+                db, floor_city, chip_id=f"{900000 + i}", kind="sds011", lat=-8.1, lon=-79.0
+            ).id
             for i in range(sensors)
         ]
         floor_id = floor_city.id
@@ -169,8 +175,15 @@ def ingest(url: str, sensors: int, days: int) -> dict[str, Any]:
         bind_all_cities(db)
         for i, sensor_id in enumerate(floors):
             rows = [
-                {"tenant_id": floor_id, "sensor_id": sensor_id, "at": at, "channel": "node",
-                 "pm25": pm, "pm10": pm10, "humidity": rh}  # fmt: skip
+                {
+                    "tenant_id": floor_id,
+                    "sensor_id": sensor_id,
+                    "at": at,
+                    "channel": "node",
+                    "pm25": pm,
+                    "pm10": pm10,
+                    "humidity": rh,
+                }  # fmt: skip
                 for at, pm, pm10, rh in series(i, hours)
             ]
             db.execute(insert(Reading), rows)
@@ -181,7 +194,9 @@ def ingest(url: str, sensors: int, days: int) -> dict[str, Any]:
     with session_scope() as db:
         city = db.get(City, city_id)
         for i in range(sensors):
-            air_ingest.import_csv(db, city, files[i], filename=f"{i}.csv", sensor_chip=f"{100000 + i}")
+            air_ingest.import_csv(
+                db, city, files[i], filename=f"{i}.csv", sensor_chip=f"{100000 + i}"
+            )
     import_s = time.perf_counter() - began
     del files
     began = time.perf_counter()
@@ -203,7 +218,9 @@ def ingest(url: str, sensors: int, days: int) -> dict[str, Any]:
         for i in random.Random(5).sample(range(sensors), min(5, sensors)):  # noqa: S311
             by_day: dict[Any, list[tuple[float, float]]] = {}
             for at, pm, _, rh in series(i, hours):
-                by_day.setdefault(at.astimezone(zone).date(), []).append((pm, kappa_koehler(pm, rh)))
+                by_day.setdefault(at.astimezone(zone).date(), []).append(
+                    (pm, kappa_koehler(pm, rh))
+                )
             for found in db.scalars(select(Day).where(Day.sensor_id == made[i])):
                 values = by_day[found.day]
                 checked += 1
@@ -327,8 +344,20 @@ def _load(port: int, seconds: float, clients: int, *, push: bool) -> dict[str, f
 
 def child(kind: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, str(HERE), "--child", kind, "--url", url, "--sensors", str(args.sensors),
-         "--days", str(args.days), "--seconds", str(args.seconds)],  # fmt: skip
+        [
+            sys.executable,
+            str(HERE),
+            "--child",
+            kind,
+            "--url",
+            url,
+            "--sensors",
+            str(args.sensors),
+            "--days",
+            str(args.days),
+            "--seconds",
+            str(args.seconds),
+        ],  # fmt: skip
         capture_output=True,
         text=True,
         env={**os.environ, "CIVITAS_LOG_LEVEL": "WARNING"},
@@ -360,7 +389,9 @@ def main() -> None:
 
     print("== correctness: the golden index table, the corrections against their formulas")
     c = correctness()
-    print(f"  {c['rows']} golden rows, {c['differences']} differences; corrections: largest difference {c['max_diff']:.2e}")
+    print(
+        f"  {c['rows']} golden rows, {c['differences']} differences; corrections: largest difference {c['max_diff']:.2e}"
+    )
     results: dict[str, Any] = {}
     print(f"== ingestion: {args.sensors} sensors × {args.days} days of hours")
     results["sqlite"] = child("ingest", sqlite_url(), args)
@@ -402,7 +433,8 @@ def main() -> None:
         "push_sqlite_p99_ms": results["push_sqlite"]["push"]["p99_ms"],
         "push_pg_p99_ms": results["push_pg"]["push"]["p99_ms"],
         "bare_p99_ms": results["push_sqlite"]["bare"]["p99_ms"],
-        "push_errors": results["push_sqlite"]["push"]["errors"] + results["push_pg"]["push"]["errors"],
+        "push_errors": results["push_sqlite"]["push"]["errors"]
+        + results["push_pg"]["push"]["errors"],
     }
     print("RESULT " + " ".join(f"{k}={v}" for k, v in fields.items()))
 

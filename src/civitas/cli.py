@@ -84,7 +84,11 @@ def serve(
     finally:
         if child is not None:
             child.send_signal(signal.SIGINT)  # Huey's graceful stop: the task at hand ends
-            child.wait(timeout=60)
+            try:
+                child.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # a task that does not end: no orphan left
+                child.kill()
+                child.wait(timeout=10)
 
 
 @app.command()

@@ -168,6 +168,11 @@ def load(db: Session, city: City, settings: Settings, password: str) -> list[str
             )
         )
     db.flush()
+    # the months the history covers, as KPIs (the scorecard's "clean air")
+    from civitas.insight.service import refresh_figures
+
+    months = sorted({h.astimezone(zone).strftime("%Y-%m") for h in hours})
+    refresh_figures(db, city, months, actor="system:demo")
     return [
         f"  air:             {', '.join(made)}; {HISTORY_DAYS} days of hours, 3 past "
         f"episodes; the demo's episode comes at "
