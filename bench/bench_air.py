@@ -66,7 +66,7 @@ def correctness() -> dict[str, Any]:
     def quad(pa: float) -> float:
         return 0.46 * pa + 3.93e-4 * pa**2 + 2.97
 
-    rng = random.Random(20)  # noqa: S311 - benchmark inputs
+    rng = random.Random(20)
     worst = 0.0
     for _ in range(100_000):
         pa, rh = rng.uniform(0, 1000), rng.uniform(0, 100)
@@ -126,7 +126,7 @@ def _city(db: Any, slug: str) -> Any:
 
 def series(sensor: int, hours: int) -> list[tuple[datetime, float, float, float]]:
     """A sensor's year: PM2.5, PM10 and humidity each hour (a daily cycle and noise)."""
-    rng = random.Random(sensor)  # noqa: S311 - benchmark data
+    rng = random.Random(sensor)
     out = []
     for h in range(hours):
         at = START + timedelta(hours=h, minutes=2)
@@ -183,7 +183,7 @@ def ingest(url: str, sensors: int, days: int) -> dict[str, Any]:
                     "pm25": pm,
                     "pm10": pm10,
                     "humidity": rh,
-                }  # fmt: skip
+                }
                 for at, pm, pm10, rh in series(i, hours)
             ]
             db.execute(insert(Reading), rows)
@@ -215,7 +215,7 @@ def ingest(url: str, sensors: int, days: int) -> dict[str, Any]:
     with session_scope() as db:
         city = db.get(City, city_id)
         enter_city(db, city)
-        for i in random.Random(5).sample(range(sensors), min(5, sensors)):  # noqa: S311
+        for i in random.Random(5).sample(range(sensors), min(5, sensors)):
             by_day: dict[Any, list[tuple[float, float]]] = {}
             for at, pm, _, rh in series(i, hours):
                 by_day.setdefault(at.astimezone(zone).date(), []).append(
@@ -357,7 +357,7 @@ def child(kind: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
             str(args.days),
             "--seconds",
             str(args.seconds),
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         env={**os.environ, "CIVITAS_LOG_LEVEL": "WARNING"},
@@ -390,7 +390,8 @@ def main() -> None:
     print("== correctness: the golden index table, the corrections against their formulas")
     c = correctness()
     print(
-        f"  {c['rows']} golden rows, {c['differences']} differences; corrections: largest difference {c['max_diff']:.2e}"
+        f"  {c['rows']} golden rows, {c['differences']} differences; "
+        f"corrections: largest difference {c['max_diff']:.2e}"
     )
     results: dict[str, Any] = {}
     print(f"== ingestion: {args.sensors} sensors × {args.days} days of hours")
@@ -403,8 +404,9 @@ def main() -> None:
     for db in ("sqlite", "pg"):
         r = results[db]
         print(
-            f"  {db:<7} {r['readings']:,} readings: import {r['import_s']} s (bare INSERT {r['floor_s']} s), "
-            f"rollup {r['rollup_s']} s ({r['hours']:,} hours, {r['days']:,} days), peak {r['rss_mb']} MB; "
+            f"  {db:<7} {r['readings']:,} readings: import {r['import_s']} s "
+            f"(bare INSERT {r['floor_s']} s), rollup {r['rollup_s']} s ({r['hours']:,} hours, "
+            f"{r['days']:,} days), peak {r['rss_mb']} MB; "
             f"{r['checked']} days checked by brute force, {r['wrong']} wrong"
         )
     print(f"== push: 32 sensor.community nodes, {args.seconds:.0f} s in rounds, beside /healthz")
@@ -418,8 +420,9 @@ def main() -> None:
         r = results[f"push_{db}"]
         print(
             f"  {db:<7} push p50 {r['push']['p50_ms']} ms p99 {r['push']['p99_ms']} ms "
-            f"({r['push']['rps']} req/s, {r['push']['errors']} errors); /healthz p50 {r['bare']['p50_ms']} "
-            f"ms p99 {r['bare']['p99_ms']} ms ({r['bare']['rps']} req/s)"
+            f"({r['push']['rps']} req/s, {r['push']['errors']} errors); "
+            f"/healthz p50 {r['bare']['p50_ms']} ms p99 {r['bare']['p99_ms']} ms "
+            f"({r['bare']['rps']} req/s)"
         )
     fields = {
         "index_differences": c["differences"],
