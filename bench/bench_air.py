@@ -137,7 +137,7 @@ def series(sensor: int, hours: int) -> list[tuple[datetime, float, float, float]
 
 def ingest(url: str, sensors: int, days: int) -> dict[str, Any]:
     _ready(url)
-    from sqlalchemy import insert, select
+    from sqlalchemy import func, insert, select
 
     from civitas.air import ingest as air_ingest
     from civitas.air import rollup
@@ -192,7 +192,7 @@ def ingest(url: str, sensors: int, days: int) -> dict[str, Any]:
     from civitas.cities.models import City
 
     with session_scope() as db:
-        city = db.get(City, city_id)
+        city = db.get_one(City, city_id)
         for i in range(sensors):
             air_ingest.import_csv(
                 db, city, files[i], filename=f"{i}.csv", sensor_chip=f"{100000 + i}"
@@ -201,7 +201,7 @@ def ingest(url: str, sensors: int, days: int) -> dict[str, Any]:
     del files
     began = time.perf_counter()
     with session_scope() as db:
-        city = db.get(City, city_id)
+        city = db.get_one(City, city_id)
         done_hours = rollup.rollup(db, city)
     rollup_s = time.perf_counter() - began
     # a sample of days against a brute-force mean of the numbers written to the files
@@ -213,7 +213,7 @@ def ingest(url: str, sensors: int, days: int) -> dict[str, Any]:
     zone = ZoneInfo("America/Lima")
     checked = wrong = 0
     with session_scope() as db:
-        city = db.get(City, city_id)
+        city = db.get_one(City, city_id)
         enter_city(db, city)
         for i in random.Random(5).sample(range(sensors), min(5, sensors)):
             by_day: dict[Any, list[tuple[float, float]]] = {}
@@ -227,13 +227,15 @@ def ingest(url: str, sensors: int, days: int) -> dict[str, Any]:
                 raw = statistics.fmean(v[0] for v in values)
                 corrected = statistics.fmean(v[1] for v in values)
                 if (
-                    abs(found.pm25_raw - raw) > 1e-9
+                    found.pm25_raw is None
+                    or found.pm25 is None
+                    or abs(found.pm25_raw - raw) > 1e-9
                     or abs(found.pm25 - corrected) > 1e-9
                     or found.hours != len(values)
                     or found.complete != (len(values) >= 18)
                 ):
                     wrong += 1
-        days_made = db.scalar(select(__import__("sqlalchemy").func.count(Day.id)))
+        days_made = db.scalar(select(func.count(Day.id)))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "readings": sensors * hours,
