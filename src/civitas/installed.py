@@ -18,4 +18,5 @@ INSTALLED: tuple[str, ...] = (
     "civitas.recycling",
     "civitas.transit",
     "civitas.air",
+    "civitas.climate",
 )

@@ -88,11 +88,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served from this host: civitas.web.api.reference
         redoc_url=None,
     )
-    for router, dependencies in routers():
-        app.include_router(router, dependencies=dependencies)
+    # static files first: a domain's page route such as /{city}/climate/{year} would
+    # otherwise take /static/climate/climate.css for a city called "static"
     for name, folder in plugins.static_folders().items():
         app.mount(f"/static/{name}", CachedStatic(directory=str(folder)), name=f"static-{name}")
     app.mount("/static", CachedStatic(directory=str(TEMPLATES.parent / "static")), name="static")
+    for router, dependencies in routers():
+        app.include_router(router, dependencies=dependencies)
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(ServerErrors)

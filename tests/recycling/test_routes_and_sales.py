@@ -367,5 +367,20 @@ def test_the_figures_of_a_month_come_from_weights_sales_and_dated_factors(
     assert cells["recycling_co2e_kg"].value == round(20 * 1.2 + 8 * 3.9, 1)
     assert cells["recycling_income_median"].value == 6.5  # 5 kg x S/ 1.30, one seller
     assert cells["recycling_income_gini"].value == 0.0
+    assert cells["recycling_degradable_kg"].value == 8.0  # the paper; PET does not rot
+    # the routes: each day's latest plan in the month, in kilometres
+    from civitas.recycling.models import PlanRun
+
+    with session_scope(engine) as db:
+        enter_city(db, get_city_by_slug(db, "trujillo"))
+        latest: dict = {}
+        for run in db.scalars(select(PlanRun).order_by(PlanRun.version)):
+            if run.day.strftime("%Y-%m") == month:
+                latest[run.day] = run.stats["distance_m"]
+    if latest:
+        assert cells["recycling_route_km"].value == round(sum(latest.values()) / 1000, 1)
+        assert cells["recycling_route_km"].value > 0
+    else:
+        assert "recycling_route_km" not in cells
     with engine.connect() as conn:  # the other city has no programme: no figures at all
         assert list(kpis.compute(conn, two_cities.b.id, Period.of(month, "UTC"))) == []

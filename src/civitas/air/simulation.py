@@ -206,6 +206,7 @@ def import_due(now: datetime | None = None) -> int:
 
             enter_city(db, city)
             zone = ZoneInfo(city.timezone)
+            imported = False
             for sensor in db.scalars(
                 select(Sensor).where(
                     Sensor.kind.in_(("purpleair", "reference")), Sensor.active.is_(True)
@@ -239,7 +240,9 @@ def import_due(now: datetime | None = None) -> int:
                     sensor_chip=sensor.chip_id,
                 )
                 done += len(hours)
-            rollup.rollup(db, city)
+                imported = True
+            if imported:
+                rollup.rollup(db, city)
     return done
 
 

@@ -7,10 +7,11 @@ month's first day, per material)."""
 from __future__ import annotations
 
 import functools
+import json
 import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,28 @@ KPIS = (
         N_("Kilograms weighed at pickups in the month, all materials."),
         "count",
         "up",
+        "recycling",
+        ALL,
+    ),
+    Kpi(
+        "recycling_degradable_kg",
+        N_("Paper, cardboard and cartons diverted (kg)"),
+        N_(
+            "Kilograms of the materials that would rot in a landfill (paper, cardboard, "
+            "beverage cartons) weighed at pickups in the month: what the city's greenhouse-gas "
+            "inventory counts as methane avoided."
+        ),
+        "count",
+        "up",
+        "recycling",
+        ALL,
+    ),
+    Kpi(
+        "recycling_route_km",
+        N_("Kilometres of the pickers' routes"),
+        N_("The length of the routes of each collection day's latest plan in the month."),
+        "count",
+        "none",
         "recycling",
         ALL,
     ),
@@ -95,6 +118,10 @@ COLLECTED = """
     FROM recycling_collected c JOIN recycling_materials m ON m.id = c.material_id
     WHERE c.tenant_id = :city AND c.collected_at >= :start AND c.collected_at < :end
     GROUP BY m.code"""
+DEGRADABLE = ("paper", "cardboard", "tetrapak")
+ROUTES = """
+    SELECT day, version, stats FROM recycling_plans
+    WHERE tenant_id = :city AND day >= :first AND day < :following"""
 HOUSEHOLDS = """
     SELECT COUNT(DISTINCT household_id) AS n FROM recycling_pickups
     WHERE tenant_id = :city AND status = 'collected' AND done_at >= :start AND done_at < :end"""
@@ -148,6 +175,24 @@ def compute(conn: Connection, city_id: int, period: Period) -> Iterator[Cell]:
     grams = sum(int(r.grams) for r in collected)
     lines = sum(int(r.n) for r in collected)
     yield Cell("recycling_kg", "all", "", grams / 1000 if lines else None, lines)
+    degradable = [r for r in collected if r.material in DEGRADABLE]
+    yield Cell(
+        "recycling_degradable_kg",
+        "all",
+        "",
+        sum(int(r.grams) for r in degradable) / 1000 if lines else None,
+        sum(int(r.n) for r in degradable),
+    )
+    following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    plans = rows(conn, ROUTES, city_id, period, first=month, following=following)
+    latest: dict[object, tuple[int, float]] = {}
+    for plan in plans:
+        stats = plan.stats if isinstance(plan.stats, dict) else json.loads(plan.stats or "{}")
+        if plan.day not in latest or int(plan.version) > latest[plan.day][0]:
+            latest[plan.day] = (int(plan.version), float(stats.get("distance_m") or 0))
+    if latest:
+        km = sum(v[1] for v in latest.values()) / 1000
+        yield Cell("recycling_route_km", "all", "", round(km, 1), len(latest))
     co2 = sum(int(r.grams) / 1000 * factor(r.material, month) for r in collected)
     yield Cell("recycling_co2e_kg", "all", "", round(co2, 1) if lines else None, lines)
     households = int(rows(conn, HOUSEHOLDS, city_id, period)[0].n)
