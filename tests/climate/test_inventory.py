@@ -5,6 +5,7 @@ counted once), notation keys and missing rows, and every refusal named by its fi
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 import yaml
@@ -170,7 +171,7 @@ def test_refusals_name_the_field_and_store_nothing(engine, two_cities):
     from civitas.climate.models import ActivityLine, Factor
     from civitas.core.db import session_scope
 
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"source": ""}, "source"),
         ({"unit": "kWh"}, "unit"),  # the factor is per litre
         ({"factor": "no-such"}, "factor"),
@@ -186,7 +187,7 @@ def test_refusals_name_the_field_and_store_nothing(engine, two_cities):
         city = _city(db)
         inventory.open_inventory(db, city, 2025)
     for change, field in cases:
-        data = {
+        data: dict[str, Any] = {
             "year": 2025,
             "gpc_ref": "II.1.1",
             "label": "Diesel",
