@@ -109,6 +109,18 @@ def test_demo_loads_two_cities_and_running_it_again_changes_nothing(engine):
     # offices: Musterstadt's citizens' office with four counters, Trujillo's main and
     # district office; three months of visits with a morning and a Monday peak
     assert counts["appointment_offices"] == 3
+    # air quality: Trujillo 6 nodes, a PurpleAir and a reference; Musterstadt 4 and one;
+    # five weeks of hours through the import paths, one calibration each
+    assert counts["air_sensors"] == 8 + 5
+    assert counts["air_hours"] > 13 * 24 * 30
+    assert counts["air_days"] > 13 * 30
+    assert counts["air_calibrations"] == 2
+    assert counts["air_alerts"] == 2
+    # the GPC inventories: three years and the one under way, with notation keys
+    assert counts["climate_inventories"] == 2 * 4
+    assert counts["climate_activities"] > 2 * 3 * 10
+    assert counts["climate_notation_keys"] > 2 * 3 * 20
+    assert "climate:         GPC inventories 2023–2025" in first.stdout
     assert counts["appointment_counters"] == 4 + 3 + 2
     assert counts["appointment_tickets"] > 10_000
     with engine.connect() as conn:
@@ -279,3 +291,67 @@ def test_unknown_city_and_format_are_clear_errors(two_cities):
     result = civitas("catalogue", "export", "--city", "trujillo", "--format", "pdf")
     assert result.returncode == 1
     assert "Unknown format 'pdf'" in result.stderr
+
+
+def test_air_and_climate_commands(two_cities, tmp_path):
+    added = civitas(
+        "air",
+        "sensors",
+        "add",
+        "--city",
+        "trujillo",
+        "--chip-id",
+        "13512461",
+        "--type",
+        "sds011",
+        "--lat",
+        "-8.11",
+        "--lon",
+        "-79.03",
+    )
+    assert added.returncode == 0, added.stderr
+    assert "sensor=sds011-13512461" in added.stdout
+    wrong = civitas(
+        "air",
+        "sensors",
+        "add",
+        "--city",
+        "trujillo",
+        "--chip-id",
+        "x",
+        "--type",
+        "sds012",
+        "--lat",
+        "-8.11",
+        "--lon",
+        "-79.03",
+    )
+    assert wrong.returncode != 0
+    assert "type" in wrong.stderr
+    archive = tmp_path / "day.csv"
+    archive.write_text("time_stamp,pm25\n2026-11-01T00:00:00Z,12.5\n2026-11-01T01:00:00Z,bad\n")
+    refused = civitas("air", "import", str(archive), "--city", "trujillo", "--sensor", "13512461")
+    assert refused.returncode != 0
+    assert "day.csv:3:pm25" in refused.stderr
+    index = civitas("air", "index", "--scale", "inca-pe", "--value", "12.6")
+    assert index.stdout.strip() == "index=51 category=moderate"
+    assert civitas("air", "index", "--scale", "mars", "--value", "1").returncode == 2
+    lines = tmp_path / "fleet.csv"
+    lines.write_text(
+        "year,gpc_ref,label,quantity,unit,factor,source\n2025,II.1.1,Fleet,1000,L,diesel-mobile,Cards\n"
+    )
+    imported = civitas("climate", "import", str(lines), "--city", "trujillo")
+    assert imported.returncode == 0, imported.stderr
+    report = civitas(
+        "climate", "inventory", "--city", "trujillo", "--year", "2025", "--format", "json"
+    )
+    assert report.returncode == 0, report.stderr
+    body = json.loads(report.stdout)
+    assert body["totals_co2e_t"]["BASIC"] == pytest.approx(
+        1000 * (2.67649 + 0.00014087 * 293) / 1000, abs=1e-3
+    )
+    as_csv = civitas(
+        "climate", "inventory", "--city", "trujillo", "--year", "2025", "--format", "csv"
+    )
+    assert as_csv.stdout.startswith("year,gpc_ref,")
+    assert civitas("climate", "inventory", "--city", "trujillo", "--year", "2019").returncode != 0

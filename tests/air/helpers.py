@@ -19,9 +19,17 @@ def with_sensors(slug: str = "trujillo", *, password: str | None = None) -> dict
         city = get_city_by_slug(db, slug)
         lat, lon = city.center_lat, city.center_lon
         node = add_sensor(
-            db, city, chip_id=NODE, kind="sds011", lat=lat, lon=lon, name="Plaza",
-            archive_id="60000", humidity_chip="60001", password=password,
-        )  # fmt: skip
+            db,
+            city,
+            chip_id=NODE,
+            kind="sds011",
+            lat=lat,
+            lon=lon,
+            name="Plaza",
+            archive_id="60000",
+            humidity_chip="60001",
+            password=password,
+        )
         purple = add_sensor(
             db, city, chip_id=PURPLE, kind="purpleair", lat=lat + 0.01, lon=lon, name="Uni"
         )

@@ -97,7 +97,13 @@ def test_daily_refuses_a_bad_date(client, two_cities):
         f"/api/v1/cities/trujillo/air/stations/{codes['node']}/daily", params={"date": "2020-01-01"}
     ).json()
     assert empty == {
-        "station": codes["node"], "date": "2020-01-01", "hours": 0, "complete": False,
-        "pm25_raw": None, "pm25": None, "correction": None, "indices": {},
-    }  # fmt: skip
+        "station": codes["node"],
+        "date": "2020-01-01",
+        "hours": 0,
+        "complete": False,
+        "pm25_raw": None,
+        "pm25": None,
+        "correction": None,
+        "indices": {},
+    }
     assert client.get("/api/v1/cities/trujillo/air/stations/nobody/daily").status_code == 404

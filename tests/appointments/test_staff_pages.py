@@ -101,9 +101,17 @@ def test_desk_counter_kiosk_and_display(client, engine, two_cities):
         today = calendar.local_now(city, now).date()
         slots = calendar.free_slots(db, city, office, "id-card", 20, today, today, now=now)
         made = booking.book(
-            db, city, office=office, services=["id-card"], start=slots[-1].start,
-            name="Kiko Kiosk", email="kiko@example.org", language="es", channel="staff", now=now,
-        )  # fmt: skip
+            db,
+            city,
+            office=office,
+            services=["id-card"],
+            start=slots[-1].start,
+            name="Kiko Kiosk",
+            email="kiko@example.org",
+            language="es",
+            channel="staff",
+            now=now,
+        )
         reference = made.reference
         counters = {c.code: c.id for c in db.scalars(select(Counter))}
     _staff(client, "a-caseworker")
@@ -176,9 +184,17 @@ def test_a_resident_changes_the_time_through_the_link(client, engine, two_cities
         day = calendar.local_now(city, now).date() + timedelta(days=1)
         slots = calendar.free_slots(db, city, office, "id-card", 20, day, day, now=now)
         made = booking.book(
-            db, city, office=office, services=["id-card"], start=slots[0].start,
-            name="Mara Move", email="mara@example.org", language="en", channel="online", now=now,
-        )  # fmt: skip
+            db,
+            city,
+            office=office,
+            services=["id-card"],
+            start=slots[0].start,
+            name="Mara Move",
+            email="mara@example.org",
+            language="en",
+            channel="online",
+            now=now,
+        )
         link = booking.link_for(city, made).split("civitas.test")[-1]
         appointment_id = made.id
     page = client.get(f"{link}/change?lang=en")

@@ -20,9 +20,16 @@ def climate_world(world: Any) -> None:
         city = get_city_by_slug(db, world.slug)
         inventory.open_inventory(db, city, 2025)
         line = inventory.add_activity(
-            db, city, year=2025, gpc_ref="II.1.1", label="Fleet", quantity=100, unit="L",
-            factor="diesel-mobile", source="Fuel cards",
-        )  # fmt: skip
+            db,
+            city,
+            year=2025,
+            gpc_ref="II.1.1",
+            label="Fleet",
+            quantity=100,
+            unit="L",
+            factor="diesel-mobile",
+            source="Fuel cards",
+        )
         MADE["line"] = line.id
 
 

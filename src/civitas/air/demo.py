@@ -93,10 +93,17 @@ def load(db: Session, city: City, settings: Settings, password: str) -> list[str
     for i, (name, lat, lon, host) in enumerate(NODES[city.slug]):
         chip = str(base + 1000 + i * 7)
         sensor = add_sensor(
-            db, city, chip_id=chip, kind="sds011", lat=lat, lon=lon, name=name, host=host,
+            db,
+            city,
+            chip_id=chip,
+            kind="sds011",
+            lat=lat,
+            lon=lon,
+            name=name,
+            host=host,
             archive_id=str(60000 + i * 2 + (0 if city.slug == "trujillo" else 500)),
             humidity_chip=str(60001 + i * 2 + (0 if city.slug == "trujillo" else 500)),
-        )  # fmt: skip
+        )
         nodes.append(sensor)
         pm_lines = [
             "sensor_id;sensor_type;location;lat;lon;timestamp;P1;durP1;ratioP1;P2;durP2;ratioP2"

@@ -22,13 +22,31 @@ from civitas.core.opendata import FORMATS, Dataset, as_csv
 
 HOURLY_DAYS = 31  # the hourly file holds the last month
 HOURLY_FIELDS = [
-    "station", "hour", "readings", "pm25_raw", "pm25", "pm10_raw", "humidity",
-    "correction", "flags", "valid",
-]  # fmt: skip
+    "station",
+    "hour",
+    "readings",
+    "pm25_raw",
+    "pm25",
+    "pm10_raw",
+    "humidity",
+    "correction",
+    "flags",
+    "valid",
+]
 DAILY_FIELDS = [
-    "station", "date", "hours", "complete", "pm25_raw", "pm25", "pm10_raw", "correction",
-    "us_epa_2024", "inca_pe", "eaqi", "uba",
-]  # fmt: skip
+    "station",
+    "date",
+    "hours",
+    "complete",
+    "pm25_raw",
+    "pm25",
+    "pm10_raw",
+    "correction",
+    "us_epa_2024",
+    "inca_pe",
+    "eaqi",
+    "uba",
+]
 
 
 def _stations(db: Session, city: City) -> dict[int, Sensor]:

@@ -242,10 +242,15 @@ def days_of(
     # plain rows, not ORM objects: a year of a sensor is 8,760 of them
     found = db.execute(
         select(
-            Hour.hour, Hour.valid, Hour.pm25_raw, Hour.pm25, Hour.pm10_raw, Hour.correction,
+            Hour.hour,
+            Hour.valid,
+            Hour.pm25_raw,
+            Hour.pm25,
+            Hour.pm10_raw,
+            Hour.correction,
             Hour.flags,
         ).where(Hour.sensor_id == sensor.id, Hour.hour >= lower, Hour.hour < upper)
-    ).all()  # fmt: skip
+    ).all()
     by_day: dict[date, list[Any]] = defaultdict(list)
     for hour in found:
         by_day[hour.hour.astimezone(zone).date()].append(hour)

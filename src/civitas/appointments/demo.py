@@ -38,11 +38,31 @@ OFFICES = Path(__file__).resolve().parent / "demo" / "offices"
 HISTORY_DAYS = 91
 FILL = 0.6  # the share of appointment places booked
 NAMES = {
-    "PE": ["Rosa Huamán", "Luis Quispe", "Carmen Díaz", "Jorge Mendoza", "Ana Castillo",
-           "Pedro Vásquez", "María Rojas", "Julio Alvarado", "Elena Paredes", "Raúl Sánchez"],
-    "DE": ["Jonas Weber", "Lea Schmidt", "Paul Fischer", "Emma Wagner", "Ben Becker",
-           "Mia Hoffmann", "Finn Schulz", "Lena Koch", "Tim Richter", "Sophie Wolf"],
-}  # fmt: skip
+    "PE": [
+        "Rosa Huamán",
+        "Luis Quispe",
+        "Carmen Díaz",
+        "Jorge Mendoza",
+        "Ana Castillo",
+        "Pedro Vásquez",
+        "María Rojas",
+        "Julio Alvarado",
+        "Elena Paredes",
+        "Raúl Sánchez",
+    ],
+    "DE": [
+        "Jonas Weber",
+        "Lea Schmidt",
+        "Paul Fischer",
+        "Emma Wagner",
+        "Ben Becker",
+        "Mia Hoffmann",
+        "Finn Schulz",
+        "Lena Koch",
+        "Tim Richter",
+        "Sophie Wolf",
+    ],
+}
 
 
 @dataclass

@@ -26,7 +26,7 @@ from civitas.core.i18n import N_, locale_for, pick, translate, translations
 from civitas.insight.charts import Chart, _base, fmt
 from civitas.web.deps import CurrentCity, DbSession
 from civitas.web.routers import Router
-from civitas.web.templating import page, templates
+from civitas.web.templating import page, templates, when
 
 router = Router(include_in_schema=False)
 
@@ -152,8 +152,17 @@ def download(
         text = gettext(msgid)
         return text.format(**params) if params else text
 
+    locale = locale_for(lang, city.country)
+
+    def tn(singular: str, plural: str, count: int, **params: object) -> str:
+        text = translations(lang).ngettext(singular, plural, count)
+        return text.format(count=format_decimal(count, locale=locale), **params)
+
     html = templates.env.get_template("climate/report_pdf.html").render(
         _=t,
+        _n=tn,
+        when=lambda moment, kind="datetime": when(moment, kind, locale, city),
+        number=lambda value: format_decimal(value, locale=locale),
         lang=lang,
         city=city,
         pdf=True,
