@@ -161,7 +161,6 @@ def test_civitas_own_figures_become_lines(engine, two_cities):
     from civitas.cities.service import get_city_by_slug
     from civitas.climate import inventory
     from civitas.core.db import session_scope
-    from civitas.insight.figures import record_manual
 
     with session_scope() as db:
         city = get_city_by_slug(db, "trujillo")
@@ -217,4 +216,3 @@ def test_civitas_own_figures_become_lines(engine, two_cities):
     )
     assert pickers.quantity == 80.0
     assert found.memo["avoided_ch4_t"] > 0  # 2024's paper would rot in 2025
-    assert record_manual  # the figures come from insight's store
