@@ -210,7 +210,7 @@ def test_civitas_own_figures_become_lines(engine, two_cities):
         found = inventory.report(db, city, 2025)
     buses = next(line for line in found.row("II.1.1").lines if line.factor.code == "diesel-bus-km")
     assert buses.quantity == 2500.0
-    assert "transit_vehicle_km" in buses.source
+    assert "vehicle-km of the public transport network" in buses.source
     pickers = next(
         line for line in found.row("II.1.1").lines if line.factor.code == "motocarguero-km"
     )

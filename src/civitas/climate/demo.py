@@ -102,6 +102,11 @@ def load(db: Session, city: City, settings: Settings, password: str) -> list[str
     inventory.set_plan(
         db, city, base_year=YEARS[0], target_year=2030, reduction_pct=reduction, basis="BASIC"
     )
+    # the services' monthly emissions as KPIs, for the months the dashboard shows
+    from civitas.insight.figures import current_month, months_back
+    from civitas.insight.service import refresh_figures
+
+    refresh_figures(db, city, months_back(city, current_month(city), 13), actor=ACTOR)
     latest = inventory.report(db, city, YEARS[-1])
     return [
         f"  climate:         GPC inventories {YEARS[0]}–{YEARS[-1]} and {UNDER_WAY} under way "

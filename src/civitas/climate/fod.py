@@ -20,6 +20,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from civitas.core.i18n import N_
+
 DOC = {  # fraction of wet weight (IPCC 2006 Vol. 5 table 2.4)
     "food": 0.15,
     "garden": 0.20,
@@ -62,6 +64,21 @@ K = {
         "food": 0.40,
         "nappies": 0.40,
     },
+}
+ZONE_LABELS = {
+    "boreal_temperate_dry": N_("Boreal or temperate, dry"),
+    "boreal_temperate_wet": N_("Boreal or temperate, wet"),
+    "tropical_dry": N_("Tropical, dry"),
+    "tropical_moist": N_("Tropical, moist or wet"),
+}
+WASTE_LABELS = {
+    "food": N_("Food"),
+    "garden": N_("Garden and park"),
+    "paper": N_("Paper and cardboard"),
+    "wood": N_("Wood"),
+    "textiles": N_("Textiles"),
+    "nappies": N_("Nappies"),
+    "inert": N_("Inert (plastics, glass, metal, rubble)"),
 }
 MCF = {  # table 3.1
     "managed_anaerobic": 1.0,

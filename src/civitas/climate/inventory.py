@@ -595,9 +595,9 @@ def recycling_memo(
     }
 
 
-def service_emissions(db: Session, city: City, year: int, upto_month: int) -> dict[str, float]:
-    """t CO₂e of each service's lines of ``year`` up to ``upto_month``: a line of a month
-    counts from its month, a whole year's line by the months passed (its twelfth each)."""
+def service_emissions(db: Session, city: City, year: int, month: int) -> dict[str, float]:
+    """t CO₂e of each service in one month of ``year``: a line of that month whole, a
+    whole year's line by its twelfth."""
     inventory = inventory_of(db, city, year)
     gwp_set = SETS[inventory.gwp]
     factors = factors_for(db, city, year)
@@ -608,7 +608,7 @@ def service_emissions(db: Session, city: City, year: int, upto_month: int) -> di
         factor = factors.get(line.factor)
         if factor is None or line.service is None:
             continue
-        share = (1.0 if line.month <= upto_month else 0.0) if line.month else upto_month / 12
+        share = (1.0 if line.month == month else 0.0) if line.month else 1 / 12
         if share == 0:
             continue
         q = line.quantity * share / 1000
@@ -621,7 +621,7 @@ def service_emissions(db: Session, city: City, year: int, upto_month: int) -> di
 # -- activity data Civitas has itself -----------------------------------------------------------
 
 DERIVED = (
-    # KPI, GPC row, label, unit, factor, service
+    # KPI, GPC row, label, unit, factor, service; the source names the figure in words
     (
         "transit_vehicle_km",
         "II.1.1",
@@ -639,6 +639,12 @@ DERIVED = (
         "recycling-pickup",
     ),
 )
+
+
+SOURCE_WORDS = {
+    "transit_vehicle_km": "the monthly vehicle-km of the public transport network",
+    "recycling_route_km": "the monthly kilometres of the waste pickers' planned routes",
+}
 
 
 def derive(db: Session, city: City, year: int) -> int:
@@ -674,7 +680,7 @@ def derive(db: Session, city: City, year: int) -> int:
                 quantity=round(sum(v for _, v in values), 1),
                 unit=unit,
                 factor=factor,
-                source=f"Civitas: the monthly figure {kpi}, {months[0]} to {months[-1]} "
+                source=f"Civitas: {SOURCE_WORDS[kpi]}, {months[0]} to {months[-1]} "
                 f"({len(months)} months)",
                 service=service if service in services else None,
                 origin=f"civitas:{kpi}",

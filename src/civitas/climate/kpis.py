@@ -1,7 +1,7 @@
 """The emissions of the city's own services as KPIs (the dashboard, the sustainable
-balanced scorecard): t CO₂e of each service's activity lines of the year so far (a
-month's line from its month, a whole year's by the months passed), under the year's GWP
-set; a year without an inventory has no figure."""
+balanced scorecard): t CO₂e of each service's activity lines in the month (a month's line
+whole, a whole year's by its twelfth), under the year's GWP set; a year without an
+inventory has no figure."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from civitas.core.kpis import Cell, Kpi, Period, register
 KPIS = (
     Kpi(
         "climate_services_co2e_t",
-        N_("Emissions of the city's services, year to date (t CO₂e)"),
+        N_("Emissions of the city's services (t CO₂e)"),
         N_(
-            "The greenhouse gases of the energy, fuel and vehicles the city's services use, "
-            "from the inventory's activity lines of the year up to this month, in tonnes of "
-            "CO₂ equivalent under the inventory's GWP set."
+            "The greenhouse gases of the energy, fuel and vehicles the city's services use in "
+            "the month, from the inventory's activity lines (a whole year's line counts a "
+            "twelfth), in tonnes of CO₂ equivalent under the inventory's GWP set."
         ),
         "count",
         "down",

@@ -8,6 +8,7 @@ import math
 from datetime import date
 from typing import Any
 
+from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from civitas.climate.gwp import SETS
 from civitas.climate.models import ActivityLine, Plan, WasteDeposit
 from civitas.climate.permissions import ClimatePermission as P
 from civitas.core.errors import CivitasError, InvalidInput, Problem
-from civitas.core.i18n import N_, pick, translate
+from civitas.core.i18n import N_, locale_for, pick, translate
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, RowId, staff_page
 from civitas.web.forms import problem_list, problems_by_field
 from civitas.web.routers import Router
@@ -79,8 +80,13 @@ def _page(
                 for s in db.scalars(select(Service).order_by(Service.code))
             ],
             "gwp_sets": list(SETS.values()),
-            "zones": list(fod.K),
-            "kinds": [*fod.DOC, "inert"],
+            "zones": [(z, translate(lang, fod.ZONE_LABELS[z])) for z in fod.K],
+            "kinds": [(k, translate(lang, fod.WASTE_LABELS[k])) for k in (*fod.DOC, "inert")],
+            "kind_labels": {k: translate(lang, v) for k, v in fod.WASTE_LABELS.items()},
+            # a factor's kilograms per unit, to its last published digit
+            "sig": lambda value: format_decimal(
+                value, format="#,##0.#########", locale=locale_for(lang, city.country)
+            ),
             "plan": db.scalar(select(Plan)),
             "problems": problems or {},
             "form": form,
