@@ -74,10 +74,13 @@ def test_the_catalogue_conforms_to_dcat_ap(client, published, shapes):
     assert len(catalogs) == 1
     datasets = set(data.objects(catalogs[0], DCAT.dataset))
     # requests, KPIs and the catalogue (insight's), what the pickers collected (recycling's)
-    # and the mobility observatory (transit's); the last two are empty here: no date
-    assert len(datasets) == 5
+    # the mobility observatory (transit's) and the air-quality data (air's); all but the
+    # first three are empty here: no date
+    assert len(datasets) == 7  # requests, KPIs, services, recycling, transit, air (2)
     for ds in datasets:
-        if str(ds).endswith(("/recycling", "/transit-observatory")):
+        if str(ds).endswith(
+            ("/recycling", "/transit-observatory", "/air-quality-hourly", "/air-quality-daily")
+        ):
             assert (ds, DCT.modified, None) not in data
             continue
         assert (ds, DCT.modified, None) in data  # each holds something: each has a date
@@ -104,7 +107,7 @@ def test_every_distribution_answers_at_its_url(client, published):
         data=client.get("/trujillo/open-data/catalog.jsonld").text, format="json-ld"
     )
     distributions = list(data.subjects(RDF.type, DCAT.Distribution))
-    assert len(distributions) == 12  # requests 3, KPIs 3, services 2, recycling 2, transit 2
+    assert len(distributions) == 16  # requests 3, KPIs 3, services 2, recycling 2, transit 2, air 4
     for dist in distributions:
         url = str(next(data.objects(dist, DCAT.downloadURL)))
         media = str(next(data.objects(dist, DCAT.mediaType))).rsplit("media-types/", 1)[1]

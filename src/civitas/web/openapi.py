@@ -98,7 +98,8 @@ def _statuses(route: RouteContext, method: str) -> set[int]:
         found |= {409, 413}
     if path.startswith("/open311/"):
         return found | {403} if writes else found
-    if route.dependant.query_params or route.dependant.body_params or route.dependant.path_params:
+    dep = route.dependant
+    if dep.query_params or dep.body_params or dep.path_params or dep.header_params:
         found.add(422)
     if get_principal in calls:
         found.add(401)

@@ -100,7 +100,13 @@ def _basic_password(header: str | None) -> str | None:
     return decoded.partition(":")[2]
 
 
-@router.post("/push/sensor-community")
+@router.post(
+    "/push/sensor-community",
+    responses={
+        401: {"description": "The sensor has a password and the request had not the right one"},
+        403: {"description": "The chip is not registered with this city"},
+    },
+)
 async def push_sensor_community(
     request: Request,
     city: CurrentCity,
