@@ -251,9 +251,11 @@ def live_server(engine: Any) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(), host="127.0.0.1", port=port, log_config=None, access_log=False
-    )
+    app = create_app()
+    # the OpenAPI description is built once and kept: built here, before any client asks,
+    # so that a loaded machine's first /openapi.json is not a ten-second wait
+    app.openapi()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

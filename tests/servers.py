@@ -27,7 +27,9 @@ def serve(port: int, **settings: str) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
+    # importing ~300 routes takes seconds, and on a machine running two suites at once
+    # (five test processes on two cores) several times that
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
