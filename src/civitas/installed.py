@@ -19,4 +19,5 @@ INSTALLED: tuple[str, ...] = (
     "civitas.transit",
     "civitas.air",
     "civitas.climate",
+    "civitas.assistant",
 )

@@ -12,7 +12,7 @@ MANIFEST = Domain(
     package="civitas.air",
     optional=True,
     requires=("places", "notifications", "insight"),
-    modules=("civitas.air.models", "civitas.air.kpis"),
+    modules=("civitas.air.models", "civitas.air.kpis", "civitas.air.answers"),
     permissions=tuple(P),
     grants={
         Role.MANAGER: frozenset({P.AIR_MANAGE, P.AIR_VIEW}),

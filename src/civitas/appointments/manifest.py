@@ -12,7 +12,11 @@ MANIFEST = Domain(
     package="civitas.appointments",
     optional=True,
     requires=("catalogue", "places", "notifications"),
-    modules=("civitas.appointments.models", "civitas.appointments.kpis"),
+    modules=(
+        "civitas.appointments.models",
+        "civitas.appointments.kpis",
+        "civitas.appointments.answers",
+    ),
     permissions=tuple(P),
     grants={
         Role.MANAGER: frozenset({P.APPOINTMENT_BOOK, P.QUEUE_SERVE}),

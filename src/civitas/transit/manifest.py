@@ -12,7 +12,7 @@ MANIFEST = Domain(
     package="civitas.transit",
     optional=True,
     requires=("places", "cases", "insight"),
-    modules=("civitas.transit.models", "civitas.transit.kpis"),
+    modules=("civitas.transit.models", "civitas.transit.kpis", "civitas.transit.answers"),
     permissions=tuple(P),
     roles=(
         RoleSpec(

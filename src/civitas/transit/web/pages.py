@@ -26,6 +26,7 @@ from civitas.places import service as places
 from civitas.places.basemap import map_config
 from civitas.transit import arrivals as arrivals_service
 from civitas.transit import crowding, observatory, raptor, service
+from civitas.transit.answers import OCCUPANCY_WORDS as OCCUPANCY_TEXT
 from civitas.transit.feeds import settings_of
 from civitas.transit.timetable import Network, StopInfo, network
 from civitas.web.deps import CurrentCity, DbSession, client_address
@@ -35,16 +36,6 @@ from civitas.web.templating import page, require_csrf
 router = Router(include_in_schema=False)
 
 REPORT_SERVICE = "bus-stop-damage"
-OCCUPANCY_TEXT = {
-    "EMPTY": N_("Empty"),
-    "MANY_SEATS_AVAILABLE": N_("Many seats free"),
-    "FEW_SEATS_AVAILABLE": N_("Few seats free"),
-    "STANDING_ROOM_ONLY": N_("Standing room only"),
-    "CRUSHED_STANDING_ROOM_ONLY": N_("Crowded"),
-    "FULL": N_("Full"),
-    "NOT_ACCEPTING_PASSENGERS": N_("Not taking passengers"),
-    "NOT_BOARDABLE": N_("Cannot be boarded"),
-}
 OCCUPANCY_LEVEL = {  # 1 calm … 3 full, for the page's marks
     "EMPTY": 1,
     "MANY_SEATS_AVAILABLE": 1,
