@@ -53,7 +53,7 @@ def test_a_pothole_filed_in_spanish(catalogue, client, engine):
     assert request.description == "hola, hay un hueco enorme en la pista"
     status = say(client, "trujillo", f"cómo va mi solicitud {number}?", conversation)
     assert status["intent"] == "request_status"
-    assert "Recibido" in texts(status)
+    assert "Recibida. Último cambio:" in texts(status)
 
 
 def test_a_pothole_filed_in_german_with_a_description_asked(catalogue, client, engine):

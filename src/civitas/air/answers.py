@@ -9,11 +9,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from civitas.air import current, indices
-from civitas.air.sensors import public_position, settings_of
+from civitas.air.sensors import public_position, sensors, settings_of
 from civitas.cities.models import City
 from civitas.core import lookups
 from civitas.core.geo import haversine_m
 from civitas.core.i18n import translate
+
+
+@lookups.answer("air.available", "air")
+def available(db: Session, city: City) -> bool | None:
+    """Whether the city has public stations at all (None: it has none)."""
+    return True if sensors(db, city, public=True) else None
 
 
 @lookups.answer("air.now", "air")

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, format_time
+from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 from sqlalchemy.orm import Session
 
@@ -84,8 +84,10 @@ SKIP = {
     "dont know",
     "-",
 }
-# an answer that is another task, not the one asked: switch when this sure
-SWITCH_CONFIDENCE = 0.6
+# an answer that is another task, not the one asked: switch to a person when this sure,
+# to any other task only when much surer (an address with a number is not a status)
+PERSON_CONFIDENCE = 0.6
+SWITCH_CONFIDENCE = 0.85
 
 
 @dataclass
@@ -177,9 +179,7 @@ def respond(
     asking = state.get("asking")
     if asking:
         switch = (
-            understood.intent != state.get("flow")
-            and understood.intent in ("talk_to_person",)
-            and understood.confidence >= SWITCH_CONFIDENCE
+            understood.intent == "talk_to_person" and understood.confidence >= PERSON_CONFIDENCE
         )
         if not switch:
             filled = _fill(ctx, asking, text)
@@ -210,12 +210,20 @@ def _menu(ctx: Context) -> list[dict[str, str]]:
         (N_("Status of a request"), N_("What is the status of my request?")),
         (N_("About a service"), N_("Information about a service")),
     ]
-    if lookups.answerable("transit.departures", ctx.city):
+    if _has_transit(ctx):
         options.append((N_("Next buses"), N_("When does the next bus come?")))
-    if lookups.answerable("air.now", ctx.city):
+    if _has_air(ctx):
         options.append((N_("Air quality"), N_("How is the air now?")))
     options.append((N_("Talk to a person"), N_("I want to talk to a person")))
     return [{"label": ctx.t(label), "value": ctx.t(value)} for label, value in options]
+
+
+def _has_transit(ctx: Context) -> bool:
+    return bool(lookups.ask("transit.stop_names", ctx.db, ctx.city))
+
+
+def _has_air(ctx: Context) -> bool:
+    return bool(lookups.ask("air.available", ctx.db, ctx.city))
 
 
 def _start(ctx: Context, intent: str, confidence: float, text: str) -> Turn:
@@ -667,9 +675,9 @@ def _status_next(ctx: Context, text: str) -> Turn:
     _reset(ctx)
     try:
         found = cases.get_request(ctx.db, ctx.city, number=number)
-        if found.private:
-            raise NotFound("private")
     except NotFound:
+        found = None
+    if found is None or found.private:  # an application's case: its applicant's page shows it
         return Turn(
             "request_status",
             0,
@@ -687,13 +695,11 @@ def _status_next(ctx: Context, text: str) -> Turn:
     replies = [
         Reply(
             ctx.t(
-                N_("Request {number} ({service}): {status}, since {when}."),
+                N_("Request {number} ({service}): {status}. Last change: {when}"),
                 number=found.number,
                 service=pick(found.service.name, ctx.lang),
                 status=status,
-                when=format_datetime(
-                    found.updated_at.astimezone(zone), "medium", locale=ctx.locale
-                ),
+                when=_moment(ctx, found.updated_at.astimezone(zone)),
             )
         )
     ]
@@ -851,7 +857,7 @@ def _no_transit(ctx: Context) -> Turn:
 
 
 def _arrivals(ctx: Context, text: str) -> Turn:
-    if not lookups.answerable("transit.departures", ctx.city):
+    if not _has_transit(ctx):
         return _no_transit(ctx)
     ctx.state.update({"flow": "transit_arrivals", "slots": {}, "asking": None})
     stop = _stop(ctx, text, sure=True)
@@ -904,7 +910,7 @@ def _arrivals_next(ctx: Context, text: str) -> Turn:
 
 
 def _journey(ctx: Context, text: str) -> Turn:
-    if not lookups.answerable("transit.journey", ctx.city):
+    if not _has_transit(ctx):
         return _no_transit(ctx)
     ctx.state.update({"flow": "journey_plan", "slots": {}, "asking": None})
     origin, destination = entities.from_to(text)
@@ -984,6 +990,11 @@ def _journey_next(ctx: Context, text: str) -> Turn:
     return Turn("journey_plan", 0, replies, done=True)
 
 
+def _moment(ctx: Context, moment: datetime) -> str:
+    day = format_date(moment, "medium", locale=ctx.locale)
+    return f"{day}, {format_time(moment, 'short', locale=ctx.locale)}"
+
+
 def _clock(ctx: Context, iso: str) -> str:
     return format_time(datetime.fromisoformat(iso), "short", locale=ctx.locale)
 
@@ -992,7 +1003,7 @@ def _clock(ctx: Context, iso: str) -> str:
 
 
 def _air(ctx: Context, text: str) -> Turn:
-    if not lookups.answerable("air.now", ctx.city):
+    if not _has_air(ctx):
         _reset(ctx)
         return Turn(
             "air_quality",

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from civitas.assistant import dialogue
 from civitas.assistant.models import Conversation, Message, Outgoing
@@ -242,6 +243,7 @@ def post(
             messages=[asked],
         )
     turn = dialogue.respond(db, city, conversation, text, point=point, now=now)
+    flag_modified(conversation, "state")  # changed in place, slot by slot
     asked.intent, asked.confidence = turn.intent, round(turn.confidence, 3)
     answers = []
     for reply in turn.replies:

@@ -53,10 +53,3 @@ def ask(question: str, db: Any, city: Any, /, **asked: Any) -> Any:
             return found
     return None
 
-
-def answerable(question: str, city: Any) -> bool:
-    """Whether a domain the city runs answers this question at all."""
-    from civitas.core import plugins
-
-    plugins.domains()
-    return any(plugins.enabled(city, a.domain) for a in _answerers.get(question, ()))

@@ -22,7 +22,7 @@ from civitas.cities.models import City
 from civitas.core import audit
 from civitas.core.db import utcnow
 from civitas.core.errors import CivitasError, Conflict, InvalidInput, Problem
-from civitas.core.i18n import N_, pick, translate
+from civitas.core.i18n import LANGUAGE_NAMES, N_, pick, translate
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, RowId, staff_page
 from civitas.web.forms import problems_by_field
 from civitas.web.routers import Router
@@ -151,12 +151,6 @@ def conversation_page(
             "last": messages[-1]["id"] if messages else 0,
             "mine": found.status == "agent" and found.agent == who.label,
             "problem": problem[:200],
-            "language_name": translate(
-                lang,
-                {"es": N_("Spanish"), "de": N_("German"), "en": N_("English")}.get(
-                    found.language, found.language
-                ),
-            ),
         },
     )
 
@@ -321,11 +315,7 @@ def _teach_page(
             "settings": settings,
             "intents": [(i, translate(lang, INTENT_LABELS[i])) for i in nlu.INTENTS],
             "intent_label": {i: translate(lang, INTENT_LABELS[i]) for i in nlu.INTENTS},
-            "languages": [
-                ("es", translate(lang, N_("Spanish"))),
-                ("de", translate(lang, N_("German"))),
-                ("en", translate(lang, N_("English"))),
-            ],
+            "languages": [(code, LANGUAGE_NAMES[code]) for code in nlu.LANGUAGES],
             "unknown": [(service.mask(t)[:200], n, at) for t, n, at in unknown],
             "examples": examples,
             "pending": sum(1 for e in examples if not e.approved),
