@@ -97,6 +97,8 @@ def test_a_person_takes_over(catalogue, client):
 
 def test_a_retried_message_is_answered_once(catalogue, client, engine):
     first = say(client, "trujillo", "hay un hueco en la pista", client_id="m-1")
-    again = say(client, "trujillo", "hay un hueco en la pista", first["conversation_id"], client_id="m-1")
+    again = say(
+        client, "trujillo", "hay un hueco en la pista", first["conversation_id"], client_id="m-1"
+    )
     assert again["replies"] == first["replies"]
     assert re.search("dónde", texts(again), re.I)
