@@ -52,4 +52,3 @@ def ask(question: str, db: Any, city: Any, /, **asked: Any) -> Any:
         if found is not None:
             return found
     return None
-

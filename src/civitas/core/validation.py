@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -59,6 +60,11 @@ def template_for(err: Any) -> tuple[str, dict[str, Any]]:
     known = MESSAGES.get(err["type"])
     if known is None:
         return str(err["msg"]), {}
+    if err["type"] in ("literal_error", "enum") and isinstance(ctx.get("expected"), str):
+        # pydantic says "'es', 'de' or 'en'" in English: the choices alone, in any language
+        choices = re.findall(r"'([^']*)'", ctx["expected"])
+        if choices:
+            ctx["expected"] = ", ".join(choices)
     if err["type"] in ("too_short", "too_long"):  # a number of items: its plural form
         ctx["count"] = ctx.get("min_length" if err["type"] == "too_short" else "max_length")
     try:
