@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from civitas.cases.models import ServiceRequest
-from civitas.cities.models import City
 from civitas.core.db import session_scope
 from civitas.core.tenancy import bind_all_cities
 from tests.assistant.helpers import say, texts, with_catalogue

@@ -67,7 +67,7 @@ class Platform:
         platform = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server convention
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["content-length"]))
                 if platform.failing:
                     platform.failing -= 1

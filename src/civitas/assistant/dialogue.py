@@ -318,6 +318,9 @@ def _service_in(ctx: Context, text: str, *, open311: bool | None = None) -> Serv
     if open311 is not None:
         terms = [t for t in terms if ctx.services.services[t.code].is_open311 == open311]
     found = entities.service(text, terms)
+    if found is None:  # no name in the text: what it is about, when that is clear
+        allowed = {t.code for t in terms}
+        found = ctx.services.descriptions.best(text, allowed)
     return ctx.services.services[found[0]] if found else None
 
 

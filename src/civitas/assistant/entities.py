@@ -10,7 +10,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from rapidfuzz import fuzz, process, utils
+from rapidfuzz import fuzz, utils
+from rapidfuzz.distance import DamerauLevenshtein
 
 
 def plain(text: str) -> str:
@@ -205,11 +206,18 @@ def service(text: str, terms: list[Term], *, cutoff: float = 82.0) -> tuple[str,
             continue
         if len(name) <= 4:  # short words only whole: "bus" is not in "busco"
             score = 100.0 if name in words else 0.0
+        elif size == 1:  # one word: one typo in a short one, two in a long one
+            allowed = 1 if len(name) < 8 else 2
+            score = (
+                100.0
+                if any(
+                    w[0] == name[0] and DamerauLevenshtein.distance(w, name) <= allowed
+                    for w in words
+                )
+                else 0.0
+            )
         else:
             score = fuzz.partial_ratio(name, folded)
-            if size == 1 and score < 100:  # one word: compare with the words themselves
-                closest = process.extractOne(name, words, scorer=fuzz.ratio)
-                score = float(closest[1]) if closest else 0.0
         # a longer name matched is the more specific one
         score += min(len(name), 30) / 100
         if score >= cutoff and (best is None or score > best[1]):
@@ -267,3 +275,55 @@ def stop_in(text: str, names: list[str], *, cutoff: float = 85.0) -> str | None:
         if score >= cutoff and (best is None or score > best[1]):
             best = (name, score)
     return best[0] if best else None
+
+
+# --- services by what they are about -------------------------------------------------
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def stems(text: str) -> list[str]:
+    """The words that carry meaning, cut to their first five letters (a light stemmer
+    that works alike in Spanish, German and English: colchón, colchones → colch)."""
+    return [w[:5] for w in _WORD.findall(plain(text)) if len(w) >= 4]
+
+
+class Descriptions:
+    """Each service's names, description, keywords and synonyms, in every language, as
+    letter groups weighted by how rare they are among the city's services. A sentence
+    that names no service outright ("an old mattress and a fridge") is compared with
+    them, and a service is taken only when it is close enough and stands out from the
+    next one; otherwise the assistant asks."""
+
+    def __init__(self, documents: dict[str, str]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.codes = list(documents)
+        self.vectorizer = TfidfVectorizer(analyzer=stems, sublinear_tf=True)
+        self.matrix = self.vectorizer.fit_transform([documents[c] for c in self.codes])
+
+    def best(
+        self,
+        text: str,
+        allowed: set[str] | None = None,
+        *,
+        floor: float = 0.25,
+        margin: float = 0.05,
+    ) -> tuple[str, float] | None:
+        if not self.codes:
+            return None
+        scores = (self.matrix @ self.vectorizer.transform([text]).T).toarray().ravel()
+        ranked = sorted(
+            (
+                (float(s), c)
+                for s, c in zip(scores, self.codes, strict=True)
+                if allowed is None or c in allowed
+            ),
+            reverse=True,
+        )
+        if not ranked or ranked[0][0] < floor:
+            return None
+        if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < margin:
+            return None
+        return ranked[0][1], ranked[0][0]

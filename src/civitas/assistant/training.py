@@ -5,6 +5,7 @@ also the terms the service is recognised by."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civitas.assistant import nlu
-from civitas.assistant.entities import Term
+from civitas.assistant.entities import Descriptions, Term
 from civitas.assistant.models import AssistantSettings, Example, Synonym
 from civitas.catalogue.models import Service
 from civitas.catalogue.service import list_services
@@ -106,6 +107,7 @@ class Catalogue:
 
     services: dict[str, Service]
     terms: list[Term]
+    descriptions: Descriptions
 
 
 def catalogue_of(db: Session, city: City) -> Catalogue:
@@ -119,7 +121,28 @@ def catalogue_of(db: Session, city: City) -> Catalogue:
     for synonym in db.scalars(select(Synonym)):
         if synonym.service_code in codes:
             terms.append(Term(synonym.term, synonym.service_code))
-    return Catalogue({s.code: s for s in services}, terms)
+    documents: dict[str, list[str]] = {s.code: [] for s in services}
+    for s in services:
+        documents[s.code] += [*s.name.values(), *s.description.values()]
+    for term in terms:
+        documents[term.code].append(term.text)
+    return Catalogue({s.code: s for s in services}, terms, _descriptions(documents))
+
+
+_described: dict[str, Descriptions] = {}
+
+
+def _descriptions(documents: dict[str, list[str]]) -> Descriptions:
+    """The services' descriptions as vectors, made once per catalogue (by its contents)."""
+    joined = {code: " . ".join(texts) for code, texts in sorted(documents.items())}
+    key = hashlib.sha256(repr(sorted(joined.items())).encode()).hexdigest()
+    found = _described.get(key)
+    if found is None:
+        found = Descriptions(joined)
+        if len(_described) > 16:
+            _described.clear()
+        _described[key] = found
+    return found
 
 
 def check(db: Session, city: City) -> dict[str, Any]:
