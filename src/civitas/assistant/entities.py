@@ -107,6 +107,9 @@ def when(text: str, today: date) -> When:
             except ValueError:
                 day = None
     at: time | None = None
+    dated = _DATE.search(folded)
+    if dated:  # "24.12." is a day, not 24:12
+        folded = folded[: dated.start()] + " " + folded[dated.end() :]
     moment = _TIME.search(folded)
     if moment:
         hour_s = moment.group(1) or moment.group(3) or moment.group(5)
@@ -207,22 +210,22 @@ def service(text: str, terms: list[Term], *, cutoff: float = 82.0) -> tuple[str,
         if len(name) <= 4:  # short words only whole: "bus" is not in "busco"
             score = 100.0 if name in words else 0.0
         elif size == 1:  # one word: one typo in a short one, two in a long one
-            allowed = 1 if len(name) < 8 else 2
-            score = (
-                100.0
-                if any(
-                    w[0] == name[0] and DamerauLevenshtein.distance(w, name) <= allowed
-                    for w in words
-                )
-                else 0.0
-            )
-        else:
-            score = fuzz.partial_ratio(name, folded)
+            score = 100.0 if _word_in(name, words) else 0.0
+        else:  # every word that carries meaning there (in any order), or the name whole
+            content = [w for w in name.split() if len(w) >= 4]
+            whole = bool(content) and all(_word_in(w, words) for w in content)
+            score = 100.0 if whole else fuzz.partial_ratio(name, folded)
         # a longer name matched is the more specific one
         score += min(len(name), 30) / 100
         if score >= cutoff and (best is None or score > best[1]):
             best = (term.code, score)
     return best
+
+
+def _word_in(word: str, words: list[str]) -> bool:
+    """Whether the word is among the words, one typo forgiven (two in a long word)."""
+    allowed = 1 if len(word) < 8 else 2
+    return any(w[0] == word[0] and DamerauLevenshtein.distance(w, word) <= allowed for w in words)
 
 
 # --- from … to … ---------------------------------------------------------------------

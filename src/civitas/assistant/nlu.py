@@ -120,7 +120,7 @@ class Model:
 
     def language(self, text: str, default: str) -> str:
         folded = fold(text)
-        if len(folded.replace("#", "").strip()) < 2:
+        if len(folded.replace("#", "").replace(" ", "")) < 4:  # "ok", "hi", "12"
             return default
         probabilities = self.languages.predict_proba([folded])[0]
         classes = list(self.languages.classes_)
