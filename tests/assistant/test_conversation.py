@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from civitas.cases.models import ServiceRequest
+from civitas.core.config import get_settings
 from civitas.core.db import session_scope
 from civitas.core.tenancy import bind_all_cities
 from tests.assistant.helpers import say, texts, with_catalogue
@@ -44,7 +45,8 @@ def test_a_pothole_filed_in_spanish(catalogue, client, engine):
     filed = say(client, "trujillo", "sí", conversation)
     assert filed["done"] is True
     number = int(filed["request_id"])
-    assert f"/trujillo/requests/{number}?lang=es" in texts(filed)
+    # a full address: a resident on a messaging app has no page to be relative to
+    assert f"{get_settings().public_url}/trujillo/requests/{number}?lang=es" in texts(filed)
     request = _request(engine, number)
     assert request.channel == "chatbot"
     assert request.attributes == {"danger": "yes"}

@@ -32,6 +32,7 @@ from civitas.catalogue.models import Service
 from civitas.catalogue.schemas import label as vocabulary
 from civitas.cities.models import City
 from civitas.core import lookups
+from civitas.core.config import get_settings
 from civitas.core.db import utcnow
 from civitas.core.errors import InvalidInput, NotFound
 from civitas.core.i18n import N_, format_money, locale_for, pick, translate
@@ -137,9 +138,11 @@ class Context:
         return self.catalogue
 
     def link(self, path: str) -> str:
-        """A page of the city's portal, in the conversation's language."""
+        """A page of the city's portal, in the conversation's language, as a full address
+        (a messaging app's resident has no page to be relative to)."""
         joiner = "&" if "?" in path else "?"
-        return f"/{self.city.slug}{path}{joiner}lang={self.lang}"
+        base = get_settings().public_url.rstrip("/")
+        return f"{base}/{self.city.slug}{path}{joiner}lang={self.lang}"
 
     @property
     def state(self) -> dict[str, Any]:

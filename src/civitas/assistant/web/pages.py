@@ -17,6 +17,7 @@ from civitas.assistant import service
 from civitas.assistant.models import Conversation, Message
 from civitas.assistant.training import settings_of
 from civitas.cities.models import City
+from civitas.core.config import get_settings
 from civitas.core.db import utcnow
 from civitas.core.errors import CivitasError
 from civitas.core.i18n import N_, translate
@@ -35,13 +36,14 @@ SYSTEM_TEXT = {
 
 
 def linked(city: City, text: str) -> Markup:
-    """The text with the portal's own paths ("/trujillo/requests/12?lang=es") as links,
-    and line breaks kept."""
+    """The text with the portal's own addresses ("https://…/trujillo/requests/12?lang=es")
+    as links to the page, shown by its path, and line breaks kept."""
     safe = str(escape(text))
+    base = re.escape(get_settings().public_url.rstrip("/"))
     prefix = re.escape(f"/{city.slug}/")
     safe = re.sub(
-        rf"(?<![\w/])({prefix}[\w\-./:?=&;%]*[\w/=])",
-        lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>',
+        rf"(?<![\w/]){base}({prefix}[\w\-./:?=&;%]*[\w/=])",
+        lambda m: f'<a href="{m.group(1)}">{m.group(1).split("?")[0]}</a>',
         safe,
     )
     return Markup(safe.replace("\n", "<br>"))  # noqa: S704 - escaped above, own links only
@@ -115,7 +117,8 @@ async def send(request: Request, city: CurrentCity, db: DbSession) -> Response:
     form = await request.form()
     require_csrf(request, str(form.get("csrf", "")))
     wants_json = "application/json" in request.headers.get("accept", "")
-    text = str(form.get("text", ""))[: service.MAX_TEXT + 1]
+    # a tapped choice, else what was typed
+    text = str(form.get("option") or form.get("text", ""))[: service.MAX_TEXT + 1]
     client_id = str(form.get("client_id", ""))[:120] or None
     lang = request.state.lang
     sender = _sender(request)

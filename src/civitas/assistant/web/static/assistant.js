@@ -21,7 +21,7 @@
   function add(message) {
     if (message.id && message.id <= last) { return; }
     if (message.id) { last = message.id; }
-    var item = document.createElement("li");
+    var item = document.createElement("div");
     item.className = "msg " + message.author;
     var who = document.createElement("span");
     who.className = "who";
@@ -41,7 +41,8 @@
     (list || []).forEach(function (o) {
       var b = document.createElement("button");
       b.type = "submit";
-      b.name = "text";
+      b.name = "option";
+      b.formNoValidate = true;
       b.value = o.value;
       b.className = "secondary";
       b.textContent = o.label;
@@ -111,7 +112,7 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var submitter = event.submitter;
-      var text = submitter && submitter.name === "text" ? submitter.value : form.querySelector("[data-text]").value;
+      var text = submitter && submitter.name === "option" ? submitter.value : form.querySelector("[data-text]").value;
       if (!text.trim()) { return; }
       send(text, submitter);
     });
