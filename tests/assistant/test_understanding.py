@@ -21,7 +21,7 @@ def model():
 def test_the_built_in_examples_cover_every_intent_in_every_language():
     found = {(e.intent, e.language) for e in nlu.builtin_examples()}
     assert found == {(i, lang) for i in nlu.INTENTS for lang in nlu.LANGUAGES}
-    counts = {}
+    counts: dict[tuple[str, str], int] = {}
     for e in nlu.builtin_examples():
         counts[(e.intent, e.language)] = counts.get((e.intent, e.language), 0) + 1
     assert min(counts.values()) >= 14
@@ -167,8 +167,12 @@ def test_services_by_what_they_are_about():
             "pothole": "Pothole. Report potholes and damage to roads and pavements.",
         }
     )
-    assert described.best("please take away my old mattress")[0] == "bulky-waste"
-    assert described.best("I want to borrow books")[0] == "library-card"
+    mattress = described.best("please take away my old mattress")
+    books = described.best("I want to borrow books")
+    assert mattress is not None
+    assert mattress[0] == "bulky-waste"
+    assert books is not None
+    assert books[0] == "library-card"
     assert described.best("what time is it") is None
     assert described.best("please take away my old mattress", {"pothole"}) is None
 

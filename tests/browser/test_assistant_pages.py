@@ -28,7 +28,7 @@ def _send(page, text: str, added: int = 2) -> None:
 
 
 def _last(page) -> str:
-    return page.locator("[data-log] .msg").last.inner_text()
+    return str(page.locator("[data-log] .msg").last.inner_text())
 
 
 def test_a_pothole_through_the_web_chat_in_spanish_with_the_keyboard(pages, engine, two_cities):
