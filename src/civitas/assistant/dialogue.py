@@ -162,6 +162,18 @@ def respond(
     now: datetime | None = None,
 ) -> Turn:
     """The assistant's answer to one message (the conversation's state is updated)."""
+    return _with_service(_respond(db, city, conversation, text, point=point, now=now), conversation)
+
+
+def _respond(
+    db: Session,
+    city: City,
+    conversation: Conversation,
+    text: str,
+    *,
+    point: tuple[float, float] | None = None,
+    now: datetime | None = None,
+) -> Turn:
     ctx = Context(db, city, conversation, conversation.language, now or utcnow(), point)
     state = dict(conversation.state or {})
     conversation.state = state
@@ -200,6 +212,13 @@ def respond(
     if intent == "out_of_scope":
         conversation.not_understood += 1
     return _start(ctx, intent, understood.confidence, text)
+
+
+def _with_service(turn: Turn, conversation: Conversation) -> Turn:
+    """The service recognised so far, while the task goes on."""
+    if turn.service_code is None:
+        turn.service_code = (conversation.state.get("slots") or {}).get("service")
+    return turn
 
 
 def _reset(ctx: Context) -> None:
@@ -423,6 +442,10 @@ def _ask_again(ctx: Context, asking: str) -> Turn:
         options = _service_options(ctx, open311=True if flow == "report_problem" else None)
     if asking == "confirm":
         options = _yes_no(ctx)
+    if asking in ("stop", "origin", "destination"):
+        options = _stop_options(ctx)
+        if options:
+            return Turn(flow, 0.0, [Reply(ctx.t(N_("Which of these stops do you mean?")), options)])
     return Turn(
         flow, 0.0, [Reply(ctx.t(hints.get(asking, N_("Please answer the question."))), options)]
     )
@@ -469,12 +492,25 @@ def _place(ctx: Context, text: str) -> dict[str, Any] | None:
 
 
 def _stop(ctx: Context, text: str, *, sure: bool = False) -> dict[str, Any] | None:
+    """The stop the text names: one whose name stands in it, else (unless ``sure`` is
+    asked for) the one a search finds when it is the only one or named exactly; when
+    several are alike, none, and they are kept as the choices to offer."""
     names = lookups.ask("transit.stop_names", ctx.db, ctx.city) or []
     named = entities.stop_in(text, names)
     if named is None and sure:
         return None
-    found = lookups.ask("transit.stops", ctx.db, ctx.city, text=named or text, limit=1) or []
-    return found[0] if found else None
+    found = lookups.ask("transit.stops", ctx.db, ctx.city, text=named or text, limit=6) or []
+    if not found:
+        return None
+    exact = [s for s in found if fold(s["name"]) == fold(named or text)]
+    if named is not None or len(found) == 1 or exact:
+        return exact[0] if exact else found[0]
+    ctx.state["choices"] = [s["name"] for s in found]
+    return None
+
+
+def _stop_options(ctx: Context) -> list[dict[str, str]]:
+    return [{"label": name, "value": name} for name in ctx.state.get("choices") or []]
 
 
 # --- report a problem --------------------------------------------------------------------
@@ -875,7 +911,13 @@ def _arrivals(ctx: Context, text: str) -> Turn:
 def _arrivals_next(ctx: Context, text: str) -> Turn:
     stop = ctx.state["slots"].get("stop")
     if stop is None:
-        return _ask(ctx, "transit_arrivals", "stop", ctx.t(N_("At which stop? Type its name.")))
+        return _ask(
+            ctx,
+            "transit_arrivals",
+            "stop",
+            ctx.t(N_("At which stop? Type its name.")),
+            _stop_options(ctx),
+        )
     _reset(ctx)
     found = lookups.ask("transit.departures", ctx.db, ctx.city, stop=stop["key"], lang=ctx.lang)
     if not found or not found["departures"]:
@@ -920,22 +962,29 @@ def _journey(ctx: Context, text: str) -> Turn:
         return _no_transit(ctx)
     ctx.state.update({"flow": "journey_plan", "slots": {}, "asking": None})
     origin, destination = entities.from_to(text)
+    choices: dict[str, list[str]] = {}
     for slot, part in (("origin", origin), ("destination", destination)):
         if part:
+            ctx.state.pop("choices", None)
             stop = _stop(ctx, part)
             if stop is not None:
                 ctx.state["slots"][slot] = stop
+            elif ctx.state.get("choices"):
+                choices[slot] = ctx.state["choices"]
+    ctx.state["pending_choices"] = choices
     return _journey_next(ctx, text)
 
 
 def _journey_next(ctx: Context, text: str) -> Turn:
     slots = ctx.state["slots"]
-    if "origin" not in slots:
-        return _ask(ctx, "journey_plan", "origin", ctx.t(N_("From which stop do you start?")))
-    if "destination" not in slots:
-        return _ask(
-            ctx, "journey_plan", "destination", ctx.t(N_("To which stop do you want to go?"))
-        )
+    pending = ctx.state.get("pending_choices") or {}
+    for slot, question in (
+        ("origin", N_("From which stop do you start?")),
+        ("destination", N_("To which stop do you want to go?")),
+    ):
+        if slot not in slots:
+            ctx.state["choices"] = pending.get(slot) or []
+            return _ask(ctx, "journey_plan", slot, ctx.t(question), _stop_options(ctx))
     _reset(ctx)
     found = lookups.ask(
         "transit.journey",
@@ -1059,11 +1108,17 @@ def _air_next(ctx: Context, text: str) -> Turn:
             done=True,
         )
     if place:
+        metres = found["distance_m"]
+        distance = (
+            f"{format_decimal(metres, locale=ctx.locale)}\u00a0m"
+            if metres < 1000
+            else f"{ctx.number(metres / 1000)}\u00a0km"
+        )
         head = ctx.t(
-            N_("Nearest station to {place}: {station} ({distance} km away)."),
+            N_("Nearest station to {place}: {station} ({distance} away)."),
             place=place["label"],
             station=found["station"],
-            distance=ctx.number(found["distance_m"] / 1000),
+            distance=distance,
         )
     else:
         head = ctx.t(N_("The station with the worst air now: {station}."), station=found["station"])
@@ -1074,7 +1129,7 @@ def _air_next(ctx: Context, text: str) -> Turn:
             Reply(head),
             Reply(
                 ctx.t(
-                    N_("PM2.5 {value} µg/m³: {category} ({scale})."),
+                    N_("PM2.5 {value} µg/m³: {category}, on the {scale}."),
                     value=ctx.number(found["pm25"]),
                     category=found["category"],
                     scale=found["scale"],

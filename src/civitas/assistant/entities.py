@@ -213,7 +213,8 @@ def service(text: str, terms: list[Term], *, cutoff: float = 82.0) -> tuple[str,
             score = 100.0 if _word_in(name, words) else 0.0
         else:  # every word that carries meaning there (in any order), or the name whole
             content = [w for w in name.split() if len(w) >= 4]
-            whole = bool(content) and all(_word_in(w, words) for w in content)
+            # two such words at least: "luz malograda" is not every sentence with "malograda"
+            whole = len(content) >= 2 and all(_word_in(w, words) for w in content)
             score = 100.0 if whole else fuzz.partial_ratio(name, folded)
         # a longer name matched is the more specific one
         score += min(len(name), 30) / 100
@@ -272,7 +273,9 @@ def stop_in(text: str, names: list[str], *, cutoff: float = 85.0) -> str | None:
     best: tuple[str, float] | None = None
     for name in names:
         key = utils.default_process(plain(name))
-        if len(key) < 4:
+        # the name must fit in the text: "La Esperanza, Plaza de Armas" is not named by
+        # "plaza de armas"
+        if len(key) < 4 or len(key) > len(folded) + 2:
             continue
         score = fuzz.partial_ratio(key, folded) + min(len(key), 30) / 100
         if score >= cutoff and (best is None or score > best[1]):
