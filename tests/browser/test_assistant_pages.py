@@ -75,9 +75,13 @@ def test_a_pothole_through_the_web_chat_in_german(pages, engine, two_cities):
     _send(page, "Schlagloch melden")
     assert "Wo ist es?" in _last(page)
     _send(page, "Hauptstraße 4")
-    _send(page, "ja")
+    assert page.locator("[data-options] button").all_inner_texts() == ["Ja", "Nein"]
+    # Enter in the field sends what was typed, not the first choice
+    _send(page, "nein")
+    assert "Beschreiben Sie das Problem" in _last(page)
     _send(page, "Tiefes Loch vor der Bäckerei")
     assert "Soll ich es senden?" in _last(page)
+    assert "Besteht unmittelbare Gefahr? Nein" in _last(page)
     _send(page, "ja")
     assert "Ihr Anliegen hat die Nummer" in _last(page)
     pages.check(page, "chat-de-filed")
