@@ -268,3 +268,39 @@ def test_the_kpis(trujillo, client, engine):
     assert cells["assistant_handoff_pct"].value == 50.0
     assert cells["assistant_requests"].value == 0
     assert first["intent"] == "service_info"
+
+
+def test_the_demo_has_conversations_as_residents_had_them(engine, two_cities):
+    from civitas.assistant import demo
+    from civitas.assistant.models import Conversation
+    from civitas.catalogue import demo as catalogue_demo
+    from civitas.core.config import get_settings
+
+    with session_scope(engine) as db:
+        city = get_city_by_slug(db, "trujillo")
+        catalogue_demo.load(db, city, get_settings(), "x")
+        lines = demo.load(db, city, get_settings(), "x")
+    assert "conversations" in lines[0]
+    with session_scope(engine) as db:
+        city = get_city_by_slug(db, "trujillo")
+        enter_city(db, city)
+        statuses = dict(
+            db.execute(
+                select(Conversation.status, func.count()).group_by(Conversation.status)
+            ).all()
+        )
+        assert statuses.get("waiting") == 1
+        assert statuses["closed"] >= 30
+        not_understood = db.scalar(
+            select(func.count()).select_from(Message).where(Message.intent == "out_of_scope")
+        )
+        assert not_understood >= 1
+        answered = db.scalar(
+            select(func.count()).select_from(Message).where(Message.author == "agent")
+        )
+        assert answered >= 1
+    # loading again adds nothing
+    with session_scope(engine) as db:
+        city = get_city_by_slug(db, "trujillo")
+        again = demo.load(db, city, get_settings(), "x")
+    assert "0 words for services, 0 conversations" in again[0]

@@ -499,7 +499,9 @@ def _stop(ctx: Context, text: str, *, sure: bool = False) -> dict[str, Any] | No
     named = entities.stop_in(text, names)
     if named is None and sure:
         return None
-    found = lookups.ask("transit.stops", ctx.db, ctx.city, text=named or text, limit=6) or []
+    found: list[dict[str, Any]] = (
+        lookups.ask("transit.stops", ctx.db, ctx.city, text=named or text, limit=6) or []
+    )
     if not found:
         return None
     exact = [s for s in found if fold(s["name"]) == fold(named or text)]
