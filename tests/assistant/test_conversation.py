@@ -103,3 +103,34 @@ def test_a_retried_message_is_answered_once(catalogue, client, engine):
     )
     assert again["replies"] == first["replies"]
     assert re.search("dónde", texts(again), re.I)
+
+
+def test_a_report_near_an_open_one_offers_to_follow_it(catalogue, client):
+    first = say(client, "trujillo", "hay un hueco enorme en la pista")
+    conversation = first["conversation_id"]
+    for text in ("Av. España 3", "sí", "sí"):
+        filed = say(client, "trujillo", text, conversation)
+    number = filed["request_id"]
+    again = say(client, "trujillo", "otro bache en la pista frente a mi casa")
+    for text in ("Av. España 4", "no"):
+        confirm = say(client, "trujillo", text, again["conversation_id"])
+    said = texts(confirm)
+    assert "Puede que ya lo hayan reportado cerca" in said
+    assert f"N.º {number}: Recibida" in said
+    assert "¿Lo envío?" in said
+
+
+def test_an_appointment_asked_for_a_day_starts_the_booking_there(catalogue, client):
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from civitas.core.db import utcnow
+    from tests.appointments.helpers import with_office
+
+    with_office("trujillo")
+    answer = say(client, "trujillo", "quiero una cita para el servicio id-card mañana")
+    assert answer["intent"] == "book_appointment"
+    assert answer["service_code"] == "id-card"
+    tomorrow = (utcnow().astimezone(ZoneInfo("America/Lima")) + timedelta(days=1)).date()
+    assert f"/trujillo/appointments/book?service=id-card&start={tomorrow}&lang=es" in texts(answer)
+    assert "Oficina principal (Plaza Mayor 1)" in texts(answer)

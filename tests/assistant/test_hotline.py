@@ -294,11 +294,11 @@ def test_the_demo_has_conversations_as_residents_had_them(engine, two_cities):
         not_understood = db.scalar(
             select(func.count()).select_from(Message).where(Message.intent == "out_of_scope")
         )
-        assert not_understood >= 1
+        assert (not_understood or 0) >= 1
         answered = db.scalar(
             select(func.count()).select_from(Message).where(Message.author == "agent")
         )
-        assert answered >= 1
+        assert (answered or 0) >= 1
     # loading again adds nothing
     with session_scope(engine) as db:
         city = get_city_by_slug(db, "trujillo")

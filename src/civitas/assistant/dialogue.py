@@ -594,8 +594,43 @@ def _report_next(ctx: Context, text: str) -> Turn:
         )
     if not slots.get("confirmed"):
         summary = _summary(ctx, service, slots)
-        return _ask(ctx, "report_problem", "confirm", summary, _yes_no(ctx))
+        turn = _ask(ctx, "report_problem", "confirm", summary, _yes_no(ctx))
+        turn.replies[:0] = _reported_nearby(ctx, service, slots["location"])
+        return turn
     return _file(ctx, service, slots)
+
+
+def _reported_nearby(ctx: Context, service: Service, location: dict[str, Any]) -> list[Reply]:
+    """Open requests for the same service near the place, as the web form shows them:
+    the resident may follow one instead (its number, status and link; never who filed it
+    or where they live)."""
+    lat, lon = location.get("lat"), location.get("long")
+    if lat is None or lon is None:
+        return []
+    found = cases.nearby_open(ctx.db, ctx.city, service_id=service.id, lat=lat, lon=lon, limit=3)
+    shown = [r for r in found if not r.private]
+    if not shown:
+        return []
+    lines = [
+        ctx.t(
+            N_("No. {number}: {status}, {link}"),
+            number=r.number,
+            status=ctx.t(STATUS_LABELS[Status(r.status)]),
+            link=ctx.link(f"/requests/{r.number}"),
+        )
+        for r in shown
+    ]
+    return [
+        Reply(
+            ctx.t(
+                N_(
+                    "This may have been reported already nearby. If it is the same, you can "
+                    "follow it there instead:"
+                )
+            )
+        ),
+        Reply("\n".join(lines)),
+    ]
 
 
 def _summary(ctx: Context, service: Service, slots: dict[str, Any]) -> str:
@@ -763,6 +798,11 @@ def _service_flow(flow: str) -> Any:
         service = _service_in(ctx, text)
         if service is not None:
             ctx.state["slots"]["service"] = service.code
+        if flow == "book_appointment":  # "tomorrow", "on Friday": the booking starts there
+            today = ctx.now.astimezone(ZoneInfo(ctx.city.timezone)).date()
+            day = entities.when(text, today).day
+            if day is not None:
+                ctx.state["slots"]["day"] = day.isoformat()
         return _service_next(ctx, text)
 
     return start
@@ -779,11 +819,12 @@ def _service_next(ctx: Context, text: str) -> Turn:
             ctx.t(N_("Which service do you mean? Say its name, e.g. “birth certificate”.")),
         )
     service = ctx.services.services[code]
+    day = ctx.state["slots"].get("day")
     _reset(ctx)
     if flow == "apply_online":
         replies = _apply(ctx, service)
     elif flow == "book_appointment":
-        replies = _book(ctx, service)
+        replies = _book(ctx, service, day)
     else:
         replies = _about(ctx, service)
     return Turn(flow, 0, replies, service_code=code, done=True)
@@ -872,7 +913,7 @@ def _apply(ctx: Context, service: Service, *, quiet: bool = False) -> list[Reply
     return replies
 
 
-def _book(ctx: Context, service: Service) -> list[Reply]:
+def _book(ctx: Context, service: Service, day: str | None = None) -> list[Reply]:
     booking = lookups.ask("service.booking", ctx.db, ctx.city, code=service.code)
     name = pick(service.name, ctx.lang)
     if not booking:
@@ -881,9 +922,10 @@ def _book(ctx: Context, service: Service) -> list[Reply]:
             *_where(ctx, service),
         ]
     offices = ", ".join(f"{pick(o['name'], ctx.lang)} ({o['address']})" for o in booking["offices"])
+    url = booking["url"] + (f"&start={day}" if day else "")
     return [
         Reply(ctx.t(N_("{service} by appointment at: {offices}."), service=name, offices=offices)),
-        Reply(ctx.t(N_("Book an appointment: {link}"), link=ctx.link(booking["url"]))),
+        Reply(ctx.t(N_("Book an appointment: {link}"), link=ctx.link(url))),
     ]
 
 
