@@ -304,3 +304,27 @@ def test_the_demo_has_conversations_as_residents_had_them(engine, two_cities):
         city = get_city_by_slug(db, "trujillo")
         again = demo.load(db, city, get_settings(), "x")
     assert "0 words for services, 0 conversations" in again[0]
+
+
+def test_a_signed_in_residents_request_is_theirs(trujillo, client, engine):
+    from civitas.residents import service as residents
+    from civitas.residents.models import ResidentAccount
+
+    with session_scope(engine) as db:
+        city = get_city_by_slug(db, "trujillo")
+        enter_city(db, city)
+        account = ResidentAccount(email="rosa@example.pe", verified_at=utcnow())
+        db.add(account)
+        db.flush()
+        raw = residents._session(db, account)
+    client.cookies.set("civitas_resident", raw)
+    for text in ("hay un hueco enorme en la pista", "Av. España 3", "no", "sí"):
+        answer = _chat(client, text)
+    said = " ".join(m["text"] for m in answer.json()["messages"])
+    assert "rosa@example.pe" in said
+    with session_scope(engine) as db:
+        from civitas.cases.models import ServiceRequest
+
+        enter_city(db, get_city_by_slug(db, "trujillo"))
+        filed = db.scalars(select(ServiceRequest).where(ServiceRequest.channel == "chatbot")).one()
+        assert filed.email == "rosa@example.pe"

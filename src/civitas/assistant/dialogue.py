@@ -123,6 +123,7 @@ class Context:
     now: datetime
     point: tuple[float, float] | None
     catalogue: Catalogue | None = None
+    email: str | None = None  # a signed-in resident's: the request shows in "my requests"
 
     def t(self, msgid: str, **params: Any) -> str:
         return translate(self.lang, msgid, **params)
@@ -160,9 +161,11 @@ def respond(
     *,
     point: tuple[float, float] | None = None,
     now: datetime | None = None,
+    email: str | None = None,
 ) -> Turn:
     """The assistant's answer to one message (the conversation's state is updated)."""
-    return _with_service(_respond(db, city, conversation, text, point=point, now=now), conversation)
+    turn = _respond(db, city, conversation, text, point=point, now=now, email=email)
+    return _with_service(turn, conversation)
 
 
 def _respond(
@@ -173,8 +176,11 @@ def _respond(
     *,
     point: tuple[float, float] | None = None,
     now: datetime | None = None,
+    email: str | None = None,
 ) -> Turn:
-    ctx = Context(db, city, conversation, conversation.language, now or utcnow(), point)
+    ctx = Context(
+        db, city, conversation, conversation.language, now or utcnow(), point, email=email
+    )
     state = dict(conversation.state or {})
     conversation.state = state
     folded = fold(text)
@@ -696,6 +702,7 @@ def _file(ctx: Context, service: Service, slots: dict[str, Any]) -> Turn:
         address_string=location.get("address_string"),
         attributes=slots.get("attributes", {}),
         language=ctx.lang,
+        email=ctx.email,
     )
     try:
         with ctx.db.begin_nested():
@@ -718,18 +725,23 @@ def _file(ctx: Context, service: Service, slots: dict[str, Any]) -> Turn:
         return turn
     ctx.conversation.request_number = created.number
     _reset(ctx)
+    replies = [
+        Reply(
+            ctx.t(
+                N_("Thank you. Your request has the number {number}. Follow it here: {link}"),
+                number=created.number,
+                link=ctx.link(f"/requests/{created.number}"),
+            )
+        )
+    ]
+    if ctx.email:
+        replies.append(
+            Reply(ctx.t(N_("The city writes to {email} as it goes on."), email=ctx.email))
+        )
     return Turn(
         "report_problem",
         0,
-        [
-            Reply(
-                ctx.t(
-                    N_("Thank you. Your request has the number {number}. Follow it here: {link}"),
-                    number=created.number,
-                    link=ctx.link(f"/requests/{created.number}"),
-                )
-            )
-        ],
+        replies,
         service_code=service.code,
         done=True,
         request_number=created.number,

@@ -196,13 +196,15 @@ def post(
     client_id: str | None = None,
     point: tuple[float, float] | None = None,
     language_is_hint: bool = False,
+    email: str | None = None,
     now: datetime | None = None,
 ) -> Answer:
     """A resident's message: stored, answered by the assistant (unless a person has the
     conversation), the answer stored. A message already received (the same
     ``client_id``) gets the answer it got then, and nothing is stored twice. A
     ``language_is_hint`` (a messaging app's language) only helps detect a new
-    conversation's language when its first words leave it open."""
+    conversation's language when its first words leave it open. ``email``: a signed-in
+    resident's address, given to a request filed for them (their "my requests")."""
     now = now or utcnow()
     problems = check_message(text, language)
     if problems:
@@ -242,7 +244,7 @@ def post(
             status=conversation.status,
             messages=[asked],
         )
-    turn = dialogue.respond(db, city, conversation, text, point=point, now=now)
+    turn = dialogue.respond(db, city, conversation, text, point=point, now=now, email=email)
     flag_modified(conversation, "state")  # changed in place, slot by slot
     asked.intent, asked.confidence = turn.intent, round(turn.confidence, 3)
     answers = []

@@ -21,6 +21,7 @@ from civitas.core.config import get_settings
 from civitas.core.db import utcnow
 from civitas.core.errors import CivitasError
 from civitas.core.i18n import N_, translate
+from civitas.residents import service as residents
 from civitas.web.deps import CurrentCity, DbSession
 from civitas.web.routers import Router
 from civitas.web.templating import page, require_csrf, visitor
@@ -123,6 +124,7 @@ async def send(request: Request, city: CurrentCity, db: DbSession) -> Response:
     lang = request.state.lang
     sender = _sender(request)
     before = current(db, city, sender)
+    account = residents.signed_in(db, city, raw=request.cookies.get("civitas_resident"))
     try:
         answer = service.post(
             db,
@@ -132,6 +134,7 @@ async def send(request: Request, city: CurrentCity, db: DbSession) -> Response:
             sender=sender,
             language=lang if before is None else None,
             client_id=client_id,
+            email=account.email if account else None,
         )
         db.commit()
     except CivitasError as exc:
