@@ -107,7 +107,7 @@ def main() -> None:
         with session_scope(engine) as db:
             city = create_city(db, CityCreate.model_validate(spec))
             catalogue_demo.load(db, city, get_settings(), "x")
-            assistant_demo.load(db, city, get_settings(), "x")
+            assistant_demo.teach_words(db, city)
 
     rows = test_set()
     training_folded = {nlu.fold(e.text) for e in nlu.builtin_examples()}

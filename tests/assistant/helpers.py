@@ -21,7 +21,7 @@ def with_catalogue(engine: Any, slug: str) -> None:
     with session_scope(engine) as db:
         city = db.scalars(select(City).where(City.slug == slug)).one()
         catalogue_demo.load(db, city, get_settings(), "x")
-        assistant_demo.load(db, city, get_settings(), "x")
+        assistant_demo.teach_words(db, city)
 
 
 def say(client: Any, slug: str, text: str, conversation: str | None = None, **extra: Any) -> Any:

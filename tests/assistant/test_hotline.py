@@ -57,8 +57,12 @@ def test_an_agent_takes_over_replies_and_hands_back(trujillo, client, engine):
     page = f"/trujillo/staff/assistant/conversations/{conversation_id}"
     opened = client.get(page + "?lang=es")
     assert "+51 987 654 321" in opened.text  # the conversation itself shows what was written
+    # the hotline's own screen says a resident waits in the chat
+    hotline = client.get("/trujillo/staff/hotline?lang=es")
+    assert "1 vecino espera en el chat a una persona." in hotline.text
     token = form_token(client, page)
     assert client.post(page + "/take", data={"csrf": token}).status_code == 303
+    assert "espera en el chat" not in client.get("/trujillo/staff/hotline?lang=es").text
     replied = client.post(
         page + "/reply", data={"csrf": token, "text": "Buenas tardes, ¿en qué le ayudo?"}
     )

@@ -111,6 +111,16 @@ DAYS = 60
 
 
 def load(db: Session, city: City, settings: Settings, password: str) -> list[str]:
+    added = teach_words(db, city)
+    made = 0
+    if not db.scalar(select(func.count()).select_from(Conversation)):
+        made = _conversations(db, city)
+    return [f"  assistant:       {added} words for services, {made} conversations"]
+
+
+def teach_words(db: Session, city: City) -> int:
+    """The words the city's residents use for its services, as an administrator would
+    teach them (the tests and the benchmark use them too)."""
     enter_city(db, city)
     settings_of(db, city)
     codes = {s.code for s in list_services(db, city)}
@@ -121,10 +131,7 @@ def load(db: Session, city: City, settings: Settings, password: str) -> list[str
             db.add(Synonym(term=term, service_code=code, created_by="demo"))
             added += 1
     db.flush()
-    made = 0
-    if not db.scalar(select(func.count()).select_from(Conversation)):
-        made = _conversations(db, city)
-    return [f"  assistant:       {added} words for services, {made} conversations"]
+    return added
 
 
 def _conversations(db: Session, city: City) -> int:

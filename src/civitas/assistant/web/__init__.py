@@ -15,3 +15,4 @@ def install(web: DomainWeb) -> None:
     web.add_api(api.router)
     web.add_pages(pages.router)
     web.add_pages(staff.router)
+    web.add_panel("hotline.top", staff.waiting_panel)

@@ -87,6 +87,18 @@ def _row(db: Any, lang: str, conversation: Conversation) -> dict[str, Any]:
 # --- the hotline ---------------------------------------------------------------------------
 
 
+def waiting_panel(request: Request, *, city: City, db: Any, principal: Any) -> Any:
+    """On the hotline's screen: residents waiting in the chat for a person."""
+    from civitas.web.templating import fragment
+
+    if principal is None or not principal.can(P.ASSISTANT_CONVERSE):
+        return None
+    count = sum(1 for c in service.waiting(db, city) if c.status == "waiting")
+    if not count:
+        return None
+    return fragment(request, "assistant/_waiting_panel.html", {"count": count})
+
+
 @router.get("/{city}/staff/assistant", response_model=None)
 def hotline(
     request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal

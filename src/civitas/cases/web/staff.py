@@ -514,6 +514,8 @@ def hotline(
             "looked_up": looked_up,
             "filed": filed,
             "timezone": ZoneInfo(city.timezone),
+            # what other domains put before the agent (residents waiting in the chat)
+            "panels": plugins.panels("hotline.top", request, city, db=db, principal=who),
         },
     )
 
