@@ -362,7 +362,7 @@ def test_a_service_claims_online_only_with_a_route(world: Any, client: Any) -> N
     assert f'href="/{CITY}/apply/{CODE}?lang=en"' in page.text
     shown = page.text.split("How to use it")[1].split("</dd>")[0]
     assert "Online" in shown
-    assert "Chatbot" not in shown  # no assistant answers yet
+    assert "Chatbot" in shown  # the city runs the assistant, which answers for it
     assert "By phone" not in shown  # the department has no number to show
 
 
