@@ -134,3 +134,20 @@ def test_an_appointment_asked_for_a_day_starts_the_booking_there(catalogue, clie
     tomorrow = (utcnow().astimezone(ZoneInfo("America/Lima")) + timedelta(days=1)).date()
     assert f"/trujillo/appointments/book?service=id-card&start={tomorrow}&lang=es" in texts(answer)
     assert "Oficina principal (Plaza Mayor 1)" in texts(answer)
+
+
+def test_cancel_ends_the_task_and_nothing_is_filed(catalogue, client, engine):
+    first = say(client, "trujillo", "hay un hueco enorme en la pista")
+    conversation = first["conversation_id"]
+    say(client, "trujillo", "Av. España 3", conversation)
+    stopped = say(client, "trujillo", "cancelar", conversation)
+    assert "De acuerdo, lo dejé" in texts(stopped)
+    after = say(client, "trujillo", "sí", conversation)
+    assert after["request_id"] is None
+    assert after["intent"] != "report_problem"
+    with session_scope(engine) as db:
+        bind_all_cities(db)
+        assert (
+            db.scalars(select(ServiceRequest).where(ServiceRequest.channel == "chatbot")).all()
+            == []
+        )

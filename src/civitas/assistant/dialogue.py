@@ -185,9 +185,10 @@ def _respond(
     conversation.state = state
     folded = fold(text)
     if folded in CANCEL and state.get("flow"):
+        flow = str(state["flow"])
         _reset(ctx)
         return Turn(
-            "out_of_scope",
+            flow,
             1.0,
             [
                 Reply(
