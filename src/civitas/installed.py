@@ -20,4 +20,5 @@ INSTALLED: tuple[str, ...] = (
     "civitas.air",
     "civitas.climate",
     "civitas.assistant",
+    "civitas.network",
 )
