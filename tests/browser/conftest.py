@@ -81,11 +81,12 @@ class Pages:
         return page
 
     def watch(self, page: Any) -> Any:
+        # each error with the page it came from (a walk of many pages says which)
         page.on(
             "console",
-            lambda m: self.errors.append(m.text) if m.type == "error" else None,
+            lambda m: self.errors.append(f"{page.url}: {m.text}") if m.type == "error" else None,
         )
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("pageerror", lambda e: self.errors.append(f"{page.url}: {e}"))
         return page
 
     def shot(self, page: Any, name: str) -> None:

@@ -88,6 +88,10 @@
     fetch(mapBox.getAttribute("data-line-map"), { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (line) {
+        // the page may be going away (a link followed before the line came): a map
+        // without a size cannot fit its bounds (Leaflet would compute NaN)
+        var size = map.getSize();
+        if (!mapBox.isConnected || !size.x || !size.y) { return; }
         var colour = "#" + (line.color || "4A5560");
         var bounds = [];
         (line.shape || []).forEach(function (points) {
