@@ -429,26 +429,13 @@ def hand_back(
     conversation.status = "bot"
     conversation.agent = None
     conversation.last_at = now
-    text = translate(conversation.language, N_("You are talking with the assistant again."))
-    message = Message(conversation_id=conversation.id, at=now, author="assistant", text=text)
-    db.add(message)
-    db.add(
-        Message(
-            conversation_id=conversation.id,
-            at=now,
-            author="system",
-            text="handed-back",
-            agent=agent,
-        )
-    )
-    db.flush()
-    _send_out(db, conversation, [message])
-    audit.record(
+    _agent_step(
         db,
-        actor=agent,
-        action="assistant.handed_back",
-        entity_type="conversation",
-        entity_id=conversation.id,
+        conversation,
+        N_("You are talking with the assistant again."),
+        "handed-back",
+        agent=agent,
+        now=now,
     )
     return conversation
 
@@ -464,26 +451,34 @@ def close(
         return conversation
     conversation.status = "closed"
     conversation.closed_at = now
-    text = translate(
-        conversation.language, N_("The conversation was closed. Thank you for writing.")
+    _agent_step(
+        db,
+        conversation,
+        N_("The conversation was closed. Thank you for writing."),
+        "closed",
+        agent=agent,
+        now=now,
     )
+    return conversation
+
+
+def _agent_step(
+    db: Session, conversation: Conversation, said: str, step: str, *, agent: str, now: datetime
+) -> None:
+    """What the resident is told of an agent's step (in their language, sent out on a
+    messaging app), the step marked in the conversation, and the audit entry."""
+    text = translate(conversation.language, said)
     message = Message(conversation_id=conversation.id, at=now, author="assistant", text=text)
     db.add(message)
     db.add(
-        Message(
-            conversation_id=conversation.id, at=now, author="system", text="closed", agent=agent
-        )
+        Message(conversation_id=conversation.id, at=now, author="system", text=step, agent=agent)
     )
     db.flush()
     _send_out(db, conversation, [message])
+    action = {"handed-back": "assistant.handed_back", "closed": "assistant.closed"}[step]
     audit.record(
-        db,
-        actor=agent,
-        action="assistant.closed",
-        entity_type="conversation",
-        entity_id=conversation.id,
+        db, actor=agent, action=action, entity_type="conversation", entity_id=conversation.id
     )
-    return conversation
 
 
 # --- retention ----------------------------------------------------------------------------

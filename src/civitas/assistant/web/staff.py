@@ -343,6 +343,41 @@ def _teach_page(
     )
 
 
+def _refused(
+    request: Request, db: Any, city: City, problems: list[Problem], values: dict[str, str]
+) -> Response:
+    """The teaching page again, each problem beside its field, nothing stored."""
+    refusal = InvalidInput(problems[0].message, problems=problems)
+    return _teach_page(
+        request,
+        db,
+        city,
+        problems=problems_by_field(request.state.lang, refusal),
+        values=values,
+        status=400,
+    )
+
+
+async def _delete(
+    request: Request, db: Any, city: City, principal: Any, model: Any, row_id: int, kind: str
+) -> Response:
+    """Delete a taught sentence or word (a missing one: nothing to do)."""
+    got = await _teach_form(request, city, principal)
+    if isinstance(got, Response):
+        return got
+    who, _ = got
+    db.execute(delete(model).where(model.id == row_id).execution_options(synchronize_session=False))
+    audit.record(
+        db,
+        actor=who.label,
+        action=f"assistant.{kind}_deleted",
+        entity_type=f"assistant_{kind}",
+        entity_id=row_id,
+    )
+    db.commit()
+    return go(request, f"/{city.slug}/staff/assistant/teach?done=deleted")
+
+
 @router.get("/{city}/staff/assistant/teach", response_model=None)
 def teach(
     request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal, done: str = ""
@@ -383,15 +418,7 @@ async def add_example(
     ):
         problems.append(Problem("text", N_("This sentence is taught already.")))
     if problems:
-        lang = request.state.lang
-        return _teach_page(
-            request,
-            db,
-            city,
-            problems=problems_by_field(lang, InvalidInput(problems[0].message, problems=problems)),
-            values=values,
-            status=400,
-        )
+        return _refused(request, db, city, problems, values)
     db.add(
         Example(
             intent=values["intent"], language=values["language"], text=text, created_by=who.label
@@ -417,22 +444,7 @@ async def delete_example(
     principal: OptionalPrincipal,
     example_id: RowId,
 ) -> Response:
-    got = await _teach_form(request, city, principal)
-    if isinstance(got, Response):
-        return got
-    who, _ = got
-    db.execute(
-        delete(Example).where(Example.id == example_id).execution_options(synchronize_session=False)
-    )
-    audit.record(
-        db,
-        actor=who.label,
-        action="assistant.example_deleted",
-        entity_type="assistant_example",
-        entity_id=example_id,
-    )
-    db.commit()
-    return go(request, f"/{city.slug}/staff/assistant/teach?done=deleted")
+    return await _delete(request, db, city, principal, Example, example_id, "example")
 
 
 @router.post("/{city}/staff/assistant/teach/synonyms", response_model=None)
@@ -453,15 +465,7 @@ async def add_synonym(
     if values.get("service") not in codes:
         problems.append(Problem("service", N_("Choose the service the word stands for.")))
     if problems:
-        lang = request.state.lang
-        return _teach_page(
-            request,
-            db,
-            city,
-            problems=problems_by_field(lang, InvalidInput(problems[0].message, problems=problems)),
-            values=values,
-            status=400,
-        )
+        return _refused(request, db, city, problems, values)
     db.add(Synonym(term=term, service_code=values["service"], created_by=who.label))
     audit.record(
         db,
@@ -483,22 +487,7 @@ async def delete_synonym(
     principal: OptionalPrincipal,
     synonym_id: RowId,
 ) -> Response:
-    got = await _teach_form(request, city, principal)
-    if isinstance(got, Response):
-        return got
-    who, _ = got
-    db.execute(
-        delete(Synonym).where(Synonym.id == synonym_id).execution_options(synchronize_session=False)
-    )
-    audit.record(
-        db,
-        actor=who.label,
-        action="assistant.synonym_deleted",
-        entity_type="assistant_synonym",
-        entity_id=synonym_id,
-    )
-    db.commit()
-    return go(request, f"/{city.slug}/staff/assistant/teach?done=deleted")
+    return await _delete(request, db, city, principal, Synonym, synonym_id, "synonym")
 
 
 @router.post("/{city}/staff/assistant/teach/check", response_model=None)
@@ -586,15 +575,7 @@ async def save_settings(
         else:
             numbers[name] = value
     if problems:
-        lang = request.state.lang
-        return _teach_page(
-            request,
-            db,
-            city,
-            problems=problems_by_field(lang, InvalidInput(problems[0].message, problems=problems)),
-            values=values,
-            status=400,
-        )
+        return _refused(request, db, city, problems, values)
     settings.threshold = round(numbers["threshold"], 2)
     settings.idle_minutes = int(numbers["idle_minutes"])
     settings.retention_days = int(numbers["retention_days"])
