@@ -69,7 +69,7 @@ def test_a_domain_on_the_installed_list_gets_its_whole_slice(example, engine, tw
     # the manifest is loaded after the installed list, its role registered; its own
     # migrations made its table, a branch beside the schema's chain
     assert plugins.domains()[-1].name == "example"
-    assert head_revision() == "0029+example_0001"
+    assert head_revision() == "0030+example_0001"
     assert current_revision(engine) == head_revision()
     with session_scope(engine) as db:
         from civitas.cities.service import enter_city, get_city_by_slug
@@ -133,7 +133,7 @@ def test_without_it_on_the_list_there_is_none_of_it(engine, two_cities):
 
     assert "example" not in {d.name for d in plugins.domains()}
     assert "example_notices" not in Base.metadata.tables
-    assert head_revision() == "0029"
+    assert head_revision() == "0030"
     assert "notice_keeper" not in permissions.roles()
     with TestClient(create_app()) as client:
         headers = bearer(client, "trujillo", two_cities.a.users["administrator"])

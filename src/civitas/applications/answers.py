@@ -32,8 +32,8 @@ from civitas.applications.definition import (
 )
 from civitas.core.errors import Problem
 from civitas.core.i18n import N_, pick
+from civitas.core.uploads import CONTENT_TYPES
 
-CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 _DATE_FORMS = (
     re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
     re.compile(r"^(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>\d{4})$"),

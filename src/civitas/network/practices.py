@@ -5,21 +5,24 @@ practice's evidence is checked whole before anything is stored."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civitas.catalogue.service import list_services
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
-from civitas.core import audit
+from civitas.core import audit, uploads
 from civitas.core.db import utcnow
 from civitas.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
+from civitas.core.files import store_bytes
 from civitas.core.i18n import N_, NP_
+from civitas.core.kpis import catalogue
 from civitas.network import evidence
-from civitas.network.models import Adoption, Evidence, Practice
+from civitas.network.models import Adoption, Attachment, Evidence, Practice
 
 TOPICS = {
     "waste": N_("Waste and recycling"),
@@ -304,3 +307,162 @@ def search(
 
         found = [p for p in found if all(w in haystack(p) for w in words)]
     return found
+
+
+def update_practice(
+    db: Session, city: City, practice_id: int, *, data: PracticeIn, actor: str
+) -> Practice:
+    """The city rewrites its draft (one returned by the coordinator, too): the texts, the
+    services and the evidence, checked whole as a new one is."""
+    enter_city(db, city)
+    practice = get_practice(db, practice_id)
+    _own(practice, city)
+    if practice.status != "draft":
+        raise Conflict(
+            N_("Only a draft can be changed; this one is {status}."), status=practice.status
+        )
+    _refuse(check_practice(db, city, data))
+    for name in (
+        "topic",
+        "title",
+        "problem",
+        "action",
+        "resources",
+        "steps",
+        "contact",
+        "services",
+    ):
+        setattr(practice, name, getattr(data, name))
+    practice.updated_at = utcnow()
+    for old in db.scalars(
+        select(Evidence).where(Evidence.practice_id == practice.id, Evidence.city_id == city.id)
+    ):
+        db.delete(old)
+    db.flush()
+    _store_evidence(db, city, practice, data.evidence)
+    audit.record(
+        db, actor=actor, action="practice.changed", entity_type="practice", entity_id=practice.id
+    )
+    return practice
+
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENTS = 12
+ATTACHMENT_TYPES = ["pdf", "jpeg", "png"]
+
+
+def attach(
+    db: Session,
+    city: City,
+    practice_id: int,
+    *,
+    data: bytes,
+    name: str,
+    media_root: Path,
+    actor: str,
+) -> Attachment:
+    """A document or photo of the city's own practice: checked by its content and size
+    before anything is written; the file is stored durably, then the row."""
+    enter_city(db, city)
+    practice = get_practice(db, practice_id)
+    _own(practice, city)
+    count = db.scalar(
+        select(func.count()).select_from(Attachment).where(Attachment.practice_id == practice.id)
+    )
+    if int(count or 0) >= MAX_ATTACHMENTS:
+        raise InvalidInput(
+            N_("A practice has at most {limit} documents and photos."),
+            problems=[
+                Problem(
+                    "file",
+                    N_("A practice has at most {limit} documents and photos."),
+                    {"limit": MAX_ATTACHMENTS},
+                )
+            ],
+            limit=MAX_ATTACHMENTS,
+        )
+    checked = uploads.check(
+        data, name=name, where="file", types=ATTACHMENT_TYPES, max_bytes=MAX_ATTACHMENT_BYTES
+    )
+    path, digest = store_bytes(
+        media_root, "network/practices", checked.data, uploads.EXTENSIONS[checked.kind]
+    )
+    attachment = Attachment(
+        practice_id=practice.id,
+        kind=checked.kind,
+        name=checked.name,
+        path=path,
+        size=len(checked.data),
+        sha256=digest,
+        created_by=actor,
+    )
+    db.add(attachment)
+    practice.updated_at = utcnow()
+    db.flush()
+    return attachment
+
+
+def attachments(db: Session, practice: Practice) -> list[Attachment]:
+    return list(
+        db.scalars(
+            select(Attachment).where(Attachment.practice_id == practice.id).order_by(Attachment.id)
+        )
+    )
+
+
+def detach(db: Session, city: City, practice_id: int, attachment_id: int) -> None:
+    enter_city(db, city)
+    practice = get_practice(db, practice_id)
+    _own(practice, city)
+    found = db.get(Attachment, attachment_id)
+    if found is None or found.practice_id != practice.id:
+        raise NotFound(N_("There is no document {id}."), id=attachment_id)
+    db.delete(found)  # the file stays: another practice may hold the same content
+
+
+def evidence_of(db: Session, practice: Practice) -> list[Evidence]:
+    return list(
+        db.scalars(
+            select(Evidence).where(Evidence.practice_id == practice.id).order_by(Evidence.id)
+        )
+    )
+
+
+def adoptions(db: Session, practice: Practice) -> list[Adoption]:
+    return list(
+        db.scalars(
+            select(Adoption).where(Adoption.practice_id == practice.id).order_by(Adoption.id)
+        )
+    )
+
+
+def refresh(db: Session, city: City) -> int:
+    """Recompute the effects of the city's evidence (the owner's and its adoptions')
+    from its figures as they are now; returns how many."""
+    enter_city(db, city)
+    count = 0
+    for row in db.scalars(select(Evidence).where(Evidence.city_id == city.id)):
+        windows = evidence.Windows(row.baseline_from, row.baseline_to, row.after_from, row.after_to)
+        if row.kpi not in catalogue():
+            continue
+        row.effect = evidence.effect(db, city, row.kpi, windows).as_json()
+        row.computed_at = utcnow()
+        count += 1
+    return count
+
+
+def mine(db: Session, city: City) -> list[Practice]:
+    """The city's own practices, every status."""
+    return list(
+        db.scalars(
+            select(Practice).where(Practice.city_id == city.id).order_by(Practice.updated_at.desc())
+        )
+    )
+
+
+def waiting_review(db: Session) -> list[Practice]:
+    return list(
+        db.scalars(
+            select(Practice).where(Practice.status == "submitted").order_by(Practice.submitted_at)
+        )
+    )

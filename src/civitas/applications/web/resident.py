@@ -15,13 +15,13 @@ from starlette.datastructures import UploadFile
 from civitas.applications import applying, billing, handling, summary
 from civitas.applications.answers import file_spec, steps
 from civitas.applications.applying import Opened
-from civitas.applications.documents import TYPE_NAMES
 from civitas.applications.payments import offered, settings_of
 from civitas.applications.web.files import download
 from civitas.cases.schemas import STATUS_LABELS, Status
 from civitas.cities.models import City
 from civitas.core.errors import CivitasError, InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_, locale_for, pick
+from civitas.core.uploads import TYPE_NAMES
 from civitas.residents import service as residents
 from civitas.residents.models import ResidentAccount
 from civitas.web import plugins
