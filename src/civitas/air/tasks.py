@@ -9,28 +9,18 @@ from datetime import datetime
 
 import structlog
 from huey import crontab
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civitas.air import alerts, rollup
+from civitas.cities import service as cities_service
 from civitas.cities.models import City
-from civitas.core import plugins
-from civitas.core.db import session_scope, utcnow
 from civitas.core.jobs import huey
-from civitas.core.tenancy import bind_all_cities
 
 log = structlog.get_logger("civitas.jobs")
 
 
 def each_city(work: Callable[[Session, City, datetime], int]) -> int:
-    with session_scope() as db:
-        bind_all_cities(db)
-        cities = [c for c in db.scalars(select(City)) if plugins.enabled(c, "air")]
-    count = 0
-    for city in cities:
-        with session_scope() as db:
-            count += work(db, db.merge(city, load=False), utcnow())
-    return count
+    return cities_service.each_city("air", work)
 
 
 def _measure(db: Session, city: City, now: datetime) -> int:

@@ -9,32 +9,19 @@ from datetime import datetime
 
 import structlog
 from huey import crontab
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from civitas.assistant import messaging, service
 from civitas.assistant.training import settings_of
+from civitas.cities import service as cities_service
 from civitas.cities.models import City
-from civitas.cities.service import enter_city
-from civitas.core import plugins
-from civitas.core.db import session_scope, utcnow
 from civitas.core.jobs import huey
-from civitas.core.tenancy import bind_all_cities
 
 log = structlog.get_logger("civitas.jobs")
 
 
 def each_city(work: Callable[[Session, City, datetime], int]) -> int:
-    with session_scope() as db:
-        bind_all_cities(db)
-        cities = [c for c in db.scalars(select(City)) if plugins.enabled(c, "assistant")]
-    count = 0
-    for city in cities:
-        with session_scope() as db:
-            city = db.merge(city, load=False)
-            enter_city(db, city)
-            count += work(db, city, utcnow())
-    return count
+    return cities_service.each_city("assistant", work)
 
 
 def _deliver(db: Session, city: City, now: datetime) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -165,3 +168,21 @@ def switch_domain(db: Session, city: City, *, name: str, on: bool, actor: str) -
         changes={"domain": name, "enabled": on},
     )
     return True
+
+
+def each_city(domain: str, work: Callable[[Session, City, datetime], int]) -> int:
+    """A domain's job: ``work`` for every city that runs ``domain``, each city in its own
+    transaction (the session bound to it); returns the sum of what ``work`` counted."""
+    from civitas.core.db import session_scope, utcnow
+    from civitas.core.tenancy import bind_all_cities
+
+    with session_scope() as db:
+        bind_all_cities(db)
+        cities = [c for c in db.scalars(select(City)) if plugins.enabled(c, domain)]
+    count = 0
+    for city in cities:
+        with session_scope() as db:
+            city = db.merge(city, load=False)
+            enter_city(db, city)
+            count += work(db, city, utcnow())
+    return count

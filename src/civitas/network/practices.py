@@ -39,10 +39,10 @@ class EvidenceIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     kpi: str = Field(min_length=1, max_length=40)
-    baseline_from: str = Field(min_length=7, max_length=7)
-    baseline_to: str = Field(min_length=7, max_length=7)
-    after_from: str = Field(min_length=7, max_length=7)
-    after_to: str = Field(min_length=7, max_length=7)
+    baseline_from: str = Field(default="", max_length=7)
+    baseline_to: str = Field(default="", max_length=7)
+    after_from: str = Field(default="", max_length=7)
+    after_to: str = Field(default="", max_length=7)
 
     def windows(self) -> evidence.Windows:
         return evidence.Windows(

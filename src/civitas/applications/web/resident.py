@@ -16,7 +16,6 @@ from civitas.applications import applying, billing, handling, summary
 from civitas.applications.answers import file_spec, steps
 from civitas.applications.applying import Opened
 from civitas.applications.payments import offered, settings_of
-from civitas.applications.web.files import download
 from civitas.cases.schemas import STATUS_LABELS, Status
 from civitas.cities.models import City
 from civitas.core.errors import CivitasError, InvalidInput, NotFound, Problem
@@ -26,6 +25,7 @@ from civitas.residents import service as residents
 from civitas.residents.models import ResidentAccount
 from civitas.web import plugins
 from civitas.web.deps import AppSettings, CurrentCity, DbSession, RowId
+from civitas.web.files import download
 from civitas.web.forms import problem_list, problems_by_field
 from civitas.web.jobs import kick_outbox
 from civitas.web.routers import Router

@@ -17,7 +17,6 @@ from civitas.applications import applying, billing, handling, summary
 from civitas.applications.applying import Opened
 from civitas.applications.payments import PROVIDERS
 from civitas.applications.permissions import ApplicationPermission as P
-from civitas.applications.web.files import download
 from civitas.applications.web.resident import STATE_LABELS
 from civitas.cases.models import ServiceRequest
 from civitas.cities.models import City
@@ -32,6 +31,7 @@ from civitas.web.deps import (
     RowId,
     staff_page,
 )
+from civitas.web.files import download
 from civitas.web.forms import problems_by_field
 from civitas.web.jobs import kick_outbox
 from civitas.web.routers import Router

@@ -1,4 +1,5 @@
-"""An application's files as downloads: never rendered by the browser as a page."""
+"""Stored files (an application's documents, a practice's attachments) as downloads: never
+rendered by the browser as a page."""
 
 from __future__ import annotations
 
