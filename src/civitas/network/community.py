@@ -78,6 +78,7 @@ def me(db: Session, city: City, principal: Principal) -> Profile:
         full_name=user.full_name,
         email=user.email,
         organisation="" if NETWORK_EXPERT in user.roles else city.name,
+        outside=NETWORK_EXPERT in user.roles,
     )
     db.add(profile)
     db.flush()

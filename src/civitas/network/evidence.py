@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from civitas.cities.models import City
@@ -209,3 +209,14 @@ def effect(db: Session, city: City, kpi: str, windows: Windows) -> Effect:
         months_after=m_after,
         verdict=verdict,
     )
+
+
+def published_by(db: Session, city: City) -> list[str]:
+    """The KPIs ``city`` publishes to the network, read for another city's page (a
+    partner's): in a session of its own, bound to that city, as its scorecard is its own."""
+    from civitas.core.db import session_scope
+
+    bind = db.get_bind()
+    with session_scope(bind if isinstance(bind, Engine) else None) as other:
+        found = other.get(City, city.id)
+        return [] if found is None else published_kpis(other, found)

@@ -113,6 +113,7 @@ class Profile(Base):
     username: Mapped[str] = mapped_column(String(80))
     full_name: Mapped[str] = mapped_column(String(200))
     organisation: Mapped[str] = mapped_column(String(200), default="")
+    outside: Mapped[bool] = mapped_column(default=False)  # an outside expert, not the city's
     expertise: Mapped[str] = mapped_column(Text, default="")
     email: Mapped[str | None] = mapped_column(String(254), default=None)
     digest: Mapped[str] = mapped_column(String(8), default="weekly")  # none, daily, weekly

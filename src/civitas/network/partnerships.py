@@ -20,8 +20,8 @@ from civitas.core.errors import InvalidInput, NotFound, PermissionDenied, Proble
 from civitas.core.i18n import N_
 from civitas.core.kpis import Kpi, catalogue
 from civitas.insight.models import NetworkFigure
-from civitas.insight.scorecard import published_kpis
 from civitas.network.community import refuse
+from civitas.network.evidence import published_by
 from civitas.network.models import (
     Aim,
     Milestone,
@@ -215,7 +215,7 @@ def add_aim(db: Session, project: Project, city: City, principal: Principal, dat
             problems.append(Problem("city", N_("Choose the partner city whose KPI it is.")))
         elif data.kpi not in catalogue():
             problems.append(Problem("kpi", N_("There is no KPI {kpi}."), {"kpi": data.kpi}))
-        elif data.kpi not in published_kpis(db, member):
+        elif data.kpi not in published_by(db, member):
             problems.append(
                 Problem(
                     "kpi",

@@ -318,9 +318,7 @@ def update_practice(
     practice = get_practice(db, practice_id)
     _own(practice, city)
     if practice.status != "draft":
-        raise Conflict(
-            N_("Only a draft can be changed; this one is {status}."), status=practice.status
-        )
+        raise Conflict(N_("Only a draft can be changed; ask the coordinator to return it."))
     _refuse(check_practice(db, city, data))
     for name in (
         "topic",

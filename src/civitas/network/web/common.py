@@ -125,8 +125,9 @@ async def act(
             return go(request, f"{back}{joiner}problem={quote(exc.text(lang)[:250])}")
 
         def done(path: str) -> str:
+            path, hash_, fragment = path.partition("#")
             joiner = "&" if "?" in path else "?"
-            return f"{path}{joiner}lang={lang}"
+            return f"{path}{joiner}lang={lang}{hash_}{fragment}"
 
         key = form.get(FORM_KEY)
         return gated_action(

@@ -20,6 +20,7 @@ from civitas.core.kpis import catalogue
 from civitas.core.validation import refusal
 from civitas.insight.scorecard import published_kpis
 from civitas.network import circles, partnerships
+from civitas.network.evidence import published_by
 from civitas.network.permissions import NetworkPermission as P
 from civitas.network.web.common import Actor, act, base, reader, strings, text, values, view
 from civitas.network.web.practices import helpers
@@ -187,7 +188,7 @@ def _project_page(
             "may_edit": partnerships.may_edit(db, found.partnership, city, who.principal),
             "dimensions": {k: translate(lang, v) for k, v in partnerships.DIMENSIONS.items()},
             "members": members,
-            "member_kpis": {c.slug: published_kpis(db, c) for c in members},
+            "member_kpis": {c.slug: published_by(db, c) for c in members},
             "partner_options": [(p.id, p.name) for p in found.partners],
             "all_kpis": catalogue(),
             "problems": problems or {},
