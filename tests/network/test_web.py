@@ -80,7 +80,9 @@ def test_share_review_publish_and_adopt(client, two_cities):
     created = _share(client, two_cities)
     assert created.status_code == 303
     page = created.headers["location"]
-    practice_id = int(re.search(r"/practices/(\d+)", page)[1])
+    found = re.search(r"/practices/(\d+)", page)
+    assert found is not None
+    practice_id = int(found[1])
     shown = client.get(page)
     assert "mejoró" in shown.text  # the verdict, in the reader's language
     assert "150 casos" in shown.text  # the baseline's cases
