@@ -187,3 +187,78 @@ def test_months_and_the_current_one(two_cities):
         this = current_month(city)
     _figures("trujillo", {**BEFORE, **AFTER})
     _create(after_to=this)  # the month under way is the latest an after period may end
+
+
+def test_attachments_are_checked_by_content_and_size(two_cities, tmp_path):
+    from tests.factories import tiny_png
+
+    _figures("trujillo", {**BEFORE, **AFTER})
+    practice_id = _create()
+    png = tiny_png().data
+    with session_scope() as db:
+        city = get_city_by_slug(db, "trujillo")
+        with pytest.raises(InvalidInput) as big:
+            practices.attach(
+                db,
+                city,
+                practice_id,
+                data=b"%PDF-" + b"0" * practices.MAX_ATTACHMENT_BYTES,
+                name="big.pdf",
+                media_root=tmp_path,
+                actor="t",
+            )
+        assert "larger than" in big.value.problems[0].message
+        with pytest.raises(InvalidInput) as wrong:
+            practices.attach(
+                db,
+                city,
+                practice_id,
+                data=b"MZ\x90\x00",
+                name="photo.png",
+                media_root=tmp_path,
+                actor="t",
+            )
+        assert wrong.value.problems[0].location == "file"
+        assert not any(tmp_path.rglob("*.*"))  # nothing was written
+        found = practices.attach(
+            db,
+            city,
+            practice_id,
+            data=png,
+            name="../../evil\x00name.exe",
+            media_root=tmp_path,
+            actor="t",
+        )
+        assert found.name == "evilname.png"  # its real kind, no path
+        assert (tmp_path / found.path).read_bytes() == png
+    with session_scope() as db:
+        other = get_city_by_slug(db, "musterstadt")
+        with pytest.raises(PermissionDenied):
+            practices.attach(
+                db,
+                other,
+                practice_id,
+                data=png,
+                name="x.png",
+                media_root=tmp_path,
+                actor="t",
+            )
+
+
+def test_a_returned_draft_is_rewritten_in_another_language(two_cities):
+    _figures("trujillo", {**BEFORE, **AFTER})
+    practice_id = _create()
+    with session_scope() as db:
+        city = get_city_by_slug(db, "trujillo")
+        data = _data()
+        data.title = {"es": "Resolver en la primera llamada", "de": "Beim ersten Anruf lösen"}
+        practices.update_practice(db, city, practice_id, data=data, actor="t")
+        practices.submit(db, city, practice_id, actor="t")
+        with pytest.raises(Conflict):  # submitted: no longer the city's to change
+            practices.update_practice(db, city, practice_id, data=data, actor="t")
+    with session_scope() as db:
+        found = db.get(Practice, practice_id)
+        assert found.title["de"] == "Beim ersten Anruf lösen"
+        assert (
+            len(db.scalars(select(Evidence).where(Evidence.practice_id == practice_id)).all()) == 1
+        )

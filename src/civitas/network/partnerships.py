@@ -48,7 +48,7 @@ class PartnerIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     city: str = Field(default="", max_length=80)  # a member's slug
     name: str = Field(default="", max_length=200)
-    country: str = Field(default="", max_length=2)
+    country: str = Field(default="", max_length=60)
 
 
 class PartnershipIn(BaseModel):
