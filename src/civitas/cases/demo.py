@@ -43,6 +43,9 @@ PATHS = [
 ]
 # a case older than this has mostly been dealt with: about one in six is still open
 SETTLED = timedelta(days=21)
+# calls and visits solved on the spot, as the year of history ends (about 35 %)
+FIRST_CONTACT = (RequestChannel.PHONE, RequestChannel.OFFICE)
+FIRST_CONTACT_SHARE = 0.37
 FINISHED = [(p, w) for p, w in PATHS if p and p[-1] not in OPEN_STATUSES] + [
     ([Status.ACKNOWLEDGED, Status.IN_PROGRESS], 5),
     ([Status.IN_PROGRESS, Status.ON_HOLD], 3),
@@ -151,6 +154,19 @@ def load_demo_requests(
             language=lang,
         )
         request = create_request(db, city, data=data, filed_by=ACTOR, now=when)
+        if channel in FIRST_CONTACT and rng.random() < FIRST_CONTACT_SHARE:
+            # the hotline or the office solves it while the resident is there
+            change_status(
+                db,
+                city,
+                number=request.number,
+                status=Status.RESOLVED,
+                actor=ACTOR,
+                note=translate(lang, N_("Solved at the first contact.")),
+                now=min(when + timedelta(minutes=rng.uniform(2, 40)), now),
+            )
+            filed += 1
+            continue
         paths = PATHS if now - when < SETTLED else FINISHED  # old cases are mostly done
         path = rng.choices([p for p, _ in paths], weights=[w for _, w in paths])[0]
         moment = when

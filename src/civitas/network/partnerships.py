@@ -19,6 +19,7 @@ from civitas.cities.models import City
 from civitas.core.errors import InvalidInput, NotFound, PermissionDenied, Problem
 from civitas.core.i18n import N_
 from civitas.core.kpis import Kpi, catalogue
+from civitas.insight.figures import last_complete_month
 from civitas.insight.models import NetworkFigure
 from civitas.network.community import refuse
 from civitas.network.evidence import published_by
@@ -275,7 +276,9 @@ def progress(db: Session, aim: Aim) -> Progress:
         )
     }
     base = figures.get(aim.baseline_month or "")
-    later = [f for m, f in sorted(figures.items()) if m > (aim.baseline_month or "")]
+    # the latest complete month: the one under way is not a month's figure yet
+    last_month = last_complete_month(city) if city is not None else "9999-12"
+    later = [f for m, f in sorted(figures.items()) if (aim.baseline_month or "") < m <= last_month]
     last = later[-1] if later else None
     if base is None or base.value is None:
         state = "withheld" if base is not None else "no_baseline"
