@@ -16,6 +16,7 @@ from civitas.cities.models import City
 from civitas.core.errors import Conflict, NotFound, PermissionDenied
 from civitas.core.i18n import N_
 from civitas.core.kpis import Kpi, catalogue
+from civitas.insight.figures import last_complete_month
 from civitas.insight.models import NetworkFigure
 from civitas.insight.scorecard import published_kpis
 from civitas.network.community import refuse
@@ -127,12 +128,15 @@ def view(db: Session, circle: Circle, viewer: City | None, *, moderator: bool) -
     )
     known = catalogue()
     latest: dict[tuple[int, str], NetworkFigure] = {}
+    # complete months only: the month under way rests on a few days
+    complete = {c.id: last_complete_month(c) for c in cities}
     for fig in db.scalars(
         select(NetworkFigure)
         .where(NetworkFigure.city_id.in_(list(members) or [0]), NetworkFigure.kpi.in_(circle.kpis))
         .order_by(NetworkFigure.period)
     ):
-        latest[(fig.city_id, fig.kpi)] = fig
+        if fig.period <= complete.get(fig.city_id, ""):
+            latest[(fig.city_id, fig.kpi)] = fig
     rows = []
     for code in circle.kpis:
         if code not in known:
@@ -152,7 +156,7 @@ def view(db: Session, circle: Circle, viewer: City | None, *, moderator: bool) -
                 cells[city.id] = Cell(found.value, found.period, "shown")
         shown = {cid: c.value for cid, c in cells.items() if c.value is not None}
         best = None
-        if shown and kpi.better in ("up", "down"):
+        if len(shown) > 1 and kpi.better in ("up", "down"):
             pick = max if kpi.better == "up" else min
             best = pick(shown, key=lambda cid: shown[cid])
         values = list(shown.values())

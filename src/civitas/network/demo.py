@@ -36,6 +36,7 @@ from civitas.network.models import (
 from civitas.network.permissions import NETWORK_EXPERT
 
 ACTOR = "system:demo"
+REVIEWED = {"PE": "Evidencia revisada.", "DE": "Wirkung geprüft."}
 COORDINATOR = "user:network"
 
 
@@ -345,6 +346,14 @@ def _trujillo(db: Session, city: City, password: str) -> list[str]:
         db.flush()
         community.register(db, upcoming, manager)
         community.register(db, upcoming, expert)
+    if db.scalar(select(Circle.id)) is None:
+        circle = circles.create_circle(
+            db,
+            name="Atención al vecino · Bürgerservice",
+            kpis=["csat_pct", "close_median_h", "fcr_pct", "digital_pct"],
+            actor=COORDINATOR,
+        )
+        circles.share(db, city, circle, ["csat_pct", "close_median_h", "fcr_pct", "digital_pct"])
     lines.append(
         f"  network:         {len(made)} practices with measured effect, 2 groups, 2 events"
     )
@@ -357,6 +366,19 @@ def _principal(city: City, username: str) -> Any:
     from civitas.network.permissions import NetworkPermission as P
 
     return Principal(city.id, None, f"user:{username}", frozenset({P.TAKE_PART, P.MODERATE}))
+
+
+def _period_name(city: City, first: int, last: int) -> str:
+    """Months back as Trujillo's people write them ("junio – noviembre de 2026")."""
+    from datetime import date
+
+    from babel.dates import format_date
+
+    def name(back: int, pattern: str) -> str:
+        m = _month(city, back)
+        return format_date(date(int(m[:4]), int(m[5:]), 1), pattern, locale="es_PE")
+
+    return f"{name(first, 'MMMM')} – {name(last, 'MMMM y')}"
 
 
 def settings_url(city: City) -> str:
@@ -419,8 +441,8 @@ def _musterstadt(db: Session, city: City) -> list[str]:
                 {
                     "name": "Trujillo – Musterstadt",
                     "since": 2019,
-                    "description": "Partnerschaft für kommunale Dienstleistungen: Bürgerservice, "
-                    "Abfallwirtschaft und Mobilität.",
+                    "description": "Alianza para los servicios municipales: atención al vecino, "
+                    "residuos y movilidad. Städtepartnerschaft seit 2019.",
                     "partners": [{"city": "trujillo"}, {"city": "musterstadt"}],
                 }
             ),
@@ -434,9 +456,10 @@ def _musterstadt(db: Session, city: City) -> list[str]:
             who,
             partnerships.ProjectIn.model_validate(
                 {
-                    "title": "Servicecenter Trujillo",
-                    "summary": "Die Central de Atención Trujillos löst Anliegen im ersten Kontakt "
-                    "und schneller; Musterstadt teilt seine Erfahrung mit dem Servicecenter.",
+                    "title": "Central de atención de Trujillo",
+                    "summary": "La central de atención de Trujillo resuelve más en el primer "
+                    "contacto y más rápido; Musterstadt comparte la experiencia de su "
+                    "Servicecenter.",
                     "starts_on": f"{_month(city, 11)}-01",
                     "ends_on": f"{int(_month(city, 0)[:4]) + 1}-12-31",
                     "budget": 180000,
@@ -447,7 +470,7 @@ def _musterstadt(db: Session, city: City) -> list[str]:
         for aim in (
             {
                 "dimension": "citizen_orientation",
-                "text": "Mehr Anliegen im ersten Kontakt lösen",
+                "text": "Resolver más consultas en el primer contacto",
                 "city": "trujillo",
                 "kpi": "fcr_pct",
                 "baseline_month": _month(city, 12),
@@ -455,7 +478,7 @@ def _musterstadt(db: Session, city: City) -> list[str]:
             },
             {
                 "dimension": "efficiency",
-                "text": "Schneller abschließen",
+                "text": "Cerrar las solicitudes más rápido",
                 "city": "trujillo",
                 "kpi": "close_median_h",
                 "baseline_month": _month(city, 12),
@@ -463,14 +486,14 @@ def _musterstadt(db: Session, city: City) -> list[str]:
             },
             {
                 "dimension": "transparency",
-                "text": "Bearbeitungsstand jeder Anfrage öffentlich zeigen",
+                "text": "Mostrar en público el estado de cada solicitud",
             },
         ):
             partnerships.add_aim(db, project, city, who, partnerships.AimIn.model_validate(aim))
         for title, back, done in (
-            ("Servicecenter-Konzept abgestimmt", 10, True),
-            ("Schulung der Operadoras", 6, True),
-            ("Wissensdatenbank online", -2, False),
+            ("Concepto de la central acordado", 10, True),
+            ("Capacitación de las operadoras", 6, True),
+            ("Base de conocimientos en línea", -2, False),
         ):
             milestone = partnerships.add_milestone(
                 db,
@@ -496,7 +519,7 @@ def _musterstadt(db: Session, city: City) -> list[str]:
                     "partner_id": next(p.id for p in partners if p.city_id == trujillo.id),
                     "starts_on": f"{_month(city, 6)}-03",
                     "ends_on": f"{_month(city, 6)}-14",
-                    "purpose": "Schulung der Operadoras und Aufbau der Wissensdatenbank.",
+                    "purpose": "Capacitar a las operadoras y armar la base de conocimientos.",
                 }
             ),
         )
@@ -505,17 +528,12 @@ def _musterstadt(db: Session, city: City) -> list[str]:
             project,
             city,
             who,
-            period=f"{_month(city, 6)} – {_month(city, 1)}",
-            text="Die Schulungen sind abgeschlossen; die Erstlösungsquote steigt, die "
-            "Wissensdatenbank folgt.",
+            period=_period_name(city, 6, 1),
+            text="Las capacitaciones terminaron; la resolución en el primer contacto sube; "
+            "la base de conocimientos sigue.",
         )
-    if db.scalar(select(Circle.id)) is None:
-        circle = circles.create_circle(
-            db,
-            name="Bürgerservice im Vergleich",
-            kpis=["csat_pct", "close_median_h", "fcr_pct", "digital_pct"],
-            actor=COORDINATOR,
-        )
+    circle = db.scalar(select(Circle))
+    if circle is not None and circles.membership(db, circle, city) is None:
         circles.share(db, city, circle, ["csat_pct", "close_median_h", "fcr_pct"])
     if db.scalar(select(Contest.id)) is None:
         contest = contests.open_contest(

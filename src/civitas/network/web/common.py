@@ -58,11 +58,16 @@ class Actor:
 
 
 def reader(
-    db: Session, city: City, principal: Principal | None, permission: str = P.TAKE_PART
+    db: Session,
+    city: City,
+    principal: Principal | None,
+    permission: str | tuple[str, ...] = P.TAKE_PART,
 ) -> Actor | Response:
     """The participant reading a page, or where to send them (sign in; 403 without the
-    permission)."""
-    who = staff_page(city, principal, permission)
+    permission, or without any of several)."""
+    wanted = (permission,) if isinstance(permission, str) else permission
+    held = next((p for p in wanted if principal is not None and principal.can(p)), wanted[0])
+    who = staff_page(city, principal, held)
     if isinstance(who, Response):
         return who
     enter_city(db, city)
@@ -99,7 +104,7 @@ async def act(
     change: Callable[[Actor, FormData], str],
     back: str,
     again: Callable[[Actor, FormData, dict[str, str]], Response] | None = None,
-    permission: str = P.TAKE_PART,
+    permission: str | tuple[str, ...] = P.TAKE_PART,
 ) -> Response:
     """A network form: ``change(actor, form)`` returns where to go (a path); a refusal
     shows the form again with its problems (``again``) or goes ``back`` with the

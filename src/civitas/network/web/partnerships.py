@@ -28,6 +28,8 @@ from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, RowId
 from civitas.web.routers import Router
 
 router = Router(include_in_schema=False)
+# who records a partnership: a city's representative (for their city) or the coordinator
+RECORD = (P.CITY_REPRESENT, P.MODERATE)
 
 
 def _checked(model: Any, data: dict[str, Any], message: str) -> Any:
@@ -69,7 +71,7 @@ def _new_partnership_page(
 def new_partnership(
     request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
 ) -> Response:
-    if isinstance(who := reader(db, city, principal, P.CITY_REPRESENT), Response):
+    if isinstance(who := reader(db, city, principal, RECORD), Response):
         return who
     return _new_partnership_page(request, db, city, who)
 
@@ -474,5 +476,5 @@ async def create_partnership(
         again=lambda who, form, problems: _new_partnership_page(
             request, db, city, who, problems=problems, given=values(form), status=422
         ),
-        permission=P.CITY_REPRESENT,
+        permission=RECORD,
     )

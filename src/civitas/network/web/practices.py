@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
 from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy import select
@@ -52,9 +53,44 @@ def helpers(lang: str, city: City) -> dict[str, Any]:
         unit = known[kpi].unit if kpi in known else ""
         return fmt(value, unit, locale, city.currency)
 
+    def change(value: float | None, kpi: str) -> str:
+        """A difference: in percentage points for a percentage, else in the KPI's unit;
+        with its sign."""
+        if value is None:
+            return "–"
+        sign = "+" if value > 0 else ("−" if value < 0 else "±")
+        unit = known[kpi].unit if kpi in known else ""
+        if unit == "percent":
+            points = format_decimal(round(abs(value), 1), locale=locale)
+            return sign + translate(lang, N_("{points} points"), points=points)
+        return sign + fmt(abs(value), unit, locale, city.currency)
+
+    def written_in(texts: dict[str, str]) -> str:
+        """The language's name when a text is not written in the reader's language."""
+        if texts.get(lang):
+            return ""
+        shown = next((c for c in (city.default_language, "en", "es", "de") if texts.get(c)), "")
+        return LANGUAGE_NAMES.get(shown, "")
+
+    def day(value: str | None) -> str:
+        """A day (YYYY-MM-DD) as the reader's language writes it."""
+        if not value:
+            return "–"
+        try:
+            return format_date(date.fromisoformat(value), "medium", locale=locale)
+        except ValueError:
+            return value
+
+    def amount(value: float | None, currency: str) -> str:
+        return "–" if value is None else format_currency(value, currency, locale=locale)
+
     return {
         "month": month,
+        "day": day,
+        "amount": amount,
         "figure": figure,
+        "change": change,
+        "written_in": written_in,
         "kpi_title": lambda code: known[code].title(lang) if code in known else code,
         "topics": {k: translate(lang, v) for k, v in practices.TOPICS.items()},
         "verdicts": {k: translate(lang, v) for k, v in evidence.VERDICTS.items()},
