@@ -63,8 +63,8 @@ def test_demo_loads_two_cities_and_running_it_again_changes_nothing(engine):
     assert counts["cities"] == 2
     assert counts["services"] == 70
     # 8 staff users a city (the bus operator's among them), and in Trujillo 7 waste
-    # pickers and a buyer
-    assert counts["users"] == 24
+    # pickers, a buyer and the learning network's outside expert
+    assert counts["users"] == 25
     # recycling in Trujillo: sixty days of collections and sales, and a planned day
     assert counts["recycling_pickers"] == 7
     assert counts["recycling_pickups"] > 300
@@ -83,6 +83,28 @@ def test_demo_loads_two_cities_and_running_it_again_changes_nothing(engine):
     assert counts["scorecard_versions"] == 2
     assert counts["kpi_values"] > 10000
     assert counts["network_figures"] > 100  # both cities publish to the learning network
+    # the learning network: four published practices and one waiting, each measured on its
+    # city's own figures (the pickers' income too thin to tell), an adoption, two groups,
+    # an answered discussion, two events, a partnership's project with measured aims, a
+    # circle both cities share in, a contest with four entries and a juror
+    with engine.connect() as conn:
+        statuses = conn.execute(text("SELECT status FROM network_practices")).scalars().all()
+        verdicts = [
+            json.loads(e)["verdict"] if isinstance(e, str) else e["verdict"]
+            for e in conn.execute(text("SELECT effect FROM network_evidence")).scalars()
+        ]
+        answered = conn.execute(
+            text("SELECT COUNT(*) FROM network_discussions WHERE accepted_post_id IS NOT NULL")
+        ).scalar()
+    assert sorted(statuses) == ["published"] * 4 + ["submitted"]
+    assert verdicts.count("improved") >= 4
+    assert "too_thin" in verdicts
+    assert counts["network_adoptions"] == 1
+    assert (counts["network_groups"], counts["network_events"], answered) == (2, 2, 1)
+    assert counts["network_aims"] == 3
+    assert counts["network_missions"] == 1
+    assert counts["network_circle_members"] == 2
+    assert (counts["network_entries"], counts["network_jurors"]) == (4, 1)
     # the register, the rules and what they decided (the demo family's grant among it)
     assert counts["register_persons"] > 6000
     assert counts["proactive_rules"] == 19

@@ -3,6 +3,8 @@ the datasets as JSON-LD and the Atom feed (no sign-in: all of it is published)."
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 from fastapi import Request
 from fastapi.responses import Response
@@ -16,6 +18,8 @@ from civitas.web.routers import Router
 
 router = Router(prefix="/api/v1/network", tags=["network"])
 JSONLD = "application/ld+json"
+AS_JSONLD: dict[int | str, dict[str, Any]] = {200: {"content": {JSONLD: {}}}}
+AS_ATOM: dict[int | str, dict[str, Any]] = {200: {"content": {"application/atom+xml": {}}}}
 
 
 def _published(body: object, media: str = JSONLD) -> Response:
@@ -26,31 +30,31 @@ def _published(body: object, media: str = JSONLD) -> Response:
     )
 
 
-@router.get("/catalog.jsonld", response_model=None)
+@router.get("/catalog.jsonld", response_class=Response, responses=AS_JSONLD)
 def catalog(db: DbSession, settings: AppSettings) -> Response:
     """The network's open data as a DCAT-AP 3.0 catalogue."""
     return _published(opendata.catalog(db, settings.public_url))
 
 
-@router.get("/practices.jsonld", response_model=None)
+@router.get("/practices.jsonld", response_class=Response, responses=AS_JSONLD)
 def practices(db: DbSession, settings: AppSettings) -> Response:
     """Published good practices with their measured effects and adoptions."""
     return _published(opendata.practices_jsonld(db, settings.public_url))
 
 
-@router.get("/events.jsonld", response_model=None)
+@router.get("/events.jsonld", response_class=Response, responses=AS_JSONLD)
 def events(db: DbSession, settings: AppSettings) -> Response:
     """The communities' events (never who registered, never an online meeting's link)."""
     return _published(opendata.events_jsonld(db, settings.public_url))
 
 
-@router.get("/projects.jsonld", response_model=None)
+@router.get("/projects.jsonld", response_class=Response, responses=AS_JSONLD)
 def projects(db: DbSession, settings: AppSettings) -> Response:
     """Partnership projects with their aims' measured progress."""
     return _published(opendata.projects_jsonld(db, settings.public_url))
 
 
-@router.get("/feed.atom", response_model=None)
+@router.get("/feed.atom", response_class=Response, responses=AS_ATOM)
 def feed(request: Request, db: DbSession, settings: AppSettings) -> Response:
     """Published practices, events and projects, newest first."""
     lang = request.query_params.get("lang", "en")
