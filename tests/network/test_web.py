@@ -224,3 +224,23 @@ def test_the_open_data_conforms_and_names_no_one(client, two_cities, shapes):
     feed = ET.fromstring(client.get("/api/v1/network/feed.atom").content)
     titles = [e.text for e in feed.iter("{http://www.w3.org/2005/Atom}title")]
     assert "Resolver en la primera llamada" in titles
+
+
+def test_an_oversized_attachment_is_refused_with_a_clear_message(client, two_cities):
+    _figures("trujillo", {**BEFORE, **AFTER})
+    page = _share(client, two_cities).headers["location"]
+    practice_id = int(page.split("/practices/")[1].split("?")[0])
+    token = form_token(client, page)
+    big = b"%PDF-1.4\n" + b"0" * (11 * 1024 * 1024)
+    refused = client.post(
+        f"/trujillo/network/practices/{practice_id}/files?lang=es",
+        data={"csrf": token},
+        files={"file": ("informe.pdf", big, "application/pdf")},
+    )
+    assert refused.status_code == 303
+    shown = client.get(refused.headers["location"])
+    assert "10 MB" in shown.text.split("error-summary")[1]
+    with session_scope() as db:
+        from civitas.network.models import Attachment
+
+        assert db.scalars(select(Attachment)).all() == []

@@ -127,7 +127,9 @@ async def act(
                 fresh = Actor(actor.principal, community.me(db, city, actor.principal))
                 return again(fresh, form, problems_by_field(lang, exc))
             joiner = "&" if "?" in back else "?"
-            return go(request, f"{back}{joiner}problem={quote(exc.text(lang)[:250])}")
+            # the problems themselves say most ("larger than 10 MB"), else the refusal
+            said = " ".join(dict.fromkeys(problems_by_field(lang, exc).values()))
+            return go(request, f"{back}{joiner}problem={quote(said[:250])}")
 
         def done(path: str) -> str:
             path, hash_, fragment = path.partition("#")
