@@ -59,9 +59,10 @@ def _text(value: str, field: str, *, limit: int, required: bool = True) -> str:
 # -- participants ---------------------------------------------------------------------
 
 
-def me(db: Session, city: City, principal: Principal) -> Profile:
-    """The acting participant's profile, made on their first visit from their account
-    (name and e-mail); an outside expert is known by their organisation, not the city."""
+def me(db: Session, city: City, principal: Principal, *, keep: bool = True) -> Profile:
+    """The acting participant's profile, made on their first form from their account
+    (name and e-mail); an outside expert is known by their organisation, not the city.
+    ``keep=False`` (reading a page) leaves a new profile unsaved: a visit writes nothing."""
     enter_city(db, city)
     username = principal.label.removeprefix("user:")
     found = db.scalar(
@@ -79,9 +80,12 @@ def me(db: Session, city: City, principal: Principal) -> Profile:
         email=user.email,
         organisation="" if NETWORK_EXPERT in user.roles else city.name,
         outside=NETWORK_EXPERT in user.roles,
+        expertise="",
+        digest="weekly",
     )
-    db.add(profile)
-    db.flush()
+    if keep:
+        db.add(profile)
+        db.flush()
     return profile
 
 

@@ -62,16 +62,19 @@ def reader(
     city: City,
     principal: Principal | None,
     permission: str | tuple[str, ...] = P.TAKE_PART,
+    *,
+    keep: bool = False,
 ) -> Actor | Response:
     """The participant reading a page, or where to send them (sign in; 403 without the
-    permission, or without any of several)."""
+    permission, or without any of several); ``keep`` saves a first visitor's profile (a
+    form does, a page does not)."""
     wanted = (permission,) if isinstance(permission, str) else permission
     held = next((p for p in wanted if principal is not None and principal.can(p)), wanted[0])
     who = staff_page(city, principal, held)
     if isinstance(who, Response):
         return who
     enter_city(db, city)
-    return Actor(who, community.me(db, city, who))
+    return Actor(who, community.me(db, city, who, keep=keep))
 
 
 def view(
@@ -116,7 +119,7 @@ async def act(
         box: dict[str, Actor] = {}
 
         def gate() -> Actor | Response:
-            found = reader(db, city, principal, permission)
+            found = reader(db, city, principal, permission, keep=True)
             if isinstance(found, Actor):
                 box["actor"] = found
             return found
@@ -124,7 +127,7 @@ async def act(
         def refused(actor: Actor, exc: CivitasError) -> Response:
             if again is not None:
                 enter_city(db, city)
-                fresh = Actor(actor.principal, community.me(db, city, actor.principal))
+                fresh = Actor(actor.principal, community.me(db, city, actor.principal, keep=False))
                 return again(fresh, form, problems_by_field(lang, exc))
             joiner = "&" if "?" in back else "?"
             # the problems themselves say most ("larger than 10 MB"), else the refusal
