@@ -88,6 +88,11 @@ def test_contest_rules_and_results(two_cities):
         for profile in (own, outside):
             contests.appoint(db, contest, profile, conflicts=[], note="")
         contests.appoint(db, contest, conflicted, conflicts=[a.id], note="Berät Trujillo")
+        # an outside expert whose account Trujillo keeps is not Trujillo's
+        expert = Profile(city_id=a.id, username="a-expert", full_name="Experta", outside=True)
+        db.add(expert)
+        db.flush()
+        contests.appoint(db, contest, expert, conflicts=[], note="")
         contests.close(db, contest)
         # closed: no more entries, with a clear message
         with pytest.raises(Conflict) as late:
@@ -124,11 +129,19 @@ def test_contest_rules_and_results(two_cities):
             scores={"impact": "10", "replicable": "0"},
             comment="",
         )
+        contests.score(  # the outside expert scores Trujillo's entry: not their city's
+            db,
+            contest,
+            expert,
+            entry_id=entry.id,
+            scores={"impact": "8", "replicable": "5"},
+            comment="",
+        )
         ranked = contests.results(db, contest)["waste"]
         # (3·8/10 + 1·5/5)/4 = 85 against (3·10/10 + 0)/4 = 75
-        assert [(r.practice.id, r.total, r.rank) for r in ranked] == [
-            (first.id, 85.0, 1),
-            (second.id, 75.0, 2),
+        assert [(r.practice.id, r.total, r.rank, r.jurors) for r in ranked] == [
+            (first.id, 85.0, 1, 2),
+            (second.id, 75.0, 2, 1),
         ]
         with pytest.raises(Conflict):
             contests.close(db, contest)

@@ -204,7 +204,8 @@ def score(
     entry = db.get(Entry, entry_id)
     if entry is None or entry.contest_id != contest.id:
         raise refuse("entry", N_("This entry is not in this contest."))
-    if entry.city_id == profile.city_id:
+    # an outside participant's account is only kept in a city's user list: not their city
+    if entry.city_id == profile.city_id and not profile.outside:
         raise Conflict(N_("You cannot score a practice of your own city."))
     if entry.city_id in juror.conflicts:
         raise Conflict(
