@@ -131,7 +131,22 @@ def _empty_tables(engine: Any) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            # only the tables a test wrote (one query finds them), emptied by DELETE in
+            # dependency order, and only the sequences it moved restarted: a TRUNCATE of
+            # every table cost 0.3 s a test
+            probe = " UNION ALL ".join(f"(SELECT '{n}' AS t FROM {n} LIMIT 1)" for n in tables)
+            written = set(conn.execute(text(probe)).scalars())
+            for name in tables:
+                if name in written:
+                    conn.execute(text(f"DELETE FROM {name}"))
+            moved = conn.execute(
+                text(
+                    "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) "
+                    "FROM pg_sequences WHERE last_value IS NOT NULL"
+                )
+            ).scalars()
+            for sequence in moved:
+                conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
         else:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
