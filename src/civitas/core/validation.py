@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from civitas.core.errors import InvalidInput, Problem
 from civitas.core.i18n import N_, NP_
@@ -93,3 +93,14 @@ def refusal(exc: ValidationError, message: str) -> InvalidInput:
         template, params = template_for(err)
         problems.append(Problem(location(err["loc"]), template, params))
     return InvalidInput(message, problems=problems, count=len(problems))
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def checked(model: type[M], data: Any, message: str) -> M:
+    """``data`` as ``model``, or one refusal (``message``) with each problem at its field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise refusal(exc, message) from None

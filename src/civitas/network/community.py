@@ -169,12 +169,16 @@ def role_in(db: Session, group: Group, profile: Profile) -> str | None:
     )
 
 
-def join(db: Session, group: Group, profile: Profile) -> Membership:
-    found = db.scalar(
+def _membership(db: Session, group_id: int, profile_id: int | None) -> Membership | None:
+    return db.scalar(
         select(Membership).where(
-            Membership.group_id == group.id, Membership.profile_id == profile.id
+            Membership.group_id == group_id, Membership.profile_id == profile_id
         )
     )
+
+
+def join(db: Session, group: Group, profile: Profile) -> Membership:
+    found = _membership(db, group.id, profile.id)
     if found is not None:
         return found  # a second press changes nothing
     membership = Membership(group_id=group.id, profile_id=profile.id, role="member")
@@ -184,11 +188,7 @@ def join(db: Session, group: Group, profile: Profile) -> Membership:
 
 
 def leave(db: Session, group: Group, profile: Profile) -> None:
-    found = db.scalar(
-        select(Membership).where(
-            Membership.group_id == group.id, Membership.profile_id == profile.id
-        )
-    )
+    found = _membership(db, group.id, profile.id)
     if found is not None:
         db.delete(found)
 
@@ -197,11 +197,7 @@ def set_role(db: Session, group: Group, profile_id: int, role: str) -> Membershi
     """The coordinator makes a member a moderator (or a member again)."""
     if role not in ("member", "moderator"):
         raise refuse("role", N_("Choose one of: {choices}."), choices="member, moderator")
-    found = db.scalar(
-        select(Membership).where(
-            Membership.group_id == group.id, Membership.profile_id == profile_id
-        )
-    )
+    found = _membership(db, group.id, profile_id)
     if found is None:
         raise refuse("profile", N_("Only a member of the group can be made its moderator."))
     found.role = role
@@ -399,12 +395,16 @@ def registered(db: Session, event: Event) -> list[Profile]:
     )
 
 
-def register(db: Session, event: Event, profile: Profile) -> Registration:
-    found = db.scalar(
+def _registration(db: Session, event_id: int, profile_id: int | None) -> Registration | None:
+    return db.scalar(
         select(Registration).where(
-            Registration.event_id == event.id, Registration.profile_id == profile.id
+            Registration.event_id == event_id, Registration.profile_id == profile_id
         )
     )
+
+
+def register(db: Session, event: Event, profile: Profile) -> Registration:
+    found = _registration(db, event.id, profile.id)
     if found is not None:
         return found
     if event.ends_at <= utcnow():
@@ -422,11 +422,7 @@ def register(db: Session, event: Event, profile: Profile) -> Registration:
 
 
 def unregister(db: Session, event: Event, profile: Profile) -> None:
-    found = db.scalar(
-        select(Registration).where(
-            Registration.event_id == event.id, Registration.profile_id == profile.id
-        )
-    )
+    found = _registration(db, event.id, profile.id)
     if found is not None:
         db.delete(found)
 

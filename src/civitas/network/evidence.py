@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from civitas.cities.models import City
 from civitas.cities.service import enter_city
-from civitas.core.errors import InvalidInput, Problem
-from civitas.core.i18n import N_, NP_
+from civitas.core.errors import Problem
+from civitas.core.i18n import N_
 from civitas.core.kpis import MIN_PUBLISHED_N, Period, catalogue
 from civitas.insight.figures import current_month
 from civitas.insight.models import KpiValue
@@ -73,7 +73,7 @@ def months(first: str, last: str) -> list[str]:
     return out
 
 
-def _month_problem(value: str, field: str, city: City) -> Problem | None:
+def month_problem(value: str, field: str, city: City) -> Problem | None:
     try:
         Period.of(value, city.timezone)
     except ValueError:
@@ -107,7 +107,7 @@ def check(db: Session, city: City, kpi: str, windows: Windows, *, where: str = "
         "after_from": windows.after_from,
         "after_to": windows.after_to,
     }
-    bad = [p for name, value in fields.items() if (p := _month_problem(value, prefix + name, city))]
+    bad = [p for name, value in fields.items() if (p := month_problem(value, prefix + name, city))]
     problems += bad
     if bad:
         return problems
@@ -136,18 +136,6 @@ def check(db: Session, city: City, kpi: str, windows: Windows, *, where: str = "
             )
         )
     return problems
-
-
-def raise_problems(problems: list[Problem]) -> None:
-    if problems:
-        raise InvalidInput(
-            NP_(
-                "The evidence has {count} problem; nothing was stored.",
-                "The evidence has {count} problems; nothing was stored.",
-            ),
-            problems=problems,
-            count=len(problems),
-        )
 
 
 def _window(db: Session, kpi: str, first: str, last: str) -> tuple[float | None, int, int]:

@@ -13,23 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from civitas.cities.models import City
+from civitas.cities.service import list_cities
 from civitas.core.db import utcnow
 from civitas.core.kpis import catalogue
+from civitas.insight.opendata import CONTEXT, FILE_TYPE, LICENCE, LICENCE_NAME, MEDIA
 from civitas.network import partnerships, practices
 from civitas.network.models import Adoption, Event, Evidence, Practice, Project
 
-CONTEXT = {
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "dct": "http://purl.org/dc/terms/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "vcard": "http://www.w3.org/2006/vcard/ns#",
-    "schema": "https://schema.org/",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-}
-LICENCE = "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0"
-MEDIA = "http://www.iana.org/assignments/media-types/"
-FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
 DATASETS = {
     "practices": (
         "Good practices of the learning network",
@@ -88,7 +78,7 @@ def catalog(db: Session, base_url: str) -> dict[str, Any]:
         "@type": "foaf:Agent",
         "foaf:name": "Learning network of the Civitas cities",
     }
-    licence = {"@id": LICENCE, "@type": "dct:LicenseDocument", "dct:title": "CC BY 4.0"}
+    licence = {"@id": LICENCE, "@type": "dct:LicenseDocument", "dct:title": LICENCE_NAME}
     datasets = []
     for code, (title, description, keywords) in DATASETS.items():
         when = _stamp(changed[code])
@@ -163,10 +153,6 @@ def catalog(db: Session, base_url: str) -> dict[str, Any]:
     }
 
 
-def _cities(db: Session) -> dict[int, City]:
-    return {c.id: c for c in db.scalars(select(City))}
-
-
 def _effect(row: Evidence, city: City) -> dict[str, Any]:
     e = row.effect or {}
     known = catalogue()
@@ -194,7 +180,7 @@ def _effect(row: Evidence, city: City) -> dict[str, Any]:
 
 def practices_jsonld(db: Session, base_url: str) -> dict[str, Any]:
     base = base_of(base_url)
-    cities = _cities(db)
+    cities = {c.id: c for c in list_cities(db)}
     found = practices.search(db)
     rows: dict[int, list[Evidence]] = {}
     for row in db.scalars(

@@ -246,7 +246,7 @@ def adopt(
     ):
         raise Conflict(N_("{city} has adopted this practice already."), city=city.name)
     problems = []
-    if (bad := evidence._month_problem(started, "started", city)) is not None:
+    if (bad := evidence.month_problem(started, "started", city)) is not None:
         problems.append(bad)
     for i, item in enumerate(items):
         problems += evidence.check(db, city, item.kpi, item.windows(), where=f"evidence[{i}]")

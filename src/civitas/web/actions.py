@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from civitas.accounts.service import Principal
@@ -23,6 +23,18 @@ from civitas.web.templating import require_csrf
 
 T = TypeVar("T")
 W = TypeVar("W")
+
+
+def with_lang(path: str, lang: str) -> str:
+    """``path`` with the reader's language in its query (before any ``#fragment``)."""
+    path, hash_, fragment = path.partition("#")
+    joiner = "&" if "?" in path else "?"
+    return f"{path}{joiner}lang={lang}{hash_}{fragment}"
+
+
+def go(request: Request, path: str) -> RedirectResponse:
+    """303 to ``path`` in the reader's language: where a form sends its reader on."""
+    return RedirectResponse(with_lang(path, request.state.lang), status_code=303)
 
 
 def form_action(

@@ -83,11 +83,6 @@ def correction_label(lang: str, name: str | None) -> str:
     return f"{label} ({method}/{version})"
 
 
-def go(request: Request, path: str) -> RedirectResponse:
-    joiner = "&" if "?" in path else "?"
-    return RedirectResponse(f"{path}{joiner}lang={request.state.lang}", status_code=303)
-
-
 def _scale_legend(lang: str, scale: str) -> list[dict[str, Any]]:
     found = indices.scale(scale)
     rows = []

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from civitas.air import calibration as calibration_service
@@ -23,6 +23,7 @@ from civitas.cities.models import City
 from civitas.core.db import utcnow
 from civitas.core.errors import CivitasError, InvalidInput, Problem
 from civitas.core.i18n import N_, translate
+from civitas.web.actions import go
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, staff_page
 from civitas.web.forms import problem_list, problems_by_field
 from civitas.web.routers import Router
@@ -30,11 +31,6 @@ from civitas.web.templating import page, require_csrf
 
 router = Router(include_in_schema=False)
 MAX_UPLOAD = 20 * 1024 * 1024
-
-
-def go(request: Request, path: str) -> RedirectResponse:
-    joiner = "&" if "?" in path else "?"
-    return RedirectResponse(f"{path}{joiner}lang={request.state.lang}", status_code=303)
 
 
 def health(db: Any, city: City, lang: str) -> list[dict[str, Any]]:

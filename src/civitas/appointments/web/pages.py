@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,7 @@ from civitas.core.db import utcnow
 from civitas.core.errors import CivitasError, InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_, pick, translate
 from civitas.places.basemap import map_config
+from civitas.web.actions import go
 from civitas.web.deps import CurrentCity, DbSession, RowId, client_address
 from civitas.web.forms import problems_by_field
 from civitas.web.jobs import kick_outbox
@@ -59,11 +60,6 @@ TICKET_LABELS = {
     "done": N_("Served"),
     "no_show": N_("Called, did not come"),
 }
-
-
-def go(request: Request, path: str) -> RedirectResponse:
-    joiner = "&" if "?" in path else "?"
-    return RedirectResponse(f"{path}{joiner}lang={request.state.lang}", status_code=303)
 
 
 def own_path(city: City, appointment: Appointment) -> str:

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,7 @@ from civitas.core.db import utcnow
 from civitas.core.errors import CivitasError, InvalidInput, NotFound, Problem
 from civitas.core.i18n import N_
 from civitas.core.permissions import Role
+from civitas.web.actions import go
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, RowId, staff_page
 from civitas.web.forms import problem_list, problems_by_field
 from civitas.web.jobs import kick_outbox
@@ -41,11 +42,6 @@ from civitas.web.routers import Router
 from civitas.web.templating import page, require_csrf
 
 router = Router(include_in_schema=False)
-
-
-def go(request: Request, path: str) -> RedirectResponse:
-    joiner = "&" if "?" in path else "?"
-    return RedirectResponse(f"{path}{joiner}lang={request.state.lang}", status_code=303)
 
 
 def username(who: Principal) -> str:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import delete, func, select, update
 
 from civitas.assistant import nlu, service
@@ -23,6 +23,7 @@ from civitas.core import audit
 from civitas.core.db import utcnow
 from civitas.core.errors import CivitasError, Conflict, InvalidInput, Problem
 from civitas.core.i18n import LANGUAGE_NAMES, N_, pick, translate
+from civitas.web.actions import go
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, RowId, staff_page
 from civitas.web.forms import problems_by_field
 from civitas.web.routers import Router
@@ -56,11 +57,6 @@ CHANNEL_LABELS = {
     "whatsapp": "WhatsApp",
     "telegram": "Telegram",
 }
-
-
-def go(request: Request, path: str) -> RedirectResponse:
-    joiner = "&" if "?" in path else "?"
-    return RedirectResponse(f"{path}{joiner}lang={request.state.lang}", status_code=303)
 
 
 def _who(label: str | None) -> str:

@@ -11,27 +11,27 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from civitas.accounts.service import Principal
 from civitas.cities.models import City
-from civitas.cities.service import enter_city
+from civitas.cities.service import enter_city, list_cities
 from civitas.core.errors import CivitasError
 from civitas.network import community
 from civitas.network.models import Profile
 from civitas.network.permissions import NetworkPermission as P
-from civitas.web.actions import gated_action
+from civitas.web.actions import gated_action, go, with_lang
 from civitas.web.deps import staff_page
 from civitas.web.forms import problems_by_field
 from civitas.web.idempotent import FORM_KEY
 from civitas.web.templating import page
 
 
-def go(request: Request, path: str) -> RedirectResponse:
-    joiner = "&" if "?" in path else "?"
-    return RedirectResponse(f"{path}{joiner}lang={request.state.lang}", status_code=303)
+def cities(db: Session) -> dict[int, City]:
+    """Every city of the network by its id (names on practices, entries, members)."""
+    return {c.id: c for c in list_cities(db)}
 
 
 def base(city: City) -> str:
@@ -134,11 +134,6 @@ async def act(
             said = " ".join(dict.fromkeys(problems_by_field(lang, exc).values()))
             return go(request, f"{back}{joiner}problem={quote(said[:250])}")
 
-        def done(path: str) -> str:
-            path, hash_, fragment = path.partition("#")
-            joiner = "&" if "?" in path else "?"
-            return f"{path}{joiner}lang={lang}{hash_}{fragment}"
-
         key = form.get(FORM_KEY)
         return gated_action(
             request,
@@ -147,7 +142,7 @@ async def act(
             actor=lambda a: a.label,
             csrf=str(form.get("csrf", "")),
             change=lambda a: change(a, form),
-            done=done,
+            done=lambda path: with_lang(path, lang),
             refused=refused,
             key=key if isinstance(key, str) and key else None,
         )

@@ -17,22 +17,16 @@ from starlette.datastructures import FormData
 
 from civitas.cities.models import City
 from civitas.core.errors import InvalidInput, Problem
-from civitas.core.i18n import LANGUAGE_NAMES, N_, locale_for, translate
+from civitas.core.i18n import N_, locale_for, translate
 from civitas.network import community, practices
-from civitas.network.models import Discussion, Practice, Profile, Project
+from civitas.network.models import Practice, Profile, Project
 from civitas.network.permissions import NetworkPermission as P
-from civitas.network.web.common import Actor, act, base, ints, reader, text, values, view
+from civitas.network.web.common import Actor, act, base, cities, ints, reader, text, values, view
 from civitas.network.web.practices import helpers
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, RowId
 from civitas.web.routers import Router
 
 router = Router(include_in_schema=False)
-
-
-def _who(db: Any, ids: set[int]) -> dict[int, Profile]:
-    if not ids:
-        return {}
-    return {p.id: p for p in db.scalars(select(Profile).where(Profile.id.in_(ids)))}
 
 
 def times(lang: str, city: City) -> dict[str, Any]:
@@ -74,7 +68,7 @@ def _group_page(
             "past": community.events(db, group=group, upcoming=False),
             "problems": problems or {},
             "values": given or {},
-            "cities": {c.id: c for c in db.scalars(select(City))},
+            "cities": cities(db),
             "tz": city.timezone,
             **helpers(lang, city),
             **times(lang, city),
@@ -282,7 +276,7 @@ def _discussion_page(
             "member": community.role_in(db, group, who.profile) is not None,
             "may_accept": talk.profile_id == who.profile.id
             or community.can_moderate(db, group, who.profile, who.principal),
-            "cities": {c.id: c for c in db.scalars(select(City))},
+            "cities": cities(db),
             "problems": problems or {},
             "values": given or {},
             **helpers(lang, city),
@@ -389,7 +383,7 @@ def event(
             "linked_projects": linked_projects,
             "all_practices": practices.search(db),
             "all_projects": list(db.scalars(select(Project).order_by(Project.title))),
-            "cities": {c.id: c for c in db.scalars(select(City))},
+            "cities": cities(db),
             **helpers(lang, city),
             **times(lang, city),
         },
@@ -468,9 +462,6 @@ async def minutes(
             projects=ints(form, "projects"),
         ),
     )
-
-
-__all__ = ["LANGUAGE_NAMES", "Discussion", "router"]
 
 
 @router.post("/{city}/network/groups", response_model=None)

@@ -10,17 +10,16 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.datastructures import FormData
 
 from civitas.cities.models import City
 from civitas.core.i18n import N_, translate
-from civitas.core.validation import refusal
+from civitas.core.validation import checked
 from civitas.network import community, contests, practices
 from civitas.network.models import Entry, Practice, Profile, Score
 from civitas.network.permissions import NetworkPermission as P
-from civitas.network.web.common import Actor, act, base, ints, reader, text, values, view
+from civitas.network.web.common import Actor, act, base, cities, ints, reader, text, values, view
 from civitas.network.web.practices import helpers
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, RowId
 from civitas.web.routers import Router
@@ -73,18 +72,17 @@ async def create(
             r | {"weight": r["weight"].replace(",", ".") or "1", "max": r["max"] or "10"}
             for r in _items(form, "criteria", ("code", "name", "weight", "max"))
         ]
-        try:
-            data = contests.ContestIn.model_validate(
-                {
-                    "title": text(form, "title", 201),
-                    "description": text(form, "description"),
-                    "categories": _items(form, "categories", ("code", "name")),
-                    "criteria": criteria,
-                    "closes_on": text(form, "closes_on", 10),
-                }
-            )
-        except ValidationError as exc:
-            raise refusal(exc, N_("The contest cannot be saved.")) from None
+        data = checked(
+            contests.ContestIn,
+            {
+                "title": text(form, "title", 201),
+                "description": text(form, "description"),
+                "categories": _items(form, "categories", ("code", "name")),
+                "criteria": criteria,
+                "closes_on": text(form, "closes_on", 10),
+            },
+            N_("The contest cannot be saved."),
+        )
         found = contests.open_contest(db, data, actor=who.label)
         return f"{base(city)}/contests/{found.id}?done=created"
 
@@ -156,7 +154,7 @@ def show(
                 if p.status == "published" and p.id not in entered
             ],
             "profiles": list(db.scalars(select(Profile).order_by(Profile.full_name))),
-            "cities": {c.id: c for c in db.scalars(select(City).order_by(City.name))},
+            "cities": cities(db),
             **helpers(lang, city),
         },
     )

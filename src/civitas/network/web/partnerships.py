@@ -10,14 +10,13 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.datastructures import FormData
 
 from civitas.cities.models import City
 from civitas.core.i18n import N_, translate
 from civitas.core.kpis import catalogue
-from civitas.core.validation import refusal
+from civitas.core.validation import checked
 from civitas.insight.scorecard import published_kpis
 from civitas.network import circles, partnerships
 from civitas.network.evidence import published_by
@@ -30,13 +29,6 @@ from civitas.web.routers import Router
 router = Router(include_in_schema=False)
 # who records a partnership: a city's representative (for their city) or the coordinator
 RECORD = (P.CITY_REPRESENT, P.MODERATE)
-
-
-def _checked(model: Any, data: dict[str, Any], message: str) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise refusal(exc, message) from None
 
 
 def _blank_none(value: str) -> str | None:
@@ -127,7 +119,7 @@ async def add_project(
     partnership_id: RowId,
 ) -> Response:
     def change(who: Actor, form: FormData) -> str:
-        data = _checked(
+        data = checked(
             partnerships.ProjectIn,
             {
                 "title": text(form, "title", 201),
@@ -262,7 +254,7 @@ async def add_aim(
 ) -> Response:
     def work(who: Actor, form: FormData, found: Any) -> None:
         target = text(form, "target", 20).replace(",", ".")
-        data = _checked(
+        data = checked(
             partnerships.AimIn,
             {
                 "dimension": text(form, "dimension", 30),
@@ -288,7 +280,7 @@ async def add_milestone(
     project_id: RowId,
 ) -> Response:
     def work(who: Actor, form: FormData, found: Any) -> None:
-        data = _checked(
+        data = checked(
             partnerships.MilestoneIn,
             {"title": text(form, "milestone_title", 201), "due_on": text(form, "due_on", 10)},
             N_("The milestone cannot be saved."),
@@ -327,7 +319,7 @@ async def add_mission(
 ) -> Response:
     def work(who: Actor, form: FormData, found: Any) -> None:
         partner = text(form, "partner_id", 10)
-        data = _checked(
+        data = checked(
             partnerships.MissionIn,
             {
                 "expert": text(form, "expert", 201),
@@ -449,7 +441,7 @@ async def create_partnership(
             if member or name:
                 rows.append({"city": member, "name": name, "country": country})
         since = text(form, "since", 4)
-        data = _checked(
+        data = checked(
             partnerships.PartnershipIn,
             {
                 "name": text(form, "name", 201),

@@ -6,6 +6,7 @@ another city."""
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable
 from datetime import date
 from typing import Any
 
@@ -22,12 +23,13 @@ from civitas.core.config import get_settings
 from civitas.core.errors import NotFound, PermissionDenied
 from civitas.core.i18n import LANGUAGE_NAMES, N_, locale_for, translate
 from civitas.core.kpis import catalogue
+from civitas.core.validation import checked
 from civitas.insight.charts import fmt
 from civitas.insight.scorecard import published_kpis
 from civitas.network import circles, community, contests, evidence, partnerships, practices
-from civitas.network.models import Adoption, Evidence, Practice, Profile
+from civitas.network.models import Evidence, Practice
 from civitas.network.permissions import NetworkPermission as P
-from civitas.network.web.common import Actor, act, base, go, reader, text, values, view
+from civitas.network.web.common import Actor, act, base, cities, reader, text, values, view
 from civitas.web.deps import CurrentCity, DbSession, OptionalPrincipal, RowId
 from civitas.web.files import download
 from civitas.web.routers import Router
@@ -97,16 +99,6 @@ def helpers(lang: str, city: City) -> dict[str, Any]:
     }
 
 
-def _cities(db: Any) -> dict[int, City]:
-    return {c.id: c for c in db.scalars(select(City))}
-
-
-def _profiles(db: Any, ids: set[int]) -> dict[int, Profile]:
-    if not ids:
-        return {}
-    return {p.id: p for p in db.scalars(select(Profile).where(Profile.id.in_(ids)))}
-
-
 # -- home and profile -----------------------------------------------------------------
 
 
@@ -124,7 +116,7 @@ def home(
         {
             "recent": practices.search(db)[:5],
             "all_kpis": catalogue(),
-            "cities": _cities(db),
+            "cities": cities(db),
             "groups": community.groups(db, who.profile),
             "events": community.events(db, upcoming=True)[:5],
             "partnerships": partnerships.partnerships(db),
@@ -226,7 +218,7 @@ def search(
             "effects": effects,
             "asked": asked,
             "kpis": used,
-            "cities": _cities(db),
+            "cities": cities(db),
             "mine": practices.mine(db, city) if who.can(P.PRACTICE_WRITE) else [],
             "waiting": practices.waiting_review(db) if who.coordinator else [],
             "statuses": _statuses(lang),
@@ -290,7 +282,8 @@ def _form_page(
 
 
 def _data(form: FormData, practice: Practice | None) -> tuple[practices.PracticeIn, str]:
-    """The practice as the form wrote it, in its language (the others kept)."""
+    """The practice as the form wrote it, in its language (the others kept); refused with
+    each problem at its field when it is not one."""
     written_in = text(form, "language", 5)
     if written_in not in practices.LANGUAGES:
         written_in = "es"
@@ -311,14 +304,16 @@ def _data(form: FormData, practice: Practice | None) -> tuple[practices.Practice
                 {"kpi": kpi} | {f: text(form, f"evidence[{i}].{f}", 7) for f in WINDOW_FIELDS}
             )
     services = [v for v in form.getlist("services") if isinstance(v, str)][:20]
-    data = practices.PracticeIn.model_validate(
+    data = checked(
+        practices.PracticeIn,
         {
             "topic": text(form, "topic", 30),
             **texts,
             "contact": text(form, "contact", 300),
             "services": services,
             "evidence": rows,
-        }
+        },
+        N_("The practice cannot be saved."),
     )
     return data, written_in
 
@@ -367,23 +362,12 @@ def _again(request: Request, db: Any, city: City, practice_id: int | None) -> An
     return again
 
 
-def _validated(form: FormData, practice: Practice | None) -> tuple[practices.PracticeIn, str]:
-    from pydantic import ValidationError
-
-    from civitas.core.validation import refusal
-
-    try:
-        return _data(form, practice)
-    except ValidationError as exc:
-        raise refusal(exc, N_("The practice cannot be saved.")) from None
-
-
 @router.post("/{city}/network/practices", response_model=None)
 async def create(
     request: Request, city: CurrentCity, db: DbSession, principal: OptionalPrincipal
 ) -> Response:
     def change(who: Actor, form: FormData) -> str:
-        data, _ = _validated(form, None)
+        data, _ = _data(form, None)
         practice = practices.create_practice(db, city, data=data, actor=who.label)
         return f"{base(city)}/practices/{practice.id}?done=created"
 
@@ -435,7 +419,7 @@ def show(
             "adoptions": [(a, [e for e in rows if e.city_id == a.city_id]) for a in taken],
             "already": already,
             "files": practices.attachments(db, practice),
-            "cities": _cities(db),
+            "cities": cities(db),
             "statuses": _statuses(lang),
             "published": published_kpis(db, city),
             "written": [LANGUAGE_NAMES[c] for c in practices.LANGUAGES if practice.title.get(c)],
@@ -476,7 +460,7 @@ async def save(
     practice_id: RowId,
 ) -> Response:
     def change(who: Actor, form: FormData) -> str:
-        data, _ = _validated(form, practices.get_practice(db, practice_id))
+        data, _ = _data(form, practices.get_practice(db, practice_id))
         practices.update_practice(db, city, practice_id, data=data, actor=who.label)
         return f"{base(city)}/practices/{practice_id}?done=saved"
 
@@ -492,6 +476,20 @@ async def save(
     )
 
 
+def _on_practice(
+    request: Request,
+    db: Any,
+    city: City,
+    principal: Any,
+    practice_id: int,
+    change: Any,
+    permission: str = P.PRACTICE_WRITE,
+) -> Awaitable[Response]:
+    """A form on a practice's page: a refusal goes back to the page with its problem."""
+    back = f"{base(city)}/practices/{practice_id}"
+    return act(request, db, city, principal, change=change, back=back, permission=permission)
+
+
 @router.post("/{city}/network/practices/{practice_id}/submit", response_model=None)
 async def submit(
     request: Request,
@@ -504,10 +502,7 @@ async def submit(
         practices.submit(db, city, practice_id, actor=who.label)
         return f"{base(city)}/practices/{practice_id}?done=submitted"
 
-    here = f"{base(city)}/practices/{practice_id}"
-    return await act(
-        request, db, city, principal, change=change, back=here, permission=P.PRACTICE_WRITE
-    )
+    return await _on_practice(request, db, city, principal, practice_id, change)
 
 
 @router.post("/{city}/network/practices/{practice_id}/review", response_model=None)
@@ -525,8 +520,7 @@ async def review(
         )
         return f"{base(city)}/practices/{practice_id}?done={'published' if publish else 'returned'}"
 
-    here = f"{base(city)}/practices/{practice_id}"
-    return await act(request, db, city, principal, change=change, back=here, permission=P.MODERATE)
+    return await _on_practice(request, db, city, principal, practice_id, change, P.MODERATE)
 
 
 @router.post("/{city}/network/practices/{practice_id}/adopt", response_model=None)
@@ -562,10 +556,7 @@ async def adopt(
         )
         return f"{base(city)}/practices/{practice_id}?done=adopted#adoptions"
 
-    here = f"{base(city)}/practices/{practice_id}"
-    return await act(
-        request, db, city, principal, change=change, back=here, permission=P.PRACTICE_WRITE
-    )
+    return await _on_practice(request, db, city, principal, practice_id, change)
 
 
 @router.post("/{city}/network/practices/{practice_id}/files", response_model=None)
@@ -594,10 +585,7 @@ async def upload(
         )
         return f"{base(city)}/practices/{practice_id}?done=attached#files"
 
-    here = f"{base(city)}/practices/{practice_id}"
-    return await act(
-        request, db, city, principal, change=change, back=here, permission=P.PRACTICE_WRITE
-    )
+    return await _on_practice(request, db, city, principal, practice_id, change)
 
 
 @router.post("/{city}/network/practices/{practice_id}/files/{file_id}/delete", response_model=None)
@@ -613,10 +601,7 @@ async def delete_file(
         practices.detach(db, city, practice_id, file_id)
         return f"{base(city)}/practices/{practice_id}?done=deleted#files"
 
-    here = f"{base(city)}/practices/{practice_id}"
-    return await act(
-        request, db, city, principal, change=change, back=here, permission=P.PRACTICE_WRITE
-    )
+    return await _on_practice(request, db, city, principal, practice_id, change)
 
 
 @router.get("/{city}/network/practices/{practice_id}/files/{file_id}", response_model=None)
@@ -639,6 +624,3 @@ def file(
     if found is None or found.practice_id != practice.id:
         raise NotFound(N_("There is no document {id}."), id=file_id)
     return download(get_settings().media_root, found.path, found.name, CONTENT_TYPES[found.kind])
-
-
-__all__ = ["Adoption", "go", "router"]
