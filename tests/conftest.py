@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -254,6 +255,35 @@ def two_cities(engine: Any, _world_snapshot: WorldSnapshot) -> Any:
     rows every time: commits, ids and sequences behave as after a real build)."""
     _restore(engine, _world_snapshot)
     return copy.deepcopy(_world_snapshot.world)
+
+
+@pytest.fixture
+def daytime() -> Iterator[Any]:
+    """``daytime(slug)``: this process's clock (the tests' and an in-process server's)
+    moved eight hours back while it is the city's late evening (20:00 or later), and
+    ticking on from there, so that a test of today's office hours finds time left in the
+    day whenever the suite runs. Outside the evening it changes nothing."""
+    import time_machine
+
+    from civitas.cities.service import get_city_by_slug
+    from civitas.core.db import session_scope, utcnow
+
+    started: list[Any] = []
+
+    def keep(slug: str) -> None:
+        from zoneinfo import ZoneInfo
+
+        with session_scope() as db:
+            zone = ZoneInfo(get_city_by_slug(db, slug).timezone)
+        now = utcnow()
+        if now.astimezone(zone).hour >= 20:
+            traveller = time_machine.travel(now - timedelta(hours=8), tick=True)
+            traveller.start()
+            started.append(traveller)
+
+    yield keep
+    for traveller in reversed(started):
+        traveller.stop()
 
 
 @pytest.fixture

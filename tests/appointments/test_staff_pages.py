@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from civitas.appointments import booking, calendar
@@ -23,6 +24,13 @@ from tests.factories import form_token, session_cookie
 
 CITY = "trujillo"
 ALL_DAY = '{days: [mo, tu, we, th, fr, sa, su], opens: "00:00", closes: "23:50"}'
+
+
+@pytest.fixture(autouse=True)
+def _in_daytime(daytime: Any, two_cities: Any) -> None:
+    """Today's office hours are these tests' subject: never run them in a day's last
+    minutes (see the ``daytime`` fixture)."""
+    daytime(CITY)
 
 
 def _open_office() -> None:
