@@ -239,12 +239,29 @@ def app(engine: Any) -> Any:
     return create_app()
 
 
-@pytest.fixture
-def client(app: Any) -> Iterator[Any]:
+@pytest.fixture(scope="session")
+def _portal() -> Iterator[Any]:
+    """One event loop, in a thread, for every test's client, with the app's start-up run
+    once: entering a TestClient starts a thread and a loop, 25 ms a test."""
     from fastapi.testclient import TestClient
 
-    with TestClient(app) as c:
+    from civitas.main import create_app
+
+    with TestClient(create_app()) as first:
+        yield first.portal
+
+
+@pytest.fixture
+def client(app: Any, _portal: Any) -> Iterator[Any]:
+    """A client of its own (cookies, headers) on the shared loop."""
+    from fastapi.testclient import TestClient
+
+    c = TestClient(app)
+    c.portal = _portal
+    try:
         yield c
+    finally:
+        c.close()
 
 
 @pytest.fixture

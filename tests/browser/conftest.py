@@ -2,11 +2,15 @@
 
 The server is uvicorn in a thread of this process, on the test database. Pages are checked
 with axe-core (from the npm registry, ``node_modules/axe-core``); screenshots of every page
-a test visits are written to ``var/screenshots/`` (git-ignored)."""
+a test visits are written to ``var/screenshots/`` (git-ignored) by the SQLite run: the
+pages are the same on PostgreSQL, where they are taken only with
+``CIVITAS_TEST_SCREENSHOTS=1`` (``=0`` turns them off everywhere). A screenshot is for
+people to look at, never an assertion, and a third of a browser test's time."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -54,8 +58,9 @@ def browser() -> Iterator[Any]:
 class Pages:
     """A browser context with helpers: screenshots by name, axe checks, console errors."""
 
-    def __init__(self, context: Any, base: str, test_name: str) -> None:
+    def __init__(self, context: Any, base: str, test_name: str, shots: bool = True) -> None:
         self.context = context
+        self.shots = shots
         self.base = base
         self.test = re.sub(r"[^a-z0-9_]+", "_", test_name.lower())
         self.errors: list[str] = []
@@ -90,6 +95,8 @@ class Pages:
         return page
 
     def shot(self, page: Any, name: str) -> None:
+        if not self.shots:
+            return
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = str(SHOTS / f"{self.test}__{name}.png")
         try:
@@ -138,12 +145,19 @@ class _Watched:
         return self.pages.watch(self.context.new_page())
 
 
+def _screenshots(db_kind: str) -> bool:
+    chosen = os.environ.get("CIVITAS_TEST_SCREENSHOTS", "")
+    return chosen == "1" if chosen in ("0", "1") else db_kind == "sqlite"
+
+
 @pytest.fixture
-def pages(browser: Any, live_server: str, request: pytest.FixtureRequest) -> Iterator[Pages]:
+def pages(
+    browser: Any, live_server: str, db_kind: str, request: pytest.FixtureRequest
+) -> Iterator[Pages]:
     context = browser.new_context(
         base_url=live_server, viewport=PHONE, is_mobile=True, has_touch=True, locale="es-PE"
     )
-    helper = Pages(context, live_server, request.node.name)
+    helper = Pages(context, live_server, request.node.name, _screenshots(db_kind))
     yield helper
     for extra in helper.extra:
         extra.close()

@@ -167,10 +167,35 @@ def describe(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
+# descriptions already made in this process, by the routes they describe: an app made
+# again on the same routes (the test suite makes one per test) reuses its description,
+# which takes about a second to build (the routes are kept with it, so that their ids in
+# the key are never another function's)
+_DESCRIBED: dict[tuple[Any, ...], tuple[list[Any], dict[str, Any]]] = {}
+
+
+def _routes_key(app: FastAPI) -> tuple[Any, ...]:
+    return (
+        app.title,
+        app.version,
+        *(
+            (
+                getattr(r, "path", None),
+                tuple(sorted(getattr(r, "methods", None) or ())),
+                id(getattr(r, "endpoint", None)),
+            )
+            for r in app.routes
+        ),
+    )
+
+
 def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = describe(app)
+            key = _routes_key(app)
+            if key not in _DESCRIBED:
+                _DESCRIBED[key] = (list(app.routes), describe(app))
+            app.openapi_schema = _DESCRIBED[key][1]
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
