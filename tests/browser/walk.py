@@ -47,11 +47,23 @@ def english_fragments(lang: str) -> tuple[str, ...]:
     return tuple(sorted(found, key=len, reverse=True))
 
 
+@functools.cache
+def _by_inner_word(lang: str) -> dict[str, tuple[str, ...]]:
+    """The fragments by their second word: a word with white space on both sides, so a
+    fragment can be on a page only if that word is one of the page's words."""
+    found: dict[str, list[str]] = {}
+    for piece in english_fragments(lang):
+        found.setdefault(piece.split()[1], []).append(piece)
+    return {word: tuple(pieces) for word, pieces in found.items()}
+
+
 def untranslated(text: str, lang: str) -> list[str]:
     """English messages on a page in ``lang`` (nothing to find on an English page)."""
     if lang == "en":
         return []
-    return [piece for piece in english_fragments(lang) if piece in text]
+    index = _by_inner_word(lang)
+    candidates = {p for word in set(text.split()) & index.keys() for p in index[word]}
+    return [piece for piece in english_fragments(lang) if piece in candidates and piece in text]
 
 
 def codes(text: str) -> list[str]:
