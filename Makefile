@@ -7,7 +7,7 @@ ASSETS := src/civitas/web/static/vendor/.built
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run test lint format bench clean
+.PHONY: setup run test screenshots lint format bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -31,6 +31,12 @@ run: setup
 ## Every lint, type check and test, on SQLite and on PostgreSQL
 test: setup
 	bash scripts/test.sh
+
+## The browser tests alone, on SQLite, with a screenshot of every page they visit in
+## var/screenshots/ (make test takes none: they are for people to look at)
+screenshots: setup
+	bash scripts/ensure-chromium.sh >/dev/null
+	CIVITAS_TEST_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadscope --db sqlite tests/browser
 
 lint: setup
 	$(BIN)/ruff check .

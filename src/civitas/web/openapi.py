@@ -174,19 +174,30 @@ def describe(app: FastAPI) -> dict[str, Any]:
 _DESCRIBED: dict[tuple[Any, ...], tuple[list[Any], dict[str, Any]]] = {}
 
 
-def _routes_key(app: FastAPI) -> tuple[Any, ...]:
-    return (
-        app.title,
-        app.version,
-        *(
-            (
-                getattr(r, "path", None),
-                tuple(sorted(getattr(r, "methods", None) or ())),
-                id(getattr(r, "endpoint", None)),
+def _route_keys(routes: list[Any]) -> tuple[Any, ...]:
+    """What a description depends on, route by route: a plain route by its path, methods
+    and endpoint; a router included in the app (FastAPI keeps the router itself, and
+    builds its routes on first use) by its own routes, recursively. Routes left out of
+    the description (the description's own route, a closure made per app) are left out
+    of the key too."""
+    found: list[Any] = []
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            found.append(("router", id(included), _route_keys(included.routes)))
+        elif getattr(route, "include_in_schema", True):
+            found.append(
+                (
+                    getattr(route, "path", None),
+                    tuple(sorted(getattr(route, "methods", None) or ())),
+                    id(getattr(route, "endpoint", None)),
+                )
             )
-            for r in app.routes
-        ),
-    )
+    return tuple(found)
+
+
+def _routes_key(app: FastAPI) -> tuple[Any, ...]:
+    return (app.title, app.version, _route_keys(app.routes))
 
 
 def install_openapi(app: FastAPI) -> None:
