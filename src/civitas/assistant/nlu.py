@@ -213,6 +213,7 @@ def train(examples: list[Example], *, threshold: float = THRESHOLD, check: bool 
 
 _lock = threading.Lock()
 _models: dict[str, Model] = {}
+MODELS_KEPT = 48
 
 
 def model_for(examples: list[Example], *, threshold: float = THRESHOLD) -> Model:
@@ -225,16 +226,34 @@ def model_for(examples: list[Example], *, threshold: float = THRESHOLD) -> Model
         found = _models.get(key)
         if found is None:
             found = train(examples, threshold=threshold, check=False)
-            if len(_models) > 16:
-                _models.clear()
-            _models[key] = found
+            _keep(found)
     return found
+
+
+def checked_model_for(examples: list[Example], *, threshold: float = THRESHOLD) -> Model:
+    """The model of these examples scored on its held-out fifth: the one checked before in
+    this process when the examples are the same (training is seeded, so checking again
+    would give the same figures), else trained and checked now."""
+    found = _models.get(fingerprint(examples, threshold))
+    if found is not None and found.macro_f1 is not None:
+        return found
+    model = train(examples, threshold=threshold, check=True)
+    remember(model)
+    return model
+
+
+def _keep(model: Model) -> None:
+    """Into the process's cache (the caller holds the lock); a few dozen cities' models at
+    most, each a few megabytes."""
+    if len(_models) >= MODELS_KEPT:
+        _models.pop(next(iter(_models)))
+    _models[model.fingerprint] = model
 
 
 def remember(model: Model) -> None:
     """Keep a model trained (and checked) elsewhere in this process."""
     with _lock:
-        _models[model.fingerprint] = model
+        _keep(model)
 
 
 def describe(model: Model) -> dict[str, Any]:

@@ -149,6 +149,5 @@ def check(db: Session, city: City) -> dict[str, Any]:
     """Train on every example, those waiting for approval too, scored on a held-out fifth
     first: what the administrator sees before the new model is used."""
     settings = settings_of(db, city)
-    model = nlu.train(examples_of(db, city, pending=True), threshold=settings.threshold)
-    nlu.remember(model)
+    model = nlu.checked_model_for(examples_of(db, city, pending=True), threshold=settings.threshold)
     return nlu.describe(model)
