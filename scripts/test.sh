@@ -17,6 +17,12 @@ echo "== mypy";                "$BIN/mypy"
 bash scripts/ensure-chromium.sh >/dev/null   # the browser tests drive Debian's chromium
 bash scripts/ensure-postgres.sh
 
+# compiled modules are kept (src/ and tests/ __pycache__, git-ignored), whatever the
+# environment says (PYTHONDONTWRITEBYTECODE): each test process and each `civitas` command a
+# test runs would otherwise compile every module again (a worker's collection 12 s → 7 s)
+unset PYTHONDONTWRITEBYTECODE
+"$BIN/python" -m compileall -q -j 0 src tests >/dev/null
+
 WORKERS=${CIVITAS_TEST_WORKERS:-2}
 WORKERS_PG=${CIVITAS_TEST_WORKERS_PG:-$(( WORKERS > 1 ? WORKERS + 1 : 1 ))}
 suite() {  # suite DB [pytest args]: one database's run
