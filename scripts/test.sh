@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The whole test command: lint, format check, types, then the suite on SQLite and on
-# PostgreSQL. The two suites run at the same time, SQLite's on CIVITAS_TEST_WORKERS
-# processes (pytest-xdist, default 2, a module's tests kept together) and PostgreSQL's,
-# the slower, on one more (CIVITAS_TEST_WORKERS_PG, default 3); every process has its own
-# database, temporary folder, ports and browser. Each suite writes to its own log; both
-# logs are printed whole, and the command fails if either suite failed.
-# CIVITAS_TEST_SERIAL=1 runs the suites one after the other, each in one process.
+# The whole test command: lint and format check, then the types (mypy) and the suite on
+# SQLite and on PostgreSQL, the three at the same time. SQLite's suite runs on
+# CIVITAS_TEST_WORKERS processes (pytest-xdist, default 2, a module's tests kept together)
+# and PostgreSQL's, the slower, on one more (CIVITAS_TEST_WORKERS_PG, default 3); every
+# process has its own database, temporary folder, ports and browser. Each writes to its own
+# log; the logs are printed whole, and the command fails if any of the three failed.
+# CIVITAS_TEST_SERIAL=1 runs them one after the other, each suite in one process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${VENV:-.venv}/bin
@@ -13,7 +13,6 @@ export CIVITAS_TEST_POSTGRES_URL=${CIVITAS_TEST_POSTGRES_URL:-postgresql+psycopg
 
 echo "== ruff check";          "$BIN/ruff" check .
 echo "== ruff format --check"; "$BIN/ruff" format --check .
-echo "== mypy";                "$BIN/mypy"
 bash scripts/ensure-chromium.sh >/dev/null   # the browser tests drive Debian's chromium
 bash scripts/ensure-postgres.sh
 
@@ -37,6 +36,7 @@ suite() {  # suite DB [pytest args]: one database's run
 }
 
 if [[ "${CIVITAS_TEST_SERIAL:-}" == "1" ]]; then
+  echo "== mypy";                 "$BIN/mypy"
   echo "== pytest on SQLite";     suite sqlite "$@"
   echo "== pytest on PostgreSQL"; suite postgresql "$@"
   exit 0
@@ -44,17 +44,25 @@ fi
 
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
+# mypy (half a minute of one core on a fresh clone) alongside the suites, which leave a
+# core idle now and then while they wait on PostgreSQL, a subprocess or a browser
+"$BIN/mypy" >"$logs/mypy.log" 2>&1 &
+mypy_pid=$!
 suite sqlite "$@" >"$logs/sqlite.log" 2>&1 &
 sqlite_pid=$!
 suite postgresql "$@" >"$logs/postgresql.log" 2>&1 &
 pg_pid=$!
 sqlite_status=0
 pg_status=0
+mypy_status=0
+wait $mypy_pid || mypy_status=$?
 wait $sqlite_pid || sqlite_status=$?
 wait $pg_pid || pg_status=$?
+echo "== mypy";                 cat "$logs/mypy.log"
 echo "== pytest on SQLite";     cat "$logs/sqlite.log"
 echo "== pytest on PostgreSQL"; cat "$logs/postgresql.log"
-if (( sqlite_status != 0 || pg_status != 0 )); then
-  echo "FAILED: SQLite suite exit $sqlite_status, PostgreSQL suite exit $pg_status"
+if (( mypy_status != 0 || sqlite_status != 0 || pg_status != 0 )); then
+  echo "FAILED: mypy exit $mypy_status, SQLite suite exit $sqlite_status," \
+    "PostgreSQL suite exit $pg_status"
   exit 1
 fi
