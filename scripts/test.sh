@@ -44,8 +44,8 @@ fi
 
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
-# mypy (half a minute of one core on a fresh clone) alongside the suites, which leave a
-# core idle now and then while they wait on PostgreSQL, a subprocess or a browser
+# mypy (half a minute of one core on a fresh clone) beside the suites: alone, before them,
+# it would leave the other core idle
 "$BIN/mypy" >"$logs/mypy.log" 2>&1 &
 mypy_pid=$!
 suite sqlite "$@" >"$logs/sqlite.log" 2>&1 &
