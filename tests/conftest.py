@@ -232,11 +232,29 @@ def db(engine: Any) -> Iterator[Any]:
         session.close()
 
 
-@pytest.fixture
-def app(engine: Any) -> Any:
+_apps: dict[int, tuple[Any, Any]] = {}
+
+
+def shared_app() -> Any:
+    """One app per process for as long as the settings stay the same object (a test that
+    changes them clears ``get_settings``' cache and gets an app of its own). The app holds
+    no state between requests, and FastAPI works out each included route's effective
+    settings once per app, when a request first walks past it: 20-60 ms a test with an
+    app of its own."""
+    from civitas.core.config import get_settings
     from civitas.main import create_app
 
-    return create_app()
+    settings = get_settings()
+    found = _apps.get(id(settings))
+    if found is None or found[0] is not settings:
+        _apps.clear()
+        found = _apps[id(settings)] = (settings, create_app(settings))
+    return found[1]
+
+
+@pytest.fixture
+def app(engine: Any) -> Any:
+    return shared_app()
 
 
 @pytest.fixture(scope="session")
@@ -308,12 +326,10 @@ def live_server(engine: Any) -> Iterator[str]:
     """The app on a free loopback port, served by uvicorn in a thread."""
     import uvicorn
 
-    from civitas.main import create_app
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app = create_app()
+    app = shared_app()
     # the OpenAPI description is built once and kept: built here, before any client asks,
     # so that a loaded machine's first /openapi.json is not a ten-second wait
     app.openapi()
