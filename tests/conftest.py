@@ -96,6 +96,28 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+# The longest modules first (pytest-xdist hands out whole modules in the order they were
+# collected): the demo's load alone is a third of a process's run, and started last it
+# would leave the other processes idle at the end. Order only; every test still runs.
+LONGEST_FIRST = (
+    "tests/test_cli.py",
+    "tests/test_isolation.py",
+    "tests/browser/",
+    "tests/conformance/test_openapi_fuzz.py",
+    "tests/assistant/",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next(
+            (n for n, start in enumerate(LONGEST_FIRST) if item.nodeid.startswith(start)),
+            len(LONGEST_FIRST),
+        )
+
+    items.sort(key=rank)  # stable: the order within each group stays
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     url = os.environ.get("CIVITAS_DATABASE_URL", "")
     return f"civitas database: {config.getoption('--db')} ({url})"
@@ -321,9 +343,11 @@ def daytime() -> Iterator[Any]:
         traveller.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def live_server(engine: Any) -> Iterator[str]:
-    """The app on a free loopback port, served by uvicorn in a thread."""
+    """The app on a free loopback port, served by uvicorn in a thread, for the whole run:
+    the app holds no state between requests, each test has the database to itself, and
+    one address lets the browser tests keep their browser contexts (tests/browser)."""
     import uvicorn
 
     with socket.socket() as s:
