@@ -160,19 +160,19 @@ def _empty_tables(engine: Any) -> None:
     services.clear()
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
-        written = non_empty(conn, tables)
-        for name in tables:
-            if name in written:
-                conn.execute(text(f"DELETE FROM {name}"))
+        found = non_empty(conn, tables)
+        written = [name for name in tables if name in found]
         if engine.dialect.name == "postgresql":
-            moved = conn.execute(
-                text(
-                    "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) "
-                    "FROM pg_sequences WHERE last_value IS NOT NULL"
-                )
-            ).scalars()
-            for sequence in moved:
-                conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
+            # one round trip: the DELETEs in dependency order, then every sequence that
+            # moved set back to its start (as ALTER SEQUENCE … RESTART would)
+            conn.exec_driver_sql(
+                "".join(f"DELETE FROM {name};" for name in written)
+                + "SELECT setval((quote_ident(schemaname) || '.' || quote_ident(sequencename))"
+                "::regclass, start_value, false) FROM pg_sequences WHERE last_value IS NOT NULL"
+            )
+        else:
+            for name in written:
+                conn.execute(text(f"DELETE FROM {name}"))
 
 
 @pytest.fixture(autouse=True)
@@ -226,18 +226,19 @@ def _restore(engine: Any, snapshot: WorldSnapshot) -> None:
     from civitas.models import Base
 
     with engine.begin() as conn:
+        moved = []
         for table in Base.metadata.sorted_tables:
             found = snapshot.rows.get(table.name)
             if not found:
                 continue
             conn.execute(table.insert(), found)
-            if engine.dialect.name == "postgresql" and "id" in table.c:
-                conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                        f"(SELECT max(id) FROM {table.name}))"
-                    )
+            if "id" in table.c:
+                moved.append(
+                    f"setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"(SELECT max(id) FROM {table.name}))"
                 )
+        if engine.dialect.name == "postgresql" and moved:
+            conn.execute(text("SELECT " + ", ".join(moved)))  # one round trip
     shutil.copytree(snapshot.media, get_settings().media_root, dirs_exist_ok=True)
 
 
