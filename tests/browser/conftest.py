@@ -45,14 +45,54 @@ def _chromium() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
+class _Chromium:
+    """This process's Chromium and its pool of contexts, started by the first browser test
+    and stopped after the last one of a run of them (the test modules are handed out in
+    an order that keeps them together): an idle Chromium with its kept contexts still
+    costs a few hundredths of a core, the rest of the run long."""
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
-        yield b
-        b.close()
+    def __init__(self) -> None:
+        self.playwright: Any = None
+        self.browser: Any = None
+        self.pool: ContextPool | None = None
+
+    def start(self, base: str) -> ContextPool:
+        if self.pool is None:
+            from playwright.sync_api import sync_playwright
+
+            self.playwright = sync_playwright().start()
+            self.browser = self.playwright.chromium.launch(
+                executable_path=_chromium(), args=CHROMIUM_FLAGS
+            )
+            self.pool = ContextPool(self.browser, base)
+        return self.pool
+
+    def stop(self) -> None:
+        if self.pool is not None:
+            self.browser.close()
+            self.playwright.stop()
+            self.playwright = self.browser = self.pool = None
+
+
+_CHROMIUM = _Chromium()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Chromium stopped once the next test of this process is not a browser test."""
+    yield
+    if nextitem is None or Path(__file__).parent not in Path(str(nextitem.path)).parents:
+        _CHROMIUM.stop()
+
+
+@pytest.fixture
+def _pool(live_server: str) -> ContextPool:
+    return _CHROMIUM.start(live_server)
+
+
+@pytest.fixture
+def browser(_pool: ContextPool) -> Any:
+    return _pool.browser
 
 
 class ContextPool:
@@ -194,11 +234,6 @@ class _Watched:
 
 def _screenshots() -> bool:
     return os.environ.get("CIVITAS_TEST_SCREENSHOTS", "") == "1"
-
-
-@pytest.fixture(scope="session")
-def _pool(browser: Any, live_server: str) -> ContextPool:
-    return ContextPool(browser, live_server)
 
 
 @pytest.fixture
