@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -344,11 +345,17 @@ def daytime() -> Iterator[Any]:
         traveller.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def live_server(engine: Any) -> Iterator[str]:
-    """The app on a free loopback port, served by uvicorn in a thread, for the whole run:
-    the app holds no state between requests, each test has the database to itself, and
-    one address lets the browser tests keep their browser contexts (tests/browser)."""
+    """The app on a free loopback port, served by uvicorn in a thread (the browser tests
+    share one for as long as they run one after the other: tests/browser/conftest.py)."""
+    with serving() as base:
+        yield base
+
+
+@contextmanager
+def serving() -> Iterator[str]:
+    """The app on a free loopback port, served by uvicorn in a thread while the block runs."""
     import uvicorn
 
     with socket.socket() as s:

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
+from tests.conftest import serving
 from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,14 +53,17 @@ class _Chromium:
     costs a few hundredths of a core, the rest of the run long."""
 
     def __init__(self) -> None:
+        self.server: Any = None
         self.playwright: Any = None
         self.browser: Any = None
         self.pool: ContextPool | None = None
 
-    def start(self, base: str) -> ContextPool:
+    def start(self) -> ContextPool:
         if self.pool is None:
             from playwright.sync_api import sync_playwright
 
+            self.server = serving()  # one address for the run: contexts keep theirs
+            base = self.server.__enter__()
             self.playwright = sync_playwright().start()
             self.browser = self.playwright.chromium.launch(
                 executable_path=_chromium(), args=CHROMIUM_FLAGS
@@ -71,7 +75,8 @@ class _Chromium:
         if self.pool is not None:
             self.browser.close()
             self.playwright.stop()
-            self.playwright = self.browser = self.pool = None
+            self.server.__exit__(None, None, None)
+            self.server = self.playwright = self.browser = self.pool = None
 
 
 _CHROMIUM = _Chromium()
@@ -86,8 +91,14 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 @pytest.fixture
-def _pool(live_server: str) -> ContextPool:
-    return _CHROMIUM.start(live_server)
+def _pool(engine: Any) -> ContextPool:
+    return _CHROMIUM.start()
+
+
+@pytest.fixture
+def live_server(_pool: ContextPool) -> str:
+    """The server the browser tests share while they run one after the other."""
+    return _pool.base
 
 
 @pytest.fixture
