@@ -107,12 +107,12 @@ def browser(_pool: ContextPool) -> Any:
 
 
 class ContextPool:
-    """Browser contexts kept for the whole run, by their options, and lent to one test at a
-    time. A new context costs Chromium ¾ s of CPU (a renderer process started, a second of
-    its work), ninety-five times a run; a kept one costs a page (0.2 s). Each keeps one
-    blank page open, so that its renderer process stays. Lent back, a context forgets the
-    test: its other pages closed, cookies, storage, caches and service workers cleared,
-    online again, its permissions as created."""
+    """Browser contexts kept while Chromium runs (_Chromium), by their options, and lent to
+    one test at a time. A new context costs Chromium ¾ s of CPU (a renderer process
+    started, a second of its work), ninety-five times a run; a kept one costs a page
+    (0.2 s). Each keeps one blank page open, so that its renderer process stays. Lent
+    back, a context forgets the test: its other pages closed, cookies, storage, caches
+    and service workers cleared, online again, its permissions as created."""
 
     def __init__(self, browser: Any, base: str) -> None:
         self.browser = browser
