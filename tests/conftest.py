@@ -256,7 +256,7 @@ def db(engine: Any) -> Iterator[Any]:
         session.close()
 
 
-_apps: dict[int, tuple[Any, Any]] = {}
+_app: list[tuple[Any, Any]] = []  # (the settings, their app): one at a time
 
 
 def shared_app() -> Any:
@@ -269,11 +269,9 @@ def shared_app() -> Any:
     from civitas.main import create_app
 
     settings = get_settings()
-    found = _apps.get(id(settings))
-    if found is None or found[0] is not settings:
-        _apps.clear()
-        found = _apps[id(settings)] = (settings, create_app(settings))
-    return found[1]
+    if not _app or _app[0][0] is not settings:
+        _app[:] = [(settings, create_app(settings))]
+    return _app[0][1]
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -53,30 +54,23 @@ class _Chromium:
     costs a few hundredths of a core, the rest of the run long."""
 
     def __init__(self) -> None:
-        self.server: Any = None
-        self.playwright: Any = None
-        self.browser: Any = None
+        self.running = ExitStack()
         self.pool: ContextPool | None = None
 
     def start(self) -> ContextPool:
         if self.pool is None:
             from playwright.sync_api import sync_playwright
 
-            self.server = serving()  # one address for the run: contexts keep theirs
-            base = self.server.__enter__()
-            self.playwright = sync_playwright().start()
-            self.browser = self.playwright.chromium.launch(
-                executable_path=_chromium(), args=CHROMIUM_FLAGS
-            )
-            self.pool = ContextPool(self.browser, base)
+            base = self.running.enter_context(serving())  # one address: contexts keep theirs
+            playwright = self.running.enter_context(sync_playwright())
+            browser = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
+            self.running.callback(browser.close)
+            self.pool = ContextPool(browser, base)
         return self.pool
 
     def stop(self) -> None:
-        if self.pool is not None:
-            self.browser.close()
-            self.playwright.stop()
-            self.server.__exit__(None, None, None)
-            self.server = self.playwright = self.browser = self.pool = None
+        self.running.close()  # the browser, Playwright, then the server
+        self.pool = None
 
 
 _CHROMIUM = _Chromium()
@@ -118,7 +112,7 @@ class ContextPool:
         self.browser = browser
         self.base = base
         self.free: dict[str, list[Any]] = {}
-        self.options: dict[int, tuple[str, dict[str, Any]]] = {}
+        self.options: dict[int, dict[str, Any]] = {}  # a context's, by its id
 
     def take(self, **options: Any) -> Any:
         key = json.dumps(options, sort_keys=True)
@@ -127,11 +121,11 @@ class ContextPool:
             return free.pop()
         context = self.browser.new_context(base_url=self.base, **options)
         context.new_page()  # the blank page that keeps the renderer process
-        self.options[id(context)] = (key, options)
+        self.options[id(context)] = options
         return context
 
     def give_back(self, context: Any) -> None:
-        key, options = self.options[id(context)]
+        options = self.options[id(context)]
         keep, *others = context.pages
         for page in others:
             page.close()
@@ -146,7 +140,7 @@ class ContextPool:
             cdp.send("Network.clearBrowserCache")
         finally:
             cdp.detach()
-        self.free[key].append(context)
+        self.free[json.dumps(options, sort_keys=True)].append(context)
 
 
 class Pages:
