@@ -1,7 +1,8 @@
 """Resident pages: weight in a real browser, and server time.
 
 A real server (`civitas serve`) with the demo cities. For each resident page:
-  - first load with a cold cache, and a repeat visit, in Debian's chromium (Playwright):
+  - first load with a cold cache, and a repeat visit, in Debian's Chromium (its headless
+    shell, driven by Playwright):
     bytes transferred (compressed bodies plus headers), summed over every request;
     aim: <= 150 KB first, <= 30 KB repeat;
   - server time: p50/p99 of the page alone at 4 keep-alive clients for a few seconds
@@ -62,9 +63,11 @@ def transferred(page: Any, url: str) -> tuple[int, int]:
 def weigh(base: str) -> dict[str, dict[str, float]]:
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium")
+    chromium = shutil.which("chromium-headless-shell")
     if not chromium:
-        raise SystemExit("Debian's chromium is needed: bash scripts/ensure-chromium.sh")
+        raise SystemExit(
+            "Debian's chromium-headless-shell is needed: bash scripts/ensure-chromium.sh"
+        )
     out: dict[str, dict[str, float]] = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=FLAGS)

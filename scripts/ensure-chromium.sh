@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Debian packages beyond Python's: Chromium for the browser tests (driven by Playwright with
-# the system browser) and HarfBuzz's subsetter, which WeasyPrint needs for the PDF reports.
+# Debian packages beyond Python's: Chromium's headless shell for the browser tests and the
+# page benchmark (driven by Playwright; the engine of Debian's chromium without its browser
+# shell, as Playwright runs headless) and HarfBuzz's subsetter, which WeasyPrint needs for
+# the PDF reports.
 set -euo pipefail
 missing=()
-command -v chromium >/dev/null || missing+=(chromium)
+command -v chromium-headless-shell >/dev/null || missing+=(chromium-headless-shell)
 ldconfig -p | grep -q libharfbuzz-subset || missing+=(libharfbuzz-subset0)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -12,4 +14,4 @@ as_root apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || {
   as_root apt-get update -q >/dev/null
   as_root apt-get install -y -q "${missing[@]}" >/dev/null
 }
-chromium --version
+chromium-headless-shell --version
