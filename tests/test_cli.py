@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import traceback
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -28,21 +27,12 @@ from civitas.models import Base
 pytestmark = pytest.mark.slow
 
 
-@dataclass
-class Ran:
-    """A command's end, as :func:`subprocess.run` reports it."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 SEPARATE = {"demo", "db"}  # commands run as their own process
 
 
 def civitas(
     *args: str, env: dict[str, str] | None = None, stdin: str | None = None
-) -> subprocess.CompletedProcess[str] | Ran:
+) -> subprocess.CompletedProcess[str]:
     if args[0] not in SEPARATE:
         return _in_process(args, env, stdin)
     return subprocess.run(
@@ -58,7 +48,9 @@ def civitas(
     )
 
 
-def _in_process(args: tuple[str, ...], env: dict[str, str] | None, stdin: str | None) -> Ran:
+def _in_process(
+    args: tuple[str, ...], env: dict[str, str] | None, stdin: str | None
+) -> subprocess.CompletedProcess[str]:
     """The command through the application's own Typer app (its environment variables set
     for the call only); an exception it did not turn into an exit is its traceback on
     stderr and exit code 1, as Python's would be."""
@@ -71,7 +63,7 @@ def _in_process(args: tuple[str, ...], env: dict[str, str] | None, stdin: str | 
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         assert result.exc_info is not None
         stderr += "".join(traceback.format_exception(*result.exc_info))
-    return Ran(result.exit_code, result.stdout, stderr)
+    return subprocess.CompletedProcess(["civitas", *args], result.exit_code, result.stdout, stderr)
 
 
 def row_counts(engine):
