@@ -4,8 +4,9 @@
 # CIVITAS_TEST_WORKERS processes (pytest-xdist, default 2, a module's tests kept together;
 # CIVITAS_TEST_WORKERS_PG for PostgreSQL's alone): four test processes on two cores (a
 # third for PostgreSQL made the whole run use a sixth more CPU, 1,117 s against 956 s, and
-# end 70 s later); every process has its own database, temporary folder, ports and browser. Each writes to its own
-# log; the logs are printed whole, and the command fails if any of the three failed.
+# end 73 s later); every process has its own database, temporary folder, ports and
+# browser. Each writes to its own log; the logs are printed whole, and the command fails if
+# any of the three failed.
 # CIVITAS_TEST_SERIAL=1 runs them one after the other, each suite in one process.
 set -euo pipefail
 cd "$(dirname "$0")/.."

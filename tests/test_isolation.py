@@ -114,7 +114,7 @@ NOT_COMPARED = {"login_failures"}
 def snapshot(engine: Any) -> dict[str, Any]:
     """Every row of every table that holds one (a table empty before and after a request
     is unchanged by it). PostgreSQL sends each table's rows as one JSON text, ordered by
-    the key, all tables in one query (7 ms instead of 20 ms a query per table)."""
+    the key, all tables in one query (10 ms instead of 17-22 ms with a query per table)."""
     tables = [t for t in Base.metadata.sorted_tables if t.name not in NOT_COMPARED]
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
